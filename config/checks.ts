@@ -1,0 +1,195 @@
+import { broadcastOf, Cidr, contains, covers, isIpv4, networkOf, parseCidr } from "./ipv4";
+import { Problems } from "./problems";
+import { IamHaConfig } from "./types";
+
+/** Values from the article that are public knowledge and so no secret at all. */
+const SAMPLE_AUTH_PASSWORDS = ["1111", "123456"];
+const SAMPLE_DB_PASSWORDS = ["iam1234"];
+/** keepalived's PASS authentication keeps only the first 8 characters. */
+const MAX_AUTH_PASS_LENGTH = 8;
+const NGINX_LISTEN_PORT = 80;
+/** MariaDB's database-level privileges, which GRANT … ON db.* takes (besides ALL). */
+export const TABLE_PRIVILEGES = [
+  "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "REFERENCES",
+  "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
+  "ALTER ROUTINE", "EVENT", "TRIGGER",
+];
+const DB_PRIVILEGES = ["ALL", ...TABLE_PRIVILEGES];
+
+/** Every rule on values, each problem naming its key and fix. */
+export function checkConfig(c: IamHaConfig, problems: Problems): void {
+  const subnet = checkNetwork(c, problems);
+  checkNodes(c, subnet, problems);
+  checkVrrp(c, subnet, problems);
+  checkSites(c, problems);
+  checkDatabase(c, problems);
+  checkAccess(c, problems);
+}
+
+function cidrOf(key: string, text: string, problems: Problems): Cidr | undefined {
+  const cidr = parseCidr(text);
+  if (!cidr) {
+    problems.add(key, `"${text}" is not an IPv4 CIDR`, `write it as address/prefix, e.g. 10.0.4.0/24`);
+    return undefined;
+  }
+  if (networkOf(cidr) !== cidr.network) {
+    problems.add(key, `"${text}" has host bits set`, `use ${networkOf(cidr)}/${cidr.prefix}`);
+    return undefined;
+  }
+  return cidr;
+}
+
+function checkNetwork(c: IamHaConfig, problems: Problems): Cidr | undefined {
+  const { network } = c;
+  const subnet = cidrOf("subnetCidr", network.subnetCidr, problems);
+  const admin = cidrOf("adminCidr", network.adminCidr, problems);
+  if (admin && admin.prefix === 0) {
+    problems.add("adminCidr", "0.0.0.0/0 would open SSH to the whole Internet", "set your own egress address, e.g. 203.0.113.10/32");
+  }
+  if (Boolean(network.vpcId) !== Boolean(network.subnetId)) {
+    problems.add(network.vpcId ? "subnetId" : "vpcId", "an existing VPC and subnet go together", "set both vpcId and subnetId, or neither");
+  }
+  if (!network.vpcId) {
+    const vpc = cidrOf("vpcCidr", network.vpcCidr, problems);
+    if (vpc && subnet && !covers(vpc, subnet)) {
+      problems.add("subnetCidr", `${network.subnetCidr} is not inside vpcCidr ${network.vpcCidr}`, "pick a subnet inside the VPC");
+    }
+  }
+  if (!/^[a-z]+-[a-z]+-\d+$/.test(network.availabilityZone)) {
+    problems.add("availabilityZone", `"${network.availabilityZone}" is not a zone name`, "use a zone like ap-guangzhou-3");
+  }
+  return subnet;
+}
+
+/** An address that a node or the HAVIP may use: IPv4, in the subnet, not its network or broadcast. */
+function checkHostAddress(key: string, address: string, subnet: Cidr | undefined, problems: Problems): void {
+  if (!isIpv4(address)) {
+    problems.add(key, `"${address}" is not an IPv4 address`, "write it as a.b.c.d, e.g. 10.0.4.20");
+  } else if (subnet && !contains(subnet, address)) {
+    problems.add(key, `${address} is outside subnetCidr ${subnet.network}/${subnet.prefix}`, "use an address inside the subnet: an HAVIP only moves between nodes of its own subnet");
+  } else if (subnet && (address === networkOf(subnet) || address === broadcastOf(subnet))) {
+    problems.add(key, `${address} is the subnet's ${address === networkOf(subnet) ? "network" : "broadcast"} address`, "use a host address of the subnet");
+  }
+}
+
+function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
+  if (c.nodes.length < 2) {
+    problems.add("nodes", `has ${c.nodes.length} node(s); failover needs at least 2`, "list two or more nodes");
+  }
+  const seen = new Map<string, string>();
+  c.nodes.forEach((node, i) => {
+    const key = `nodes[${i}]`;
+    if (!/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(node.name)) {
+      problems.add(`${key}.name`, `"${node.name}" is not a valid host name`, "use 2-32 lowercase letters, digits and dashes, e.g. node-1");
+    }
+    checkHostAddress(`${key}.privateIp`, node.privateIp, subnet, problems);
+    if (node.priority < 1 || node.priority > 254) {
+      problems.add(`${key}.priority`, `${node.priority} is outside keepalived's 1-254`, "pick a priority from 1 to 254");
+    }
+    for (const [what, value] of [["name", node.name], ["privateIp", node.privateIp], ["priority", String(node.priority)]]) {
+      const other = seen.get(`${what}=${value}`);
+      if (other) problems.add(`${key}.${what}`, `${value} is also used by ${other}`, `give every node its own ${what}`);
+      seen.set(`${what}=${value}`, key);
+    }
+  });
+}
+
+function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
+  const { vrrp, secrets } = c;
+  checkHostAddress("havip", vrrp.havip, subnet, problems);
+  const holder = c.nodes.find((n) => n.privateIp === vrrp.havip);
+  if (holder) problems.add("havip", `${vrrp.havip} is ${holder.name}'s own address`, "pick a free address for the HAVIP");
+  checkRange("virtualRouterId", vrrp.virtualRouterId, 1, 255, problems);
+  checkRange("advertInt", vrrp.advertInt, 1, 255, problems);
+  checkRange("checkInterval", vrrp.checkInterval, 1, 3600, problems);
+  checkRange("checkFall", vrrp.checkFall, 1, 100, problems);
+  checkRange("checkRise", vrrp.checkRise, 1, 100, problems);
+  checkRange("upstreamMaxFails", c.upstream.maxFails, 0, 100, problems);
+  checkRange("upstreamFailTimeout", c.upstream.failTimeout, 1, 3600, problems);
+  checkRange("proxyConnectTimeout", c.upstream.connectTimeout, 1, 75, problems);
+  checkRange("upstreamKeepalive", c.upstream.keepalive, 0, 10000, problems);
+  if (!/^[A-Za-z0-9._-]{1,15}$/.test(vrrp.interface)) {
+    problems.add("vrrpInterface", `"${vrrp.interface}" is not an interface name`, "use the nodes' interface, e.g. eth0");
+  }
+  const pass = secrets.vrrpAuthPass;
+  const passFix = "run: pulumi config set --secret vrrpAuthPass '<1-8 random characters>'";
+  if (pass.length === 0) problems.add("vrrpAuthPass", "is empty", passFix);
+  if (pass.length > MAX_AUTH_PASS_LENGTH) {
+    problems.add("vrrpAuthPass", `has ${pass.length} characters; keepalived's PASS authentication uses at most ${MAX_AUTH_PASS_LENGTH}`, passFix);
+  }
+  if (SAMPLE_AUTH_PASSWORDS.includes(pass)) problems.add("vrrpAuthPass", "is the article's sample password", passFix);
+  if (/[\s"#!]/.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, # or !, which keepalived.conf cannot hold", passFix);
+}
+
+function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.add(key, `${value} is outside ${min}-${max}`, `pick a whole number from ${min} to ${max}`);
+  }
+}
+
+function checkSites(c: IamHaConfig, problems: Problems): void {
+  if (c.sites.length === 0) problems.add("sites", "lists no site", "list at least one {serverName, port}");
+  const names = new Set<string>();
+  c.sites.forEach((site, i) => {
+    const key = `sites[${i}]`;
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(site.serverName)) {
+      problems.add(`${key}.serverName`, `"${site.serverName}" is not a host name`, "use a lowercase DNS name, e.g. iam.api.marmotedu.com");
+    }
+    if (names.has(site.serverName)) problems.add(`${key}.serverName`, `${site.serverName} is listed twice`, "list each site once");
+    names.add(site.serverName);
+    if (!Number.isInteger(site.port) || site.port < 1 || site.port > 65535) {
+      problems.add(`${key}.port`, `${site.port} is not a TCP port`, "use the backend's port, 1-65535 (iam-apiserver: 8080)");
+    } else if (site.port === NGINX_LISTEN_PORT) {
+      problems.add(`${key}.port`, `${site.port} is the port nginx itself listens on`, "run the backend on another port, e.g. 8080");
+    }
+    if (!/^\d+[kKmMgG]?$/.test(site.clientMaxBodySize)) {
+      problems.add(`${key}.clientMaxBodySize`, `"${site.clientMaxBodySize}" is not an nginx size`, "use a number with k, m or g, e.g. 5m");
+    }
+  });
+}
+
+function checkDatabase(c: IamHaConfig, problems: Problems): void {
+  const { database, secrets } = c;
+  if (!c.nodes.some((n) => n.name === database.node)) {
+    problems.add("dbNode", `"${database.node}" is not one of the nodes (${c.nodes.map((n) => n.name).join(", ")})`, "name a node from iam-ha:nodes, or leave it empty for the first");
+  }
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database.name)) {
+    problems.add("dbName", `"${database.name}" is not a plain database name`, "use letters, digits and _ only");
+  }
+  if (!/^[A-Za-z0-9_]{1,80}$/.test(database.user)) {
+    problems.add("dbUser", `"${database.user}" is not a plain user name`, "use letters, digits and _ only");
+  }
+  const unknown = database.privileges.filter((p) => !DB_PRIVILEGES.includes(p));
+  if (unknown.length > 0 || database.privileges.length === 0) {
+    problems.add("dbPrivileges", `"${unknown.join(", ") || "(none)"}" is not a MariaDB table privilege`, `use ALL or a comma-separated list of ${DB_PRIVILEGES.slice(1).join(", ")}`);
+  }
+  const fix = "run: pulumi config set --secret dbPassword '<a strong password>'";
+  if (secrets.dbPassword.length === 0) problems.add("dbPassword", "is empty", fix);
+  if (SAMPLE_DB_PASSWORDS.includes(secrets.dbPassword)) problems.add("dbPassword", "is the article's sample password", fix);
+}
+
+function checkAccess(c: IamHaConfig, problems: Problems): void {
+  const { ssh, compute, secrets } = c;
+  if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( \S.*)?$/.test(ssh.publicKey.trim())) {
+    problems.add("sshPublicKey", "is not an OpenSSH public key", "paste the one line of your key's .pub file");
+  }
+  if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(secrets.sshPrivateKey.trim())) {
+    problems.add("sshPrivateKey", "is not a PEM or OpenSSH private key", "run: pulumi config set --secret sshPrivateKey < ~/.ssh/<key>");
+  }
+  if (ssh.via === "bastion" && !ssh.bastion) {
+    problems.add("bastionHost", "is empty but sshVia is bastion", "set the bastion's address, or another sshVia");
+  }
+  if (ssh.via === "public" && compute.nodeBandwidthOut < 1) {
+    problems.add("nodeBandwidthOut", "is 0, so nodes get no public IP, but sshVia is public", "give nodes bandwidth (e.g. 1) or use sshVia bastion or private");
+  }
+  checkRange("sshPort", ssh.port, 1, 65535, problems);
+  checkRange("systemDiskSize", compute.systemDiskSize, 20, 16000, problems);
+  checkRange("eipBandwidthOut", c.eip.bandwidthOut, 1, 1000, problems);
+  if (!compute.imageId) {
+    try {
+      new RegExp(compute.imageNameRegex);
+    } catch {
+      problems.add("imageNameRegex", `"${compute.imageNameRegex}" is not a regular expression`, "fix the pattern or set imageId");
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { checkConfig } from "./checks";
+import { DeclaredKey, readDeclaredKeys } from "./declaredKeys";
+import { parseNodes, parseSites } from "./lists";
+import { ConfigError, Problems } from "./problems";
+import { RawValues, readRawValues } from "./rawValues";
+import { ConfigSource } from "./source";
+import { IamHaConfig, OsFamily, SshVia } from "./types";
+
+/**
+ * The one config loader: reads and validates the whole stack configuration and returns it typed,
+ * or throws a ConfigError that lists every problem with its key and fix. Call it before
+ * registering any resource, so bad input never leaves a half-made stack.
+ */
+export function loadConfig(source: ConfigSource, declared: DeclaredKey[] = readDeclaredKeys()): IamHaConfig {
+  const problems = new Problems();
+  const raw = readRawValues(source, declared, problems);
+  const config = buildConfig(raw, problems);
+  if (problems.empty) checkConfig(config, problems);
+  if (!problems.empty) throw new ConfigError(problems.lines);
+  return config;
+}
+
+function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
+  const str = (key: string) => (raw[key] as string | undefined) ?? "";
+  const int = (key: string) => (raw[key] as number | undefined) ?? 0;
+  const nodes = parseNodes(raw.nodes, problems);
+  return {
+    network: {
+      vpcId: str("vpcId") || undefined,
+      subnetId: str("subnetId") || undefined,
+      vpcCidr: str("vpcCidr"),
+      subnetCidr: str("subnetCidr"),
+      availabilityZone: str("availabilityZone"),
+      adminCidr: str("adminCidr"),
+    },
+    nodes,
+    sites: parseSites(raw.sites, problems),
+    vrrp: {
+      havip: str("havip"),
+      virtualRouterId: int("virtualRouterId"),
+      advertInt: int("advertInt"),
+      interface: str("vrrpInterface"),
+      checkInterval: int("checkInterval"),
+      checkFall: int("checkFall"),
+      checkRise: int("checkRise"),
+    },
+    upstream: {
+      maxFails: int("upstreamMaxFails"),
+      failTimeout: int("upstreamFailTimeout"),
+      connectTimeout: int("proxyConnectTimeout"),
+      keepalive: int("upstreamKeepalive"),
+    },
+    compute: {
+      instanceType: str("instanceType"),
+      imageId: str("imageId") || undefined,
+      imageNameRegex: str("imageNameRegex"),
+      osFamily: oneOf<OsFamily>("osFamily", str("osFamily"), ["debian", "rhel"], problems),
+      systemDiskSize: int("systemDiskSize"),
+      nodeBandwidthOut: int("nodeBandwidthOut"),
+    },
+    ssh: {
+      user: str("sshUser"),
+      port: int("sshPort"),
+      publicKey: str("sshPublicKey"),
+      via: oneOf<SshVia>("sshVia", str("sshVia"), ["public", "bastion", "private"], problems),
+      bastion: str("bastionHost")
+        ? { host: str("bastionHost"), user: str("bastionUser"), port: int("bastionPort") }
+        : undefined,
+    },
+    database: {
+      node: str("dbNode") || (nodes[0]?.name ?? ""),
+      name: str("dbName"),
+      user: str("dbUser"),
+      privileges: str("dbPrivileges").split(",").map((p) => p.trim().toUpperCase()).filter(Boolean),
+    },
+    eip: {
+      bandwidthOut: int("eipBandwidthOut"),
+      chargeType: oneOf("eipChargeType", str("eipChargeType"), ["TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR"], problems),
+    },
+    protected: raw.protected === true,
+    secrets: {
+      vrrpAuthPass: str("vrrpAuthPass"),
+      dbPassword: str("dbPassword"),
+      sshPrivateKey: str("sshPrivateKey"),
+    },
+  };
+}
+
+function oneOf<T extends string>(key: string, value: string, allowed: readonly T[], problems: Problems): T {
+  if (!allowed.includes(value as T)) {
+    problems.add(key, `"${value}" is not one of ${allowed.join(", ")}`, `run: pulumi config set ${key} ${allowed[0]}`);
+  }
+  return value as T;
+}

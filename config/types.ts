@@ -1,0 +1,79 @@
+/** The validated configuration of one stack: what every other part of the program reads. */
+
+export type OsFamily = "debian" | "rhel";
+export type SshVia = "public" | "bastion" | "private";
+
+export interface NodeConfig {
+  /** Resource and host name, e.g. node-1. */
+  name: string;
+  privateIp: string;
+  /** keepalived priority, 1-254, distinct per node. */
+  priority: number;
+}
+
+export interface SiteConfig {
+  serverName: string;
+  /** The backend port on every node, e.g. 8080 for iam-apiserver. */
+  port: number;
+  clientMaxBodySize: string;
+}
+
+/** Values that must stay secret from config to host: wrap them in pulumi.secret before use. */
+export interface SecretConfig {
+  vrrpAuthPass: string;
+  dbPassword: string;
+  sshPrivateKey: string;
+}
+
+export interface IamHaConfig {
+  network: {
+    vpcId?: string;
+    subnetId?: string;
+    vpcCidr: string;
+    subnetCidr: string;
+    availabilityZone: string;
+    adminCidr: string;
+  };
+  nodes: NodeConfig[];
+  sites: SiteConfig[];
+  vrrp: {
+    havip: string;
+    virtualRouterId: number;
+    advertInt: number;
+    interface: string;
+    checkInterval: number;
+    checkFall: number;
+    checkRise: number;
+  };
+  upstream: {
+    maxFails: number;
+    failTimeout: number;
+    connectTimeout: number;
+    keepalive: number;
+  };
+  compute: {
+    instanceType: string;
+    imageId?: string;
+    imageNameRegex: string;
+    osFamily: OsFamily;
+    systemDiskSize: number;
+    nodeBandwidthOut: number;
+  };
+  ssh: {
+    user: string;
+    port: number;
+    publicKey: string;
+    via: SshVia;
+    bastion?: { host: string; user: string; port: number };
+  };
+  database: {
+    /** Name of the node that runs MariaDB. */
+    node: string;
+    name: string;
+    user: string;
+    privileges: string[];
+  };
+  eip: { bandwidthOut: number; chargeType: string };
+  protected: boolean;
+  secrets: SecretConfig;
+}

@@ -1,0 +1,42 @@
+import { IamHaConfig, NodeConfig } from "../config/types";
+import { RenderedFile } from "./files";
+import { confValue, renderTemplate, shellValue } from "./mustache";
+import { PATHS } from "./osFacts";
+
+/** Seconds the nginx check may take: no longer than the interval, so checks never pile up. */
+export function checkTimeout(config: IamHaConfig): number {
+  return Math.max(1, config.vrrp.checkInterval);
+}
+
+/** keepalived.conf (holds the VRRP password), the nginx check and the notify script for `node`. */
+export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
+  const { vrrp } = config;
+  const conf = renderTemplate(
+    "keepalived.conf.mustache",
+    {
+      node: node.name,
+      instanceName: `IAM_HA_${vrrp.virtualRouterId}`,
+      interface: vrrp.interface,
+      virtualRouterId: vrrp.virtualRouterId,
+      priority: node.priority,
+      advertInt: vrrp.advertInt,
+      authPass: config.secrets.vrrpAuthPass,
+      privateIp: node.privateIp,
+      peers: config.nodes.filter((n) => n.name !== node.name).map((n) => ({ privateIp: n.privateIp })),
+      havip: vrrp.havip,
+      checkScript: PATHS.checkScript,
+      checkInterval: vrrp.checkInterval,
+      checkTimeout: checkTimeout(config),
+      checkFall: vrrp.checkFall,
+      checkRise: vrrp.checkRise,
+      notifyScript: PATHS.notifyScript,
+    },
+    confValue,
+  );
+  const scriptView = { node: node.name, havip: vrrp.havip, checkTimeout: checkTimeout(config) };
+  return [
+    { path: PATHS.keepalivedConf, mode: "0600", content: conf, secret: true },
+    { path: PATHS.checkScript, mode: "0755", content: renderTemplate("check_nginx.sh.mustache", scriptView, shellValue), secret: false },
+    { path: PATHS.notifyScript, mode: "0755", content: renderTemplate("keepalived_notify.sh.mustache", scriptView, shellValue), secret: false },
+  ];
+}

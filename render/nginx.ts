@@ -1,0 +1,49 @@
+import * as path from "path";
+import { IamHaConfig, NodeConfig, SiteConfig } from "../config/types";
+import { RenderedFile } from "./files";
+import { confValue, renderTemplate } from "./mustache";
+import { OS_FACTS, PATHS } from "./osFacts";
+
+/** nginx.conf and one file per site for `node`. */
+export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
+  const facts = OS_FACTS[config.compute.osFamily];
+  const main = renderTemplate(
+    "nginx.conf.mustache",
+    {
+      node: node.name,
+      nginxUser: facts.nginxUser,
+      modulesInclude: facts.modulesInclude,
+      siteInclude: `${path.relative(path.dirname(PATHS.nginxConf), PATHS.siteDir)}/*.conf`,
+    },
+    confValue,
+  );
+  return [
+    { path: PATHS.nginxConf, mode: "0644", content: main, secret: false },
+    ...config.sites.map((site) => renderSite(config, node, site)),
+  ];
+}
+
+function renderSite(config: IamHaConfig, node: NodeConfig, site: SiteConfig): RenderedFile {
+  const { upstream } = config;
+  const backends = config.nodes.map((n) => ({
+    // The article reaches the local backend as 127.0.0.1, the others by private IP.
+    address: n.name === node.name ? "127.0.0.1" : n.privateIp,
+    port: site.port,
+    maxFails: upstream.maxFails,
+    failTimeout: upstream.failTimeout,
+  }));
+  const content = renderTemplate(
+    "site.conf.mustache",
+    {
+      node: node.name,
+      serverName: site.serverName,
+      clientMaxBodySize: site.clientMaxBodySize,
+      backends,
+      backendCount: backends.length,
+      keepalive: upstream.keepalive,
+      connectTimeout: upstream.connectTimeout,
+    },
+    confValue,
+  );
+  return { path: `${PATHS.siteDir}/${site.serverName}.conf`, mode: "0644", content, secret: false };
+}

@@ -1,0 +1,28 @@
+import { OsFamily } from "../config/types";
+
+/** What differs between the images' OS families; user settings live in config, not here. */
+export interface OsFacts {
+  packageManager: "apt-get" | "dnf";
+  nginxUser: string;
+  /** Dynamic modules shipped by the distribution's nginx packages. */
+  modulesInclude: string;
+}
+
+export const OS_FACTS: Record<OsFamily, OsFacts> = {
+  debian: { packageManager: "apt-get", nginxUser: "www-data", modulesInclude: "/etc/nginx/modules-enabled/*.conf" },
+  rhel: { packageManager: "dnf", nginxUser: "nginx", modulesInclude: "/usr/share/nginx/modules/*.conf" },
+};
+
+/** The packages the front door needs on every node (the same names in both families). */
+export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl"];
+
+/** Where iam-ha writes on a node. */
+export const PATHS = {
+  nginxConf: "/etc/nginx/nginx.conf",
+  siteDir: "/etc/nginx/iam-ha.d",
+  keepalivedConf: "/etc/keepalived/keepalived.conf",
+  checkScript: "/etc/keepalived/check_nginx.sh",
+  notifyScript: "/etc/keepalived/keepalived_notify.sh",
+  vrrpStateFile: "/run/iam-ha/vrrp-state",
+  notifyLog: "/var/log/keepalived.log",
+};

@@ -1,0 +1,118 @@
+import { IamHaConfig, NodeConfig } from "../config/types";
+import { RenderedFile } from "./files";
+import { renderGrants } from "./grants";
+import { renderKeepalivedFiles } from "./keepalived";
+import { shellValue, renderTemplate, templateText } from "./mustache";
+import { renderNginxFiles } from "./nginx";
+import { FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
+
+export type StepKind = "ready" | "packages" | "nginx" | "keepalived" | "grant";
+
+/** One remote step on one node, in the order the node runs them. */
+export interface HostStep {
+  /** Unique on the node: ready, packages, nginx, keepalived, grant-<peer>. */
+  name: string;
+  kind: StepKind;
+  description: string;
+  /** The bash script sent on stdin: `bash -s -- apply` runs it, `bash -s -- remove` undoes it. */
+  script: string;
+  /** Whether the script holds a secret (the VRRP or database password). */
+  secret: boolean;
+  /** What the step acts on: when this changes, the old step is removed and a new one applied. */
+  identity: string[];
+  /** The files the step installs. */
+  files: RenderedFile[];
+}
+
+export interface NodePlan {
+  node: NodeConfig;
+  steps: HostStep[];
+}
+
+/** The line that ends every file embedded in a script (a quoted heredoc: nothing in it expands). */
+export const HEREDOC_END = "IAMHA_EOF";
+/** How long a new CVM may take to finish cloud-init. */
+const BOOT_WAIT_SECONDS = 600;
+
+export type StepAction = "apply" | "remove";
+
+/** The command that runs a step's stdin script, as root. */
+export function stepCommand(config: IamHaConfig, action: StepAction): string {
+  const shell = `bash -s -- ${action}`;
+  return config.ssh.user === "root" ? shell : `sudo -n ${shell}`;
+}
+
+/** Every step for `node`: the front door everywhere, the grants on the database node. */
+export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
+  const facts = OS_FACTS[config.compute.osFamily];
+  const steps: HostStep[] = [
+    step(node, "ready", "wait for boot", [], {
+      bootWaitSeconds: BOOT_WAIT_SECONDS,
+      packageManager: facts.packageManager,
+      osFamily: config.compute.osFamily,
+    }),
+    step(node, "packages", "install nginx and keepalived", [], {
+      packages: FRONT_DOOR_PACKAGES,
+      apt: facts.packageManager === "apt-get",
+    }),
+    step(node, "nginx", "nginx config", renderNginxFiles(config, node), {}, [PATHS.siteDir]),
+    step(node, "keepalived", "keepalived config", renderKeepalivedFiles(config, node), {
+      configPath: PATHS.keepalivedConf,
+      checkScript: PATHS.checkScript,
+      // A node turns BACKUP at once and MASTER after about three missed adverts.
+      stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
+    }),
+  ];
+  if (node.name === config.database.node) {
+    for (const grant of renderGrants(config)) {
+      const { user, host } = grant;
+      steps.push({
+        ...step(node, "grant", `MariaDB grant for ${user}@${host}`, [], {
+          user,
+          host,
+          peer: grant.peer.name,
+          database: config.database.name,
+          privileges: config.database.privileges.join(","),
+          grantSql: grant.grantSql.trimEnd(),
+          dropSql: grant.dropSql.trimEnd(),
+        }, [], `grant-${grant.peer.name}`),
+        secret: true,
+        identity: [`${user}@${host}`, config.database.name],
+      });
+    }
+  }
+  return { node, steps };
+}
+
+function step(
+  node: NodeConfig,
+  kind: StepKind,
+  description: string,
+  files: RenderedFile[],
+  view: object,
+  managedDirs: string[] = [],
+  name: string = kind,
+): HostStep {
+  const script = renderTemplate(
+    `steps/${kind}.sh.mustache`,
+    {
+      ...view,
+      step: name,
+      node: node.name,
+      managedDirs,
+      delimiter: HEREDOC_END,
+      files: files.map((f) => ({ path: f.path, mode: f.mode, content: embeddable(f) })),
+    },
+    shellValue,
+    { lib: templateText("steps/lib.sh.mustache") },
+  );
+  return { name, kind, description, script, secret: files.some((f) => f.secret), identity: [node.name], files };
+}
+
+/** A file's content as a heredoc body: its final newline is the heredoc's own. */
+function embeddable(file: RenderedFile): string {
+  if (file.content.split("\n").includes(HEREDOC_END)) {
+    throw new Error(`${file.path} contains the line ${HEREDOC_END}, which would end its heredoc early`);
+  }
+  return file.content.replace(/\n$/, "");
+}
