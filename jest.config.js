@@ -5,6 +5,5 @@ module.exports = {
   testEnvironment: "node",
   testEnvironmentOptions: { globalsCleanup: "off" },
   roots: ["<rootDir>/tests"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: true }] },
   testTimeout: 120000,
 };

@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as remote from "@pulumi/command/remote";
+import { types } from "@pulumi/command";
+import { HostStep, NodePlan } from "../render/steps";
+
+export interface HostSetupArgs {
+  /** The node's steps, rendered from config (render/steps.ts). */
+  plan: NodePlan;
+  /** How to reach the node over SSH; it holds the private key, so it is secret. */
+  connection: pulumi.Input<types.input.remote.ConnectionArgs>;
+  /** Runs a step's stdin script: `bash -s -- apply` (as root or through sudo). */
+  applyCommand: string;
+  /** Undoes a step on destroy, with the script of the state being destroyed. */
+  removeCommand: string;
+}
+
+/**
+ * A node's remote steps, one command each, run one after another (apt's lock and a sane order):
+ * ready → packages → nginx → keepalived → grants. A step re-runs only when its script changes;
+ * file contents and secrets travel on stdin, never in a command line.
+ */
+export class HostSetup extends pulumi.ComponentResource {
+  /** By step name. */
+  readonly steps: Record<string, remote.Command> = {};
+
+  constructor(name: string, args: HostSetupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iam-ha:host:HostSetup", name, {}, opts);
+    let previous: remote.Command | undefined;
+    for (const step of args.plan.steps) {
+      previous = this.command(name, step, args, previous);
+      this.steps[step.name] = previous;
+    }
+    this.registerOutputs({ steps: Object.keys(this.steps) });
+  }
+
+  private command(name: string, step: HostStep, args: HostSetupArgs, previous?: remote.Command): remote.Command {
+    return new remote.Command(
+      `${name}-${step.name}`,
+      {
+        connection: args.connection,
+        create: args.applyCommand,
+        delete: args.removeCommand,
+        stdin: step.secret ? pulumi.secret(step.script) : step.script,
+        // Host tools may echo a config line with the secret in it (keepalived -t does).
+        logging: step.secret ? "none" : "stdoutAndStderr",
+        // Without AcceptEnv on the node this would only warn on every update.
+        addPreviousOutputInEnv: false,
+        triggers: step.identity,
+      },
+      {
+        parent: this,
+        dependsOn: previous ? [previous] : [],
+        additionalSecretOutputs: step.secret ? ["stdout", "stderr"] : [],
+        // A new identity (another account) must not be made before the old one is dropped.
+        deleteBeforeReplace: true,
+      },
+    );
+  }
+}

@@ -1,0 +1,180 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun, redact, unwrap, isSecretValue } from "../mocks/runProgram";
+import { named, ofType, runWith } from "./fixtures/program";
+import { stackValues, TEST_SECRETS, threeNodeValues } from "./fixtures/stacks";
+
+const COMMAND = "command:remote:Command";
+const T = {
+  vpc: "tencentcloud:Vpc/instance:Instance",
+  subnet: "tencentcloud:Subnet/instance:Instance",
+  sg: "tencentcloud:Security/group:Group",
+  rules: "tencentcloud:Security/groupRuleSet:GroupRuleSet",
+  key: "tencentcloud:Key/pair:Pair",
+  cvm: "tencentcloud:Instance/instance:Instance",
+  havip: "tencentcloud:Ha/vip:Vip",
+  eip: "tencentcloud:Eip/instance:Instance",
+  attachment: "tencentcloud:Ha/vipEipAttachment:VipEipAttachment",
+};
+
+describe("the prod stack under mocks (the article's topology)", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runWith(stackValues("prod"));
+  });
+
+  test("declares exactly the article's cloud resources", () => {
+    const counts = Object.fromEntries(Object.values(T).map((t) => [t, ofType(run, t).length]));
+    expect(counts).toEqual({ [T.vpc]: 1, [T.subnet]: 1, [T.sg]: 1, [T.rules]: 1, [T.key]: 1, [T.cvm]: 2, [T.havip]: 1, [T.eip]: 1, [T.attachment]: 1 });
+    expect(ofType(run, T.cvm).map((r) => r.inputs.privateIp)).toEqual(["10.0.4.20", "10.0.4.21"]);
+    expect(named(run, "iam-ha-subnet").inputs).toMatchObject({ cidrBlock: "10.0.4.0/24", availabilityZone: "ap-guangzhou-3" });
+    expect(named(run, "iam-ha-havip").inputs).toMatchObject({ vip: "10.0.4.99", subnetId: "iam-ha-subnet-id", vpcId: "iam-ha-vpc-id" });
+  });
+
+  test("binds the EIP's public address (not its id) to the HAVIP", () => {
+    expect(named(run, "iam-ha-eip-attachment").inputs).toEqual({ havipId: "iam-ha-havip-id", addressIp: "203.0.113.99" });
+  });
+
+  test("every Tencent resource asks for the real plugin: tencentcloud 0.2.3 from tencentcloudstack", () => {
+    const tencent = run.registrations.filter((r) => r.type.startsWith("tencentcloud:") || r.type === "pulumi:providers:tencentcloud");
+    expect(tencent.length).toBe(11);
+    for (const r of tencent) {
+      expect([r.name, r.version, r.pluginDownloadURL]).toEqual([r.name, "0.2.3", "github://api.github.com/tencentcloudstack"]);
+    }
+    const provider = ofType(run, "pulumi:providers:tencentcloud")[0];
+    expect(provider.inputs.region).toBe("ap-guangzhou");
+    for (const r of ofType(run, T.cvm)) expect(r.provider).toMatch(/^urn:pulumi:.*pulumi:providers:tencentcloud::tencentcloud::/);
+  });
+
+  test("CVMs use the key pair, the security group and the looked-up image", () => {
+    for (const cvm of ofType(run, T.cvm)) {
+      expect(cvm.inputs).toMatchObject({ keyIds: ["iam-ha-key-id"], orderlySecurityGroups: ["iam-ha-sg-id"], imageId: "img-test", subnetId: "iam-ha-subnet-id" });
+    }
+  });
+
+  test("runs ready → packages → nginx → keepalived → grant on node-1, and the front door on node-2", () => {
+    const steps = (node: string) => ofType(run, COMMAND).filter((r) => r.name.startsWith(`${node}-`)).map((r) => r.name);
+    expect(steps("node-1")).toEqual(["node-1-ready", "node-1-packages", "node-1-nginx", "node-1-keepalived", "node-1-grant-node-2"]);
+    expect(steps("node-2")).toEqual(["node-2-ready", "node-2-packages", "node-2-nginx", "node-2-keepalived"]);
+    for (const [later, earlier] of [["keepalived", "nginx"], ["nginx", "packages"], ["packages", "ready"]]) {
+      for (const node of ["node-1", "node-2"]) {
+        expect(named(run, `${node}-${later}`).dependencies).toContain(named(run, `${node}-${earlier}`).urn);
+      }
+    }
+  });
+
+  test("binds the EIP only after keepalived runs on every node", () => {
+    const deps = named(run, "iam-ha-eip-attachment").dependencies;
+    expect(deps).toEqual(expect.arrayContaining([named(run, "node-1-keepalived").urn, named(run, "node-2-keepalived").urn]));
+  });
+
+  test("grants the iam database to iam@10.0.4.21 on node-1, and drops exactly that account on destroy", () => {
+    const grant = named(run, "node-1-grant-node-2");
+    const script = unwrap(grant.inputs.stdin) as string;
+    expect(script).toContain("GRANT ALL PRIVILEGES ON `iam`.* TO 'iam'@'10.0.4.21';");
+    expect(script).toContain("DROP USER IF EXISTS 'iam'@'10.0.4.21';");
+    expect(grant.inputs.delete).toBe("sudo -n bash -s -- remove");
+    expect(grant.inputs.triggers).toEqual(["iam@10.0.4.21", "iam"]);
+  });
+
+  test("no secret value appears in plaintext in any input", () => {
+    const plaintext = JSON.stringify(run.registrations.map((r) => redact(r.inputs)));
+    for (const [key, secret] of Object.entries(TEST_SECRETS)) {
+      const probe = key === "dbPassword" ? "db-Test-pw" : secret.trim().split("\n")[1] ?? secret;
+      expect(plaintext).not.toContain(probe);
+    }
+    // ...and yet they reach the hosts, inside secret inputs.
+    expect(unwrap(named(run, "node-1-keepalived").inputs.stdin)).toContain(`auth_pass ${TEST_SECRETS.vrrpAuthPass}`);
+  });
+
+  test("steps that carry a secret hide it in state and logs", () => {
+    for (const name of ["node-1-keepalived", "node-2-keepalived", "node-1-grant-node-2"]) {
+      const r = named(run, name);
+      expect(isSecretValue(r.inputs.stdin)).toBe(true);
+      expect(r.inputs.logging).toBe("none");
+      expect(r.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+    }
+    for (const r of ofType(run, COMMAND)) {
+      expect(isSecretValue(r.inputs.connection)).toBe(true);
+      expect(r.inputs.addPreviousOutputInEnv).toBe(false);
+      expect(r.inputs.environment).toBeUndefined();
+      // The command line is fixed: the content travels on stdin.
+      expect(r.inputs.create).toBe("sudo -n bash -s -- apply");
+    }
+  });
+
+  test("nginx and keepalived steps carry the rendered files on stdin", () => {
+    const nginx = unwrap(named(run, "node-2-nginx").inputs.stdin) as string;
+    expect(nginx).toContain("stage '/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf' '0644'");
+    expect(nginx).toContain("server 10.0.4.20:8080 max_fails=1 fail_timeout=10s;");
+    expect(nginx).toContain("server 127.0.0.1:8080 max_fails=1 fail_timeout=10s;");
+  });
+
+  test("must not open SSH (22) or MariaDB (3306) to the Internet", () => {
+    const ingresses = named(run, "iam-ha-sg-rules").inputs.ingresses as Record<string, string>[];
+    const open = ingresses.filter((r) => r.cidrBlock === "0.0.0.0/0");
+    expect(open).toEqual([{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "80", description: "HTTP to nginx" }]);
+    expect(ingresses.find((r) => r.port === "22")?.cidrBlock).toBe("203.0.113.10/32");
+    expect(ingresses.filter((r) => r.port === "3306").map((r) => r.cidrBlock)).toEqual(["10.0.4.21/32"]);
+    expect(ingresses.filter((r) => r.protocol === "ALL").map((r) => r.cidrBlock)).toEqual(["10.0.4.20/32", "10.0.4.21/32"]);
+  });
+
+  test("components parent their children", () => {
+    expect(named(run, "iam-ha-eip").parent).toMatch(/iam-ha:network:PublicAccess::iam-ha$/);
+    expect(named(run, "node-1-nginx").parent).toMatch(/iam-ha:host:HostSetup::node-1$/);
+    expect(named(run, "iam-ha-node-1").parent).toMatch(/iam-ha:compute:Nodes::iam-ha$/);
+    expect(named(run, "iam-ha-sg-rules").parent).toMatch(/iam-ha:network:Network::iam-ha$/);
+  });
+
+  test("exports the public IP, the HAVIP, the nodes and a smoke test per site", () => {
+    const { publicIp, havip, nodeAddresses, sites } = run.outputs as any;
+    expect(publicIp).toBe("203.0.113.99");
+    expect(havip).toBe("10.0.4.99");
+    expect(nodeAddresses.map((n: any) => [n.name, n.privateIp])).toEqual([["node-1", "10.0.4.20"], ["node-2", "10.0.4.21"]]);
+    expect(nodeAddresses[0].publicIp).toMatch(/^198\.51\.100\./);
+    expect(sites).toEqual([
+      { serverName: "iam.api.marmotedu.com", url: "http://iam.api.marmotedu.com/", smokeTest: "curl -H 'Host: iam.api.marmotedu.com' http://203.0.113.99/healthz" },
+      { serverName: "iam.authz.marmotedu.com", url: "http://iam.authz.marmotedu.com/", smokeTest: "curl -H 'Host: iam.authz.marmotedu.com' http://203.0.113.99/healthz" },
+    ]);
+  });
+
+  test("resource names are unique (the engine refuses duplicates; mocks do not)", () => {
+    const keys = run.registrations.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe("a three-node stack under mocks", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runWith(threeNodeValues());
+  });
+
+  test("makes three CVMs, a front door on each, and a grant for each peer", () => {
+    expect(ofType(run, T.cvm).map((r) => r.inputs.privateIp)).toEqual(["10.0.4.20", "10.0.4.21", "10.0.4.22"]);
+    expect(ofType(run, COMMAND).filter((r) => r.name.endsWith("-keepalived")).length).toBe(3);
+    expect(ofType(run, COMMAND).filter((r) => r.name.includes("-grant-")).map((r) => r.name)).toEqual(["node-1-grant-node-2", "node-1-grant-node-3"]);
+  });
+
+  test("every node's keepalived peers with the two others", () => {
+    const conf = unwrap(named(run, "node-3-keepalived").inputs.stdin) as string;
+    expect(conf).toMatch(/unicast_src_ip 10\.0\.4\.22\n\s+unicast_peer \{\n\s+10\.0\.4\.20\n\s+10\.0\.4\.21\n\s+\}/);
+  });
+
+  test("the EIP waits for all three", () => {
+    const deps = named(run, "iam-ha-eip-attachment").dependencies;
+    for (const n of ["node-1", "node-2", "node-3"]) expect(deps).toContain(named(run, `${n}-keepalived`).urn);
+  });
+});
+
+describe("bad input under mocks", () => {
+  test("registers nothing and names the key", async () => {
+    const values = { ...stackValues("prod"), havip: "10.0.5.99" };
+    await expect(runWith(values)).rejects.toThrow(/iam-ha:havip: 10\.0\.5\.99 is outside subnetCidr 10\.0\.4\.0\/24/);
+  });
+});
+
+test("Pulumi.prod.yaml holds no secret", () => {
+  const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
+  expect(text).not.toMatch(/vrrpAuthPass:|dbPassword:|sshPrivateKey:|BEGIN .*PRIVATE KEY/);
+});
