@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import { readDeclaredKeys } from "../config/declaredKeys";
+import { configReferenceTable } from "../config/referenceTable";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
 import { mapSource } from "../config/source";
@@ -104,4 +107,10 @@ describe("bad input is refused with the key and the fix", () => {
   test("the prod stack itself has no problem", () => {
     expect(problemsOf(prod)).toEqual([]);
   });
+});
+
+test("the README's configuration table is the one Pulumi.yaml makes", () => {
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const table = readme.split(/<!-- config-table:start[^\n]*\n/)[1].split("<!-- config-table:end -->")[0].trim();
+  expect(table).toBe(configReferenceTable());
 });
