@@ -43,6 +43,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       checkInterval: int("checkInterval"),
       checkFall: int("checkFall"),
       checkRise: int("checkRise"),
+      trackNginxProcess: raw.trackNginxProcess !== false,
     },
     upstream: {
       maxFails: int("upstreamMaxFails"),

@@ -44,6 +44,7 @@ export interface IamHaConfig {
     checkInterval: number;
     checkFall: number;
     checkRise: number;
+    trackNginxProcess: boolean;
   };
   upstream: {
     maxFails: number;

@@ -29,6 +29,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       checkTimeout: checkTimeout(config),
       checkFall: vrrp.checkFall,
       checkRise: vrrp.checkRise,
+      trackNginxProcess: vrrp.trackNginxProcess,
       notifyScript: PATHS.notifyScript,
     },
     confValue,
