@@ -1,0 +1,87 @@
+import * as fs from "fs";
+import * as path from "path";
+import { LabError, log, tail } from "./exec";
+import { settings } from "./paths";
+import type { DeclaredCommand } from "./program";
+import { sshExec } from "./ssh";
+import type { LabNode, LabTopology } from "./topology";
+
+/** What the lab ran: kept so `down` can undo it with each step's own delete and stdin, as Pulumi's state does. */
+export interface AppliedCommand {
+  name: string;
+  host: string;
+  delete: string;
+  stdin: string;
+  stdout: string;
+}
+
+const STATE_FILE = () => path.join(settings.stateDir, "applied-commands.json");
+/** One step may install packages; nothing legitimate takes longer. */
+const STEP_TIMEOUT_MS = 10 * 60_000;
+
+function nodeAt(topology: LabTopology, host: string): LabNode {
+  const node = topology.nodes.find((n) => n.privateIp === host);
+  if (!node) throw new LabError(`the program connects to ${host}, which is no lab node (${topology.nodes.map((n) => n.privateIp).join(", ")})`);
+  return node;
+}
+
+/**
+ * Runs each command's create with its stdin over SSH on its node, as `pulumi up` would: a command
+ * starts once the commands it waits for are done, so the nodes progress side by side.
+ */
+export async function applyCommands(topology: LabTopology, commands: DeclaredCommand[]): Promise<AppliedCommand[]> {
+  const applied: AppliedCommand[] = [];
+  const finished = new Map<string, Promise<void>>();
+  for (const command of commands) {
+    const waits = command.after.map((a) => finished.get(a)!);
+    finished.set(command.name, Promise.all(waits).then(async () => {
+      applied.push({ ...(await applyOne(topology, command)), name: command.name });
+    }));
+  }
+  try {
+    await Promise.all(finished.values());
+  } finally {
+    saveApplied(applied);
+  }
+  return applied;
+}
+
+async function applyOne(topology: LabTopology, command: DeclaredCommand): Promise<Omit<AppliedCommand, "name">> {
+  const node = nodeAt(topology, command.host);
+  const started = Date.now();
+  log(`${command.name}: running on ${node.name} (${command.host})…`);
+  const r = await sshExec(node, command.create, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
+  // Secret steps stay quiet, as logging: "none" keeps them in `pulumi up`.
+  const shown = command.secret ? "(output hidden: the step carries a secret)" : tail(r.stdout + r.stderr, 40);
+  if (r.code !== 0) {
+    throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${command.secret ? tail(r.stderr, 20) : shown}\nFix the cause, then run the lab again (steps are idempotent).`);
+  }
+  log(`${command.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s${command.secret ? "" : `\n${indent(shown)}`}`);
+  return { host: command.host, delete: command.delete, stdin: command.stdin, stdout: r.stdout };
+}
+
+const indent = (text: string) => text.split("\n").filter(Boolean).map((l) => `      ${l}`).join("\n");
+
+function saveApplied(applied: AppliedCommand[]): void {
+  fs.mkdirSync(settings.stateDir, { recursive: true });
+  fs.writeFileSync(STATE_FILE(), JSON.stringify(applied), { mode: 0o600 });
+}
+
+export function loadApplied(): AppliedCommand[] {
+  return fs.existsSync(STATE_FILE()) ? JSON.parse(fs.readFileSync(STATE_FILE(), "utf8")) : [];
+}
+
+/** Runs every applied command's delete, newest first, with the stdin it was applied with (as `pulumi destroy`). */
+export async function removeApplied(topology: LabTopology): Promise<string[]> {
+  const removed: string[] = [];
+  for (const command of loadApplied().reverse()) {
+    const node = topology.nodes.find((n) => n.privateIp === command.host);
+    if (!node) continue;
+    const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
+    if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
+    log(`${command.name}: removed`);
+    removed.push(command.name);
+  }
+  fs.rmSync(STATE_FILE(), { force: true });
+  return removed;
+}

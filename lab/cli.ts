@@ -1,0 +1,70 @@
+import { LabError } from "./exec";
+import { execInClient } from "./network";
+import { sshExec } from "./ssh";
+import { loadLabStack } from "./stack";
+import { down, printChecks, up } from "./session";
+import { labStatus } from "./status";
+import { runFailover } from "./failover";
+
+const USAGE = `usage: npm run lab -- [up|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
+  up         build or reuse the hosts, run the program's remote commands, check through the EIP (default)
+  status     who holds the VIP; each node's keepalived state
+  exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
+  failover   the article's failure scenarios under a steady stream of requests, with figures
+  down       run the program's delete commands, then remove every host, namespace and rule`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args.splice(i, 2)[1] : undefined;
+}
+
+/** Quotes words for the remote shell, so `exec node-1 -- echo 'a b'` runs what was typed. */
+const shellWords = (words: string[]) => words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
+
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const stack = await loadLabStack(option(args, "--stack") ?? "lab");
+  const [command = "up", ...rest] = args;
+  switch (command) {
+    case "up": {
+      const result = await up(stack);
+      printChecks(result.checks);
+      return result.checks.every((c) => c.ok) ? 0 : 1;
+    }
+    case "status": {
+      const status = await labStatus(stack.config, stack.topology);
+      if (rest.includes("--json")) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else process.stdout.write(`EIP ${status.eip} → VIP ${status.vip}, held by ${status.master ?? "nobody"}\n${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`);
+      return 0;
+    }
+    case "exec": {
+      const [target, dashes, ...words] = rest;
+      if (!target || dashes !== "--" || words.length === 0) throw new LabError(`exec needs a node and a command: npm run lab -- exec node-1 -- systemctl status keepalived\n${USAGE}`);
+      const r = target === "client" ? await execInClient(words) : await sshExec(nodeNamed(stack, target), shellWords(words));
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      return r.code;
+    }
+    case "failover":
+      return (await runFailover(stack)).every((s) => s.held) ? 0 : 1;
+    case "down":
+      await down(stack);
+      return 0;
+    default:
+      throw new LabError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+function nodeNamed(stack: Awaited<ReturnType<typeof loadLabStack>>, name: string) {
+  const node = stack.topology.nodes.find((n) => n.name === name);
+  if (!node) throw new LabError(`no node "${name}"; the nodes are ${stack.topology.nodes.map((n) => n.name).join(", ")}, or "client"`);
+  return node;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`[lab] ERROR: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

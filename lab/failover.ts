@@ -1,0 +1,1 @@
+export async function runFailover(_s: unknown): Promise<{ held: boolean }[]> { return []; }

@@ -1,0 +1,125 @@
+/**
+ * labUp / labDown: the whole lab in one call each.
+ */
+import * as fs from "fs";
+import { run, log, LabError } from "./exec";
+import { settings, paths, names, configureLab, LabSettings } from "./paths";
+import { ensureRootfs } from "./rootfs";
+import { ensureRepo, LAB_PACKAGES } from "./repo";
+import { ensureSshKey } from "./ssh";
+import { validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
+import { prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
+import type { LabTopology } from "./topology";
+
+export interface LabUpOptions {
+  /** Packages the local repo must offer (default LAB_PACKAGES). */
+  packages?: readonly string[];
+  /** TCP ports DNATed from eip to havip (default [80]). */
+  eipPorts?: number[];
+  /** Per-node bound for "ssh answers" (default 90 s). */
+  sshTimeoutMs?: number;
+  /** Leave a half-built lab in place when labUp fails (default: tear it down). */
+  keepOnFailure?: boolean;
+  /** Override netns name / dirs (same as configureLab). */
+  settings?: Partial<LabSettings>;
+}
+
+export interface LabUpResult {
+  topology: LabTopology;
+  nodes: { name: string; privateIp: string; pid: number; consoleLog: string; state: string; failedUnits: string }[];
+  timings: { rootfsSeconds: number; rootfsBuilt: boolean; repoSeconds: number; repoBuilt: boolean; bootSeconds: number; totalSeconds: number };
+}
+
+async function have(cmd: string): Promise<boolean> {
+  return (await run(["sh", "-c", `command -v ${cmd}`], { timeoutMs: 10_000 })).code === 0;
+}
+
+/** Refuse clearly when the lab cannot run here. */
+export async function preflight(t: LabTopology): Promise<void> {
+  if (process.platform !== "linux") throw new LabError(`the lab needs Linux (network namespaces, systemd-nspawn); this is ${process.platform} — run it on a Linux machine or VM`);
+  if (typeof process.getuid === "function" && process.getuid() !== 0) throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo npx ts-node --transpile-only lab/hostsDemo.ts`");
+  const tools: [string, string][] = [
+    ["systemd-nspawn", "systemd-container"], ["debootstrap", "debootstrap"], ["nsenter", "util-linux"], ["ip", "iproute2"],
+    ["nft", "nftables"], ["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["apt-get", "apt"], ["mount", "mount"],
+  ];
+  const missing: string[] = [];
+  for (const [c, pkg] of tools) if (!(await have(c))) missing.push(`${c} (package ${pkg})`);
+  if (missing.length) throw new LabError(`missing on this host: ${missing.join(", ")} — install with: apt-get install -y ${[...new Set(missing.map((m) => /package (\S+)\)/.exec(m)![1]))].join(" ")}`);
+  if (!fs.existsSync("/sys/fs/cgroup")) throw new LabError("no /sys/fs/cgroup on this host — systemd-nspawn needs cgroups mounted");
+  validateTopology(t);
+  await checkHostCollisions(t);
+}
+
+function anythingLeft(t: LabTopology): boolean {
+  return netnsExists(names.labNs()) || netnsExists(names.clientNs()) ||
+    nodesOnDisk().length > 0 || t.nodes.some((n) => fs.existsSync(paths.nodeDir(n.name)));
+}
+
+/**
+ * Bring the lab up: rootfs + repo (cached), key, network, one booted container per node,
+ * each answering ssh. Tears down any previous lab of the same names first.
+ */
+export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<LabUpResult> {
+  if (opts.settings) configureLab(opts.settings);
+  const t0 = Date.now();
+  await preflight(t);
+  if (anythingLeft(t)) {
+    log("up: removing a previous lab first…");
+    await labDown(t);
+  }
+  const rf = await ensureRootfs();
+  const repo = await ensureRepo(opts.packages ?? LAB_PACKAGES);
+  await ensureSshKey();
+  try {
+    log(`up: network: netns ${names.labNs()} (bridge ${names.bridge()} ${t.routerIp}), client netns ${names.clientNs()}, eip ${t.eip} → ${t.havip}`);
+    await netUp(t, { eipPorts: opts.eipPorts });
+    const tb = Date.now();
+    for (const n of t.nodes) await prepareNode(n, t);
+    const pids = t.nodes.map((n) => startNode(n));
+    log(`up: booting ${t.nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
+    await Promise.all(t.nodes.map((n, i) => waitForSsh(n, pids[i], opts.sshTimeoutMs ?? 90_000)));
+    const bootSeconds = (Date.now() - tb) / 1000;
+    const states = await Promise.all(t.nodes.map((n) => waitForBoot(n)));
+    t.nodes.forEach((n, i) => {
+      const s = states[i];
+      log(`up: ${n.name} ssh ready, systemd: ${s.state}${s.failed ? ` (failed units: ${s.failed.replace(/\n/g, "; ")})` : ""}`);
+    });
+    return {
+      topology: t,
+      nodes: t.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, pid: pids[i], consoleLog: paths.nodeConsole(n.name), state: states[i].state, failedUnits: states[i].failed })),
+      timings: { rootfsSeconds: rf.seconds, rootfsBuilt: rf.built, repoSeconds: repo.seconds, repoBuilt: repo.built, bootSeconds, totalSeconds: (Date.now() - t0) / 1000 },
+    };
+  } catch (e) {
+    if (!opts.keepOnFailure) {
+      log(`up failed; tearing the lab down (console logs stay in ${settings.stateDir})…`);
+      await labDown(t).catch((e2) => log(`down after failure also failed: ${(e2 as Error).message}`));
+    }
+    throw e;
+  }
+}
+
+/**
+ * Tear the lab down: stop every container (of this topology and any other found on disk),
+ * remove per-node dirs, delete both netns. Caches (rootfs, repo, key) and console logs stay.
+ * Safe to run twice or when nothing exists.
+ */
+export async function labDown(t?: LabTopology): Promise<void> {
+  const nodes = [...new Set([...(t?.nodes.map((n) => n.name) ?? []), ...nodesOnDisk()])];
+  const errors: string[] = [];
+  await Promise.all(nodes.map(async (n) => {
+    try { await stopNode(n); } catch (e) { errors.push((e as Error).message); }
+  }));
+  for (const n of nodes) {
+    try { await removeNode(n); } catch (e) { errors.push((e as Error).message); }
+  }
+  // Processes still inside our netns (started by the lab: ssh clients, test servers…): end them, bounded.
+  for (const ns of [names.labNs(), names.clientNs()]) {
+    if (!netnsExists(ns)) continue;
+    const r = await run(["ip", "netns", "pids", ns], { timeoutMs: 10_000 });
+    const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p !== process.pid);
+    for (const p of pids) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+  }
+  try { await netDown(); } catch (e) { errors.push((e as Error).message); }
+  removeEmptyCgroupParents();
+  if (errors.length) throw new LabError(`labDown: some things could not be removed:\n  - ${errors.join("\n  - ")}`);
+}

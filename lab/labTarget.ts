@@ -1,0 +1,61 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { IamHaConfig } from "../config/types";
+import { HttpAnswer, VerifyTarget } from "../verify/checks";
+import { execInClient, execInLabNs } from "./network";
+import { sshExec } from "./ssh";
+import { nodeStates } from "./status";
+import type { LabTopology } from "./topology";
+
+/** Where a user stands (the client namespace), one request, bounded. */
+export async function getThroughEip(topology: LabTopology, site: string, path: string): Promise<HttpAnswer> {
+  const r = await execInClient(["curl", "-s", "-i", "--max-time", "3", "-H", `Host: ${site}`, `http://${topology.eip}${path}`], { timeoutMs: 10_000 });
+  if (r.code !== 0) return { status: 0, body: `curl exit ${r.code}` };
+  const [head, body = ""] = r.stdout.split(/\r?\n\r?\n/);
+  const status = Number(/^HTTP\/\S+ (\d+)/.exec(head)?.[1] ?? 0);
+  const node = /^x-iam-node:\s*(\S+)/im.exec(head)?.[1];
+  return { status, body, node };
+}
+
+/** A MariaDB login as the configured user, with the password on stdin, never on a command line. */
+export function loginOptions(config: IamHaConfig, password: string): string {
+  return `[client]\nuser=${config.database.user}\npassword="${password.replace(/["\\]/g, "\\$&")}"\n`;
+}
+
+/** The verifier's view of the lab: the same checks as for a deployed stack. */
+export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword: string): VerifyTarget {
+  const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
+  const query = `mariadb --defaults-extra-file=/dev/stdin -h ${dbNode.privateIp} ${config.database.name} -N -e 'SELECT CURRENT_USER()'`;
+  return {
+    eip: topology.eip,
+    havip: topology.havip,
+    sites: config.sites.map((s) => s.serverName),
+    nodes: topology.nodes.map((n) => n.name),
+    get: (site, path) => getThroughEip(topology, site, path),
+    nodeStates: () => nodeStates(config, topology),
+    dbLogins: () =>
+      Promise.all(
+        topology.nodes
+          .filter((n) => n !== dbNode)
+          .map(async (peer) => {
+            const r = await sshExec(peer, query, loginOptions(config, dbPassword), { timeoutMs: 30_000 });
+            return { peer: peer.name, ok: r.code === 0, detail: r.code === 0 ? `logged in as ${r.stdout.trim()}` : r.stderr.trim() };
+          }),
+      ),
+  };
+}
+
+/** The grant is for the peers only: the same login from the lab's router address must be refused. */
+export async function loginFromOutsider(config: IamHaConfig, topology: LabTopology, dbPassword: string): Promise<{ refused: boolean; detail: string }> {
+  const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
+  // The host's client wants a real file for its options (not a pipe); it is root's and short-lived.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-lab-login-"));
+  try {
+    fs.writeFileSync(path.join(dir, "login.cnf"), loginOptions(config, dbPassword), { mode: 0o600 });
+    const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], { timeoutMs: 30_000 });
+    return { refused: r.code !== 0 && /Access denied|is not allowed to connect/.test(r.stderr), detail: r.stderr.trim() || r.stdout.trim() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The lab network, isolated from the host's:
+ *
+ *   netns <ns> ("VPC"):  br-<ns>  routerIp/prefix   ← nspawn veths vb-<node> of every host
+ *                         edge0    <edge>.1/24 + eip/32, ip_forward=1,
+ *                         nft: eip:80 → DNAT havip:80, SNAT to routerIp on the bridge side
+ *   netns <ns>-client:    eth0     <edge>.2/24         (the "internet" client)
+ *
+ * No interface of either namespace is linked to the host's network and neither has a default route.
+ */
+import * as fs from "fs";
+import { run, runOk, LabError, RunOptions, RunResult } from "./exec";
+import { names } from "./paths";
+import type { LabTopology } from "./topology";
+
+// ---------- IPv4 helpers ----------
+export function ipToInt(ip: string): number {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip.trim());
+  if (!m) throw new LabError(`"${ip}" is not an IPv4 address`);
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) throw new LabError(`"${ip}" is not an IPv4 address`);
+  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
+}
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+export interface Cidr { network: number; prefix: number; mask: number }
+export function parseCidr(cidr: string): Cidr {
+  const [ip, p] = cidr.trim().split("/");
+  const prefix = p === undefined ? 32 : Number(p);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new LabError(`"${cidr}" is not an IPv4 CIDR`);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { network: (ipToInt(ip) & mask) >>> 0, prefix, mask };
+}
+export function inCidr(ip: string, cidr: string): boolean {
+  const c = parseCidr(cidr);
+  return ((ipToInt(ip) & c.mask) >>> 0) === c.network;
+}
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parseCidr(a); const y = parseCidr(b);
+  const m = x.prefix < y.prefix ? x.mask : y.mask;
+  return ((x.network & m) >>> 0) === ((y.network & m) >>> 0);
+}
+export function prefixOf(cidr: string): number { return parseCidr(cidr).prefix; }
+
+/** The edge ("internet") side: the eip's /24; lab netns holds .1 and the eip, the client .2. */
+export function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string } {
+  const net = parseCidr(`${t.eip}/24`).network;
+  return { cidr: `${intToIp(net)}/24`, labIp: intToIp(net + 1), clientIp: intToIp(net + 2) };
+}
+/** Address of the client netns (e.g. 10.255.0.2). */
+export function clientIp(t: LabTopology): string { return edgeOf(t).clientIp; }
+
+/** Throws a LabError listing every problem with the topology. */
+export function validateTopology(t: LabTopology): void {
+  const errs: string[] = [];
+  const tryDo = (f: () => void) => { try { f(); } catch (e) { errs.push((e as Error).message); } };
+  tryDo(() => parseCidr(t.subnetCidr));
+  if (!/\/\d+$/.test(t.subnetCidr)) errs.push(`subnetCidr "${t.subnetCidr}" needs a /prefix`);
+  if (errs.length === 0) {
+    const c = parseCidr(t.subnetCidr);
+    if (c.prefix > 29 || c.prefix < 8) errs.push(`subnetCidr ${t.subnetCidr}: prefix must be between /8 and /29`);
+    const bcast = (c.network | (~c.mask >>> 0)) >>> 0;
+    const hostAddr = (what: string, ip: string) => tryDo(() => {
+      if (!inCidr(ip, t.subnetCidr)) throw new LabError(`${what} ${ip} is not inside subnetCidr ${t.subnetCidr}`);
+      const n = ipToInt(ip);
+      if (n === c.network || n === bcast) throw new LabError(`${what} ${ip} is the network or broadcast address of ${t.subnetCidr}`);
+    });
+    hostAddr("routerIp", t.routerIp);
+    hostAddr("havip", t.havip);
+    if (!Array.isArray(t.nodes) || t.nodes.length < 2) errs.push(`nodes: need at least 2, got ${t.nodes?.length ?? 0}`);
+    const seenIp = new Map<string, string>([[t.routerIp, "routerIp"], [t.havip, "havip"]]);
+    const seenName = new Set<string>();
+    for (const n of t.nodes ?? []) {
+      if (!/^[a-z][a-z0-9-]{0,11}$/.test(n.name)) errs.push(`node name "${n.name}" must match [a-z][a-z0-9-]{0,11} (hostname, machine and interface name)`);
+      if (seenName.has(n.name)) errs.push(`node name "${n.name}" is used twice`);
+      seenName.add(n.name);
+      hostAddr(`node ${n.name} privateIp`, n.privateIp);
+      if (seenIp.has(n.privateIp)) errs.push(`node ${n.name} privateIp ${n.privateIp} is already used by ${seenIp.get(n.privateIp)}`);
+      seenIp.set(n.privateIp, `node ${n.name}`);
+    }
+    if (t.routerIp === t.havip) errs.push(`havip ${t.havip} equals routerIp`);
+    tryDo(() => {
+      const e = edgeOf(t);
+      if (cidrsOverlap(e.cidr, t.subnetCidr)) throw new LabError(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${t.subnetCidr}`);
+      if (t.eip === e.labIp || t.eip === e.clientIp) throw new LabError(`eip ${t.eip} must not be .1 or .2 of ${e.cidr} (lab gateway / client)`);
+      const last = ipToInt(t.eip) & 255;
+      if (last === 0 || last === 255) throw new LabError(`eip ${t.eip} is the network or broadcast address of ${e.cidr}`);
+    });
+  }
+  if (errs.length) throw new LabError(`invalid lab topology:\n  - ${errs.join("\n  - ")}`);
+}
+
+/** Refuse when the lab's networks collide with a route or an address of the host's own network namespace. */
+export async function checkHostCollisions(t: LabTopology): Promise<void> {
+  const ours = [t.subnetCidr, edgeOf(t).cidr];
+  const routes = await runOk(["ip", "-4", "route", "show"], { what: "ip -4 route (host)", timeoutMs: 10_000 });
+  const addrs = await runOk(["ip", "-4", "-o", "addr", "show"], { what: "ip -4 addr (host)", timeoutMs: 10_000 });
+  const problems: string[] = [];
+  for (const line of routes.stdout.split("\n")) {
+    const dst = line.trim().split(/\s+/)[0];
+    if (!dst || dst === "default" || !/^\d/.test(dst)) continue;
+    for (const o of ours) if (cidrsOverlap(dst.includes("/") ? dst : `${dst}/32`, o)) problems.push(`host route "${line.trim()}" overlaps lab network ${o}`);
+  }
+  for (const line of addrs.stdout.split("\n")) {
+    const m = /inet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
+    if (!m || m[1].startsWith("127.")) continue;
+    for (const o of ours) if (cidrsOverlap(m[1], o)) problems.push(`host address ${m[1]} (${line.trim().split(/\s+/)[1]}) overlaps lab network ${o}`);
+  }
+  if (problems.length) {
+    throw new LabError(`lab networks collide with the host's network namespace:\n  - ${problems.join("\n  - ")}\n` +
+      `fix: choose a topology whose subnetCidr and eip /24 are unused on this host (see \`ip -4 route\`), e.g. 10.0.4.0/24 and 10.255.0.10`);
+  }
+}
+
+// ---------- namespaces ----------
+export function netnsExists(name: string): boolean { return fs.existsSync(`/run/netns/${name}`); }
+
+/** Run a command inside a named netns (nsenter --net only: mounts, /sys and cgroups stay the host's). */
+export function execInNetns(ns: string, cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  if (!netnsExists(ns)) return Promise.reject(new LabError(`netns ${ns} does not exist (/run/netns/${ns}) — run labUp first`));
+  return run(["nsenter", `--net=/run/netns/${ns}`, "--", ...cmd], { timeoutMs: 60_000, ...opts });
+}
+/** Run a command in the lab ("VPC") netns, where the bridge and every node address are reachable. */
+export function execInLabNs(cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return execInNetns(names.labNs(), cmd, opts);
+}
+/** Run a command in the client ("internet") netns, which reaches only the eip. */
+export function execInClient(cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return execInNetns(names.clientNs(), cmd, opts);
+}
+
+async function inNs(ns: string, cmd: string[], what: string, input?: string): Promise<void> {
+  const r = await execInNetns(ns, cmd, { input, timeoutMs: 30_000 });
+  if (r.code !== 0) throw new LabError(`network: ${what} in netns ${ns} failed: \`${cmd.join(" ")}\` (code ${r.code}): ${r.stderr.trim()}`);
+}
+
+/** Create both namespaces, the bridge, the edge veth, addresses, forwarding and NAT. Fails if they exist. */
+export async function netUp(t: LabTopology, opts: { eipPorts?: number[] } = {}): Promise<void> {
+  const ns = names.labNs(); const cns = names.clientNs(); const br = names.bridge();
+  const e = edgeOf(t);
+  const ports = opts.eipPorts ?? [80];
+  for (const n of [ns, cns]) {
+    if (netnsExists(n)) throw new LabError(`network: netns ${n} already exists — run labDown first (or \`ip netns del ${n}\`)`);
+    await runOk(["ip", "netns", "add", n], { what: `ip netns add ${n}`, timeoutMs: 10_000, hint: "needs root and a kernel with network namespaces" });
+  }
+  await inNs(ns, ["ip", "link", "set", "lo", "up"], "lo up");
+  await inNs(cns, ["ip", "link", "set", "lo", "up"], "lo up");
+  // The "VPC subnet".
+  await inNs(ns, ["ip", "link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay", "0"], `create bridge ${br}`);
+  await inNs(ns, ["ip", "addr", "add", `${t.routerIp}/${prefixOf(t.subnetCidr)}`, "dev", br], `address ${t.routerIp} on ${br}`);
+  await inNs(ns, ["ip", "link", "set", br, "up"], `${br} up`);
+  // The edge: a veth between the lab netns and the client netns.
+  await inNs(ns, ["ip", "link", "add", names.edgeLab(), "type", "veth", "peer", "name", names.edgeClient(), "netns", cns], "create edge veth");
+  await inNs(ns, ["ip", "addr", "add", `${e.labIp}/24`, "dev", names.edgeLab()], `address ${e.labIp} on ${names.edgeLab()}`);
+  await inNs(ns, ["ip", "addr", "add", `${t.eip}/32`, "dev", names.edgeLab()], `eip ${t.eip} on ${names.edgeLab()}`);
+  await inNs(ns, ["ip", "link", "set", names.edgeLab(), "up"], "edge up");
+  await inNs(cns, ["ip", "addr", "add", `${e.clientIp}/24`, "dev", names.edgeClient()], `address ${e.clientIp} on client ${names.edgeClient()}`);
+  await inNs(cns, ["ip", "link", "set", names.edgeClient(), "up"], "client eth0 up");
+  // Routing only inside the lab netns (these sysctls are per network namespace).
+  await inNs(ns, ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], "ip_forward=1");
+  // Make the bridge a plain L2 switch, like a VPC: bridged frames skip the lab netns' netfilter.
+  // (br_netfilter sysctls are per-netns since Linux 5.3; only touch them inside our own netns.)
+  if (fs.existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) {
+    await execInNetns(ns, ["sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-arptables=0"], { timeoutMs: 10_000 });
+  }
+  const portSet = `{ ${ports.join(", ")} }`;
+  const table = names.nftTable();
+  const rules = `
+table ip ${table} {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr ${t.eip} tcp dport ${portSet} dnat to ${t.havip}
+  }
+  chain output {
+    type nat hook output priority -100; policy accept;
+    ip daddr ${t.eip} tcp dport ${portSet} dnat to ${t.havip}
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "${br}" ct status dnat snat to ${t.routerIp}
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "${names.edgeLab()}" oifname "${br}" ct status dnat accept
+    iifname "${names.edgeLab()}" oifname "${br}" drop
+  }
+}
+`;
+  await inNs(ns, ["nft", "-f", "-"], "nft EIP DNAT rules (is nftables installed? apt-get install -y nftables)", rules);
+}
+
+/** Delete both namespaces (and with them every interface in them). Fine if they do not exist. */
+export async function netDown(): Promise<void> {
+  for (const n of [names.clientNs(), names.labNs()]) {
+    if (!netnsExists(n)) continue;
+    const r = await run(["ip", "netns", "del", n], { timeoutMs: 30_000 });
+    if (r.code !== 0 && netnsExists(n)) throw new LabError(`network: \`ip netns del ${n}\` failed: ${r.stderr.trim()} — are processes still inside it? (ip netns pids ${n})`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Where the lab keeps things, and the names it gives to kernel objects.
+ * Defaults can be changed by environment variables or `configureLab()`.
+ *
+ *   caches (kept by labDown):   /var/cache/iam-ha-lab/{rootfs-bookworm,repo,ssh,debs}
+ *   per-run state (wiped):      /var/lib/iam-ha-lab/<node>/..., <node>.console.log, <node>.pid
+ */
+import * as path from "path";
+
+export interface LabSettings {
+  /** Name of the lab network namespace (the "VPC"); the client one is `${netns}-client`. */
+  netns: string;
+  /** Caches that survive labDown: rootfs, package repo, ssh key. */
+  cacheDir: string;
+  /** Per-node state (overlay dirs, pid files, console logs), wiped by labDown. */
+  stateDir: string;
+  /** Debian suite of the host rootfs. */
+  suite: string;
+  /** Debian mirror debootstrap uses (must be the one configured in /etc/apt). */
+  mirror: string;
+}
+
+const env = process.env;
+export const settings: LabSettings = {
+  netns: env.IAM_HA_LAB_NETNS || "iamlab",
+  cacheDir: env.IAM_HA_LAB_CACHE || "/var/cache/iam-ha-lab",
+  stateDir: env.IAM_HA_LAB_STATE || "/var/lib/iam-ha-lab",
+  suite: env.IAM_HA_LAB_SUITE || "bookworm",
+  mirror: env.IAM_HA_LAB_MIRROR || "http://deb.debian.org/debian",
+};
+
+/** Override settings (e.g. another netns name); call before labUp and use the same for labDown. */
+export function configureLab(s: Partial<LabSettings>): LabSettings {
+  Object.assign(settings, s);
+  if (!/^[a-z][a-z0-9-]{0,8}$/.test(settings.netns)) {
+    throw new Error(`lab netns name "${settings.netns}" must match [a-z][a-z0-9-]{0,8} (it is used in interface names, max 15 chars)`);
+  }
+  return settings;
+}
+
+export const names = {
+  labNs: () => settings.netns,
+  clientNs: () => `${settings.netns}-client`,
+  bridge: () => `br-${settings.netns}`,
+  /** veth end in the lab netns (the "internet gateway" side) */
+  edgeLab: () => "edge0",
+  /** veth end in the client netns */
+  edgeClient: () => "eth0",
+  nftTable: () => "iam_lab_edge",
+};
+
+export const paths = {
+  rootfs: () => path.join(settings.cacheDir, `rootfs-${settings.suite}`),
+  debootstrapDebs: () => path.join(settings.cacheDir, "debs"),
+  repo: () => path.join(settings.cacheDir, "repo"),
+  sshDir: () => path.join(settings.cacheDir, "ssh"),
+  sshKey: () => path.join(settings.cacheDir, "ssh", "id_ed25519"),
+  nodeDir: (node: string) => path.join(settings.stateDir, node),
+  nodeRoot: (node: string) => path.join(settings.stateDir, node, "root"),
+  nodeUpper: (node: string) => path.join(settings.stateDir, node, "upper"),
+  nodeWork: (node: string) => path.join(settings.stateDir, node, "work"),
+  nodePid: (node: string) => path.join(settings.stateDir, `${node}.pid`),
+  nodeConsole: (node: string) => path.join(settings.stateDir, `${node}.console.log`),
+  /** Where the repo appears inside every container (read-only bind). */
+  repoInContainer: "/srv/iam-ha-repo",
+};

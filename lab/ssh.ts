@@ -1,0 +1,74 @@
+/**
+ * SSH into lab hosts: one ed25519 key pair kept in the cache, the system ssh
+ * client run inside the lab netns (the hosts' addresses are reachable only there).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { run, runOk, LabError, RunResult } from "./exec";
+import { paths, names } from "./paths";
+import type { LabNode } from "./topology";
+
+/** Create the lab key pair once (0600 private key); returns the private key path. */
+export async function ensureSshKey(): Promise<string> {
+  const key = paths.sshKey();
+  if (fs.existsSync(key) && fs.existsSync(`${key}.pub`)) {
+    fs.chmodSync(key, 0o600);
+    return key;
+  }
+  fs.mkdirSync(path.dirname(key), { recursive: true, mode: 0o700 });
+  fs.chmodSync(path.dirname(key), 0o700);
+  for (const f of [key, `${key}.pub`]) fs.rmSync(f, { force: true });
+  await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "iam-ha-lab", "-f", key], {
+    timeoutMs: 30_000, what: `ssh-keygen for the lab key ${key}`, hint: "install openssh-client (apt-get install -y openssh-client)",
+  });
+  fs.chmodSync(key, 0o600);
+  return key;
+}
+
+/** The lab's private key (OpenSSH format). */
+export function privateKey(): string {
+  const key = paths.sshKey();
+  if (!fs.existsSync(key)) throw new LabError(`lab ssh key ${key} does not exist yet — run labUp (or ensureSshKey) first`);
+  return fs.readFileSync(key, "utf8");
+}
+
+/** The lab's public key line (what goes into authorized_keys). */
+export function publicKey(): string {
+  const pub = `${paths.sshKey()}.pub`;
+  if (!fs.existsSync(pub)) throw new LabError(`lab ssh public key ${pub} does not exist yet — run labUp (or ensureSshKey) first`);
+  return fs.readFileSync(pub, "utf8").trim();
+}
+
+/** ssh client options used for every lab connection. */
+export function sshOptions(): string[] {
+  return [
+    "-F", "/dev/null",
+    "-i", paths.sshKey(),
+    "-o", "IdentitiesOnly=yes",
+    "-o", "BatchMode=yes",
+    "-o", "StrictHostKeyChecking=no",
+    "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "GlobalKnownHostsFile=/dev/null",
+    "-o", "LogLevel=ERROR",
+    "-o", "ConnectTimeout=5",
+    "-o", "ServerAliveInterval=5",
+    "-o", "ServerAliveCountMax=6",
+    "-l", "root",
+  ];
+}
+
+/**
+ * Run `command` on `node` as root over ssh (from inside the lab netns). The
+ * string is the remote command exactly as given (the remote login shell runs
+ * it); `stdin` is piped in. Never throws for a remote failure: ssh's own
+ * failures come back as code 255, a timeout (default 120 s) as code 124 with
+ * a note in stderr. Throws only if the lab netns does not exist.
+ */
+export async function sshExec(node: LabNode, command: string, stdin?: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+  const nsPath = `/run/netns/${names.labNs()}`;
+  if (!fs.existsSync(nsPath)) throw new LabError(`sshExec(${node.name}): lab netns ${names.labNs()} does not exist (${nsPath}) — run labUp first`);
+  const r = await run(["nsenter", `--net=${nsPath}`, "--", "ssh", ...sshOptions(), "--", node.privateIp, command], {
+    input: stdin ?? "", timeoutMs: opts.timeoutMs ?? 120_000,
+  });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+}

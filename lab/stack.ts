@@ -1,0 +1,84 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { PROJECT } from "../config/declaredKeys";
+import { nthAddress, parseCidr } from "../config/ipv4";
+import { loadConfig } from "../config/load";
+import { mapSource } from "../config/source";
+import { IamHaConfig } from "../config/types";
+import { LabError } from "./exec";
+import { settings } from "./paths";
+import { ensureSshKey, privateKey, publicKey } from "./ssh";
+import type { LabTopology } from "./topology";
+
+/** A stack as the lab runs it: its config (with the lab's own secrets) and the lab network for it. */
+export interface LabStack {
+  name: string;
+  config: IamHaConfig;
+  /** "namespace:key" → string, as the Pulumi CLI would hand it to the program. */
+  pulumiConfig: Record<string, string>;
+  secretKeys: string[];
+  topology: LabTopology;
+}
+
+/** The EIP's stand-in: an address of the lab's edge namespace, from a range no VPC subnet here uses. */
+export const LAB_EIP = "10.255.0.10";
+const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
+
+/** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
+function labSecrets(): { vrrpAuthPass: string; dbPassword: string } {
+  if (fs.existsSync(SECRET_FILE())) return JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8"));
+  const random = (n: number) => crypto.randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24) };
+  fs.mkdirSync(settings.cacheDir, { recursive: true });
+  fs.writeFileSync(SECRET_FILE(), JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+function stackFileValues(stack: string): Record<string, unknown> {
+  const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new LabError(`no stack file ${path.basename(file)}: pass --stack with one of the Pulumi.<stack>.yaml files`);
+  const config: Record<string, unknown> = parse(fs.readFileSync(file, "utf8")).config ?? {};
+  return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+}
+
+/**
+ * Loads a stack for the lab: its file, with the lab's SSH key and passwords in place of the
+ * stack's secrets (which only Pulumi can decrypt). The loader's errors surface before anything is made.
+ */
+export async function loadLabStack(stack: string): Promise<LabStack> {
+  await ensureSshKey();
+  const values: Record<string, unknown> = {
+    ...stackFileValues(stack),
+    ...labSecrets(),
+    sshPrivateKey: privateKey(),
+    sshPublicKey: publicKey().trim(),
+    // The lab reaches nodes over their private IPs from inside its own namespace, as root.
+    sshVia: "private",
+    sshUser: "root",
+    nodeBandwidthOut: 0,
+  };
+  const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey"];
+  const config = loadConfig(mapSource(values, secretKeys));
+  const pulumiConfig: Record<string, string> = { "tencentcloud:region": "ap-guangzhou" };
+  for (const [k, v] of Object.entries(values)) pulumiConfig[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  return { name: stack, config, pulumiConfig, secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`), topology: labTopology(config) };
+}
+
+/** The VPC router plays the subnet's first address, as on Tencent Cloud. */
+export function labTopology(config: IamHaConfig): LabTopology {
+  const subnet = parseCidr(config.network.subnetCidr)!;
+  const routerIp = nthAddress(subnet, 1);
+  const taken = config.nodes.find((n) => n.privateIp === routerIp);
+  if (taken || config.vrrp.havip === routerIp) {
+    throw new LabError(`${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`);
+  }
+  return {
+    subnetCidr: config.network.subnetCidr,
+    routerIp,
+    havip: config.vrrp.havip,
+    eip: LAB_EIP,
+    nodes: config.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })),
+  };
+}

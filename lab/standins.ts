@@ -1,0 +1,40 @@
+import * as fs from "fs";
+import * as path from "path";
+import { IamHaConfig } from "../config/types";
+import { LabError, log, tail } from "./exec";
+import { sshExec } from "./ssh";
+import type { LabNode, LabTopology } from "./topology";
+
+/**
+ * What the IAM installation (the article's earlier chapters) leaves on the nodes, played by the
+ * lab: a small HTTP service on each site's backend port, and MariaDB with the iam database on the
+ * database node. The program's own steps then run on top, as they would on the CVMs.
+ */
+
+const asset = (name: string) => fs.readFileSync(path.join(__dirname, "assets", name), "utf8");
+
+async function onNode(node: LabNode, what: string, command: string, stdin?: string): Promise<string> {
+  const r = await sshExec(node, command, stdin, { timeoutMs: 5 * 60_000 });
+  if (r.code !== 0) throw new LabError(`${what} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`);
+  return r.stdout;
+}
+
+export async function installStandIns(config: IamHaConfig, topology: LabTopology): Promise<void> {
+  const ports = [...new Set(config.sites.map((s) => s.port))];
+  const units = ports.map((p) => `iam-standin@${p}`).join(" ");
+  await Promise.all(
+    topology.nodes.map(async (node) => {
+      await onNode(node, "installing the backend stand-in", "install -m 0755 /dev/stdin /usr/local/bin/iam-standin", asset("iam-standin.py"));
+      await onNode(node, "installing its unit", "cat > /etc/systemd/system/iam-standin@.service", asset("iam-standin@.service"));
+      await onNode(node, "starting the backend stand-ins", `systemctl daemon-reload && systemctl enable --now ${units} >/dev/null 2>&1`);
+      log(`${node.name}: backend stand-ins answer on ${ports.join(", ")}`);
+    }),
+  );
+  const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
+  const peers = topology.nodes.filter((n) => n !== dbNode);
+  await onNode(dbNode, "installing MariaDB", "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-server >/dev/null 2>&1");
+  await onNode(dbNode, "configuring MariaDB", "cat > /etc/mysql/mariadb.conf.d/60-iam-lab.cnf && systemctl restart mariadb", asset("mariadb-lab.cnf"));
+  await onNode(dbNode, "creating the iam database", `mariadb -e 'CREATE DATABASE IF NOT EXISTS \`${config.database.name}\`'`);
+  await Promise.all(peers.map((p) => onNode(p, "installing the MariaDB client", "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-client >/dev/null 2>&1")));
+  log(`${dbNode.name}: MariaDB runs with database ${config.database.name}`);
+}

@@ -1,0 +1,99 @@
+/**
+ * The post-deploy checks, shared by `npm run verify` (a deployed stack) and the lab: every site
+ * answers through the EIP, requests reach every node's backend, exactly one node holds the VIP,
+ * and the MariaDB peers can log in. Where the checks run is the target's business.
+ */
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  /** The node whose backend answered, when the backend says so (the lab's stand-ins do). */
+  node?: string;
+}
+
+export interface NodeState {
+  name: string;
+  /** keepalived's state: MASTER, BACKUP, FAULT, or STOPPED when keepalived does not run. */
+  state: string;
+  holdsVip: boolean;
+}
+
+export interface VerifyTarget {
+  eip: string;
+  havip: string;
+  sites: string[];
+  nodes: string[];
+  /** GET http://<eip><path> with Host: <site>, from where a user stands. */
+  get(site: string, path: string): Promise<HttpAnswer>;
+  nodeStates(): Promise<NodeState[]>;
+  /** Each peer logs in to the database node as the configured user. */
+  dbLogins(): Promise<{ peer: string; ok: boolean; detail: string }[]>;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export const HEALTHY_BODY = '{"status":"ok"}';
+
+export async function verify(target: VerifyTarget, requestsPerSite = 10): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const site of target.sites) checks.push(...(await checkSite(target, site, requestsPerSite)));
+  checks.push(vipCheck(target, await target.nodeStates()));
+  for (const login of await target.dbLogins()) {
+    checks.push({ name: `MariaDB login from ${login.peer}`, ok: login.ok, detail: login.detail });
+  }
+  return checks;
+}
+
+async function checkSite(target: VerifyTarget, site: string, requests: number): Promise<Check[]> {
+  const answers: HttpAnswer[] = [];
+  for (let i = 0; i < requests; i++) answers.push(await target.get(site, "/healthz"));
+  const healthy = answers.filter((a) => a.status === 200 && a.body.trim() === HEALTHY_BODY).length;
+  const checks: Check[] = [
+    {
+      name: `${site} /healthz through ${target.eip}`,
+      ok: healthy === requests,
+      detail: healthy === requests ? `${requests}/${requests} answered ${HEALTHY_BODY}` : `${healthy}/${requests} healthy; first bad: ${describe(answers.find((a) => a.status !== 200 || a.body.trim() !== HEALTHY_BODY)!)}`,
+    },
+  ];
+  const byNode = countBy(answers.map((a) => a.node).filter((n): n is string => n !== undefined));
+  if (Object.keys(byNode).length > 0) {
+    const counts = target.nodes.map((n) => byNode[n] ?? 0);
+    const even = Math.max(...counts) - Math.min(...counts) <= 1;
+    checks.push({
+      name: `${site} balances over every node's backend`,
+      ok: counts.every((c) => c > 0) && even,
+      detail: target.nodes.map((n, i) => `${n}: ${counts[i]}`).join(", ") + (even ? " (round robin)" : " (uneven)"),
+    });
+  }
+  return checks;
+}
+
+function describe(a: HttpAnswer): string {
+  return a.status === 0 ? `no answer (${a.body})` : `HTTP ${a.status} ${a.body.slice(0, 80)}`;
+}
+
+function countBy(items: string[]): Record<string, number> {
+  return items.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
+}
+
+/** Exactly one holder, which keepalived calls MASTER; two MASTERs is split brain. */
+export function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[]): Check {
+  const holders = states.filter((s) => s.holdsVip).map((s) => s.name);
+  const masters = states.filter((s) => s.state === "MASTER").map((s) => s.name);
+  const summary = states.map((s) => `${s.name} ${s.state}${s.holdsVip ? " (holds VIP)" : ""}`).join(", ");
+  let problem = "";
+  if (masters.length > 1 || holders.length > 1) problem = `split brain: ${[...new Set([...masters, ...holders])].join(" and ")} both claim ${target.havip}`;
+  else if (holders.length === 0) problem = `no node holds ${target.havip}`;
+  else if (masters[0] !== holders[0]) problem = `${holders[0]} holds ${target.havip} but keepalived says ${masters[0] ?? "nobody"} is MASTER`;
+  return { name: `exactly one node holds the HAVIP ${target.havip}`, ok: problem === "", detail: problem || summary };
+}
+
+export function formatTable(checks: Check[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length), 5);
+  const rows = checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`);
+  return [`${"RESULT".padEnd(4)}  ${"CHECK".padEnd(width)}  DETAIL`, ...rows].join("\n");
+}
