@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { DeclaredKey, readDeclaredKeys } from "./declaredKeys";
 
 /** The README's configuration reference, made from Pulumi.yaml (tests keep the README in step). */
@@ -11,4 +13,15 @@ export function configReferenceTable(keys: DeclaredKey[] = readDeclaredKeys()): 
   return ["| key | type | default | what it is, when to change it |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-if (require.main === module) console.log(configReferenceTable());
+const README = path.join(__dirname, "..", "README.md");
+const TABLE = /(<!-- config-table:start[^\n]*\n)[\s\S]*?(<!-- config-table:end -->)/;
+
+/** The table as README.md holds it. */
+export function readmeTable(): string | undefined {
+  return TABLE.exec(fs.readFileSync(README, "utf8"))?.[0].split("\n").slice(1, -1).join("\n").trim();
+}
+
+// `npm run docs` writes the table into README.md.
+if (require.main === module) {
+  fs.writeFileSync(README, fs.readFileSync(README, "utf8").replace(TABLE, `$1${configReferenceTable()}\n$2`));
+}

@@ -31,6 +31,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       checkRise: vrrp.checkRise,
       trackNginxProcess: vrrp.trackNginxProcess,
       notifyScript: PATHS.notifyScript,
+      nginxStoppedFile: PATHS.nginxStoppedFile,
     },
     confValue,
   );

@@ -17,8 +17,14 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
     },
     confValue,
   );
+  const dropIn = renderTemplate(
+    "nginx-dropin.conf.mustache",
+    { node: node.name, stateDir: path.dirname(PATHS.nginxStoppedFile), stoppedFile: PATHS.nginxStoppedFile },
+    confValue,
+  );
   return [
     { path: PATHS.nginxConf, mode: "0644", content: main, secret: false },
+    { path: PATHS.nginxDropIn, mode: "0644", content: dropIn, secret: false },
     ...config.sites.map((site) => renderSite(config, node, site)),
   ];
 }

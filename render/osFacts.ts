@@ -24,5 +24,8 @@ export const PATHS = {
   checkScript: "/etc/keepalived/check_nginx.sh",
   notifyScript: "/etc/keepalived/keepalived_notify.sh",
   vrrpStateFile: "/run/iam-ha/vrrp-state",
+  /** 1 while nginx is stopped, 0 while it runs: written by systemd, tracked by keepalived. */
+  nginxStoppedFile: "/run/iam-ha/nginx-stopped",
+  nginxDropIn: "/etc/systemd/system/nginx.service.d/iam-ha.conf",
   notifyLog: "/var/log/keepalived.log",
 };

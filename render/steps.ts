@@ -1,3 +1,4 @@
+import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderGrants } from "./grants";
@@ -55,7 +56,10 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
       packages: FRONT_DOOR_PACKAGES,
       apt: facts.packageManager === "apt-get",
     }),
-    step(node, "nginx", "nginx config", renderNginxFiles(config, node), {}, [PATHS.siteDir]),
+    step(node, "nginx", "nginx config", renderNginxFiles(config, node), {
+      stateDir: path.dirname(PATHS.nginxStoppedFile),
+      stoppedFile: PATHS.nginxStoppedFile,
+    }, [PATHS.siteDir]),
     step(node, "keepalived", "keepalived config", renderKeepalivedFiles(config, node), {
       configPath: PATHS.keepalivedConf,
       checkScript: PATHS.checkScript,

@@ -106,8 +106,8 @@ describe("the prod stack under mocks (the article's topology)", () => {
   test("nginx and keepalived steps carry the rendered files on stdin", () => {
     const nginx = unwrap(named(run, "node-2-nginx").inputs.stdin) as string;
     expect(nginx).toContain("stage '/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf' '0644'");
-    expect(nginx).toContain("server 10.0.4.20:8080 max_fails=1 fail_timeout=10s;");
-    expect(nginx).toContain("server 127.0.0.1:8080 max_fails=1 fail_timeout=10s;");
+    expect(nginx).toContain("server 10.0.4.20:8080 max_fails=1 fail_timeout=3s;");
+    expect(nginx).toContain("server 127.0.0.1:8080 max_fails=1 fail_timeout=3s;");
   });
 
   test("must not open SSH (22) or MariaDB (3306) to the Internet", () => {

@@ -78,7 +78,7 @@ describe("the checks can fail", () => {
   const files = filesOf(prod, "node-1");
 
   test("nginx -t rejects the article's upstream as printed (no ; after server)", () => {
-    const broken = files.map((f) => (f.path.endsWith("iam.api.marmotedu.com.conf") ? { ...f, content: f.content.replace(/max_fails=1 fail_timeout=10s;/g, "") } : f));
+    const broken = files.map((f) => (f.path.endsWith("iam.api.marmotedu.com.conf") ? { ...f, content: f.content.replace(/max_fails=1 fail_timeout=3s;/g, "") } : f));
     expect(nginxTest(broken).code).not.toBe(0);
   });
 

@@ -1,0 +1,537 @@
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as path from "path";
+import { Check, formatTable, HEALTHY_BODY, HttpAnswer, NodeState, verify, VerifyTarget } from "../verify/checks";
+import { main } from "../verify/cli";
+import { cloudTarget, httpGet, mariadbLoginOptions, probeScript } from "../verify/cloudTarget";
+import { RunResult } from "../verify/run";
+import { openSshSession, sshArgs, sshConfigText, SshRunner, SshSession } from "../verify/ssh";
+import { DeployedStack, deployedStack, SetupError } from "../verify/stackOutputs";
+import { requireTools, run, tempDir } from "./fixtures/tools";
+
+/**
+ * `npm run verify`: the shared checks against a fake target, then the deployed-stack target and
+ * CLI against real local things. Nothing here talks to any address but 127.0.0.1: SSH goes to a
+ * fake runner (or to a closed port on 127.0.0.1), the "EIP" is a local HTTP server.
+ */
+
+const LOCAL = "127.0.0.1";
+const HAVIP = "10.0.4.99";
+const SITES = ["iam.api.marmotedu.com", "iam.authz.marmotedu.com"];
+const DB_PASSWORD = 'pa"ss\\word with spaces';
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
+
+// ---------- the shared checks, with a fake target ----------
+
+const healthy = (node?: string): HttpAnswer => ({ status: 200, body: HEALTHY_BODY, node });
+const oneMaster: NodeState[] = [
+  { name: "node-1", state: "MASTER", holdsVip: true },
+  { name: "node-2", state: "BACKUP", holdsVip: false },
+];
+
+/** Two nodes, one site; `answer(i)` is the i-th GET's answer (round robin unless told otherwise). */
+function fakeTarget(over: { answer?: (i: number) => HttpAnswer; states?: NodeState[]; dbOk?: boolean } = {}): VerifyTarget {
+  let i = 0;
+  const answer = over.answer ?? ((n: number) => healthy(`node-${(n % 2) + 1}`));
+  return {
+    eip: LOCAL,
+    havip: HAVIP,
+    sites: [SITES[0]],
+    nodes: ["node-1", "node-2"],
+    get: async () => answer(i++),
+    nodeStates: async () => over.states ?? oneMaster,
+    dbLogins: async () => [{ peer: "node-2", ok: over.dbOk ?? true, detail: over.dbOk === false ? "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.21'" : "logged in as iam@10.0.4.21" }],
+  };
+}
+
+const named = (checks: Check[], part: string) => {
+  const found = checks.filter((c) => c.name.includes(part));
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+describe("the shared checks (verify/checks.ts)", () => {
+  test("a healthy pair passes every check, and there is one per site, balance, VIP and peer", async () => {
+    const checks = await verify(fakeTarget());
+    expect(checks.map((c) => c.name)).toEqual([
+      `${SITES[0]} /healthz through ${LOCAL}`,
+      `${SITES[0]} balances over every node's backend`,
+      `exactly one node holds the HAVIP ${HAVIP}`,
+      "MariaDB login from node-2",
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(named(checks, "balances").detail).toBe("node-1: 5, node-2: 5 (round robin)");
+  });
+
+  test("a site answering 502 fails, and the detail names the status", async () => {
+    const checks = await verify(fakeTarget({ answer: () => ({ status: 502, body: "<html>502 Bad Gateway</html>" }) }));
+    const site = named(checks, "/healthz");
+    expect(site.ok).toBe(false);
+    expect(site.detail).toContain("0/10 healthy");
+    expect(site.detail).toContain("HTTP 502");
+  });
+
+  test("uneven balance (9/1) fails", async () => {
+    const balance = named(await verify(fakeTarget({ answer: (i) => healthy(i === 0 ? "node-2" : "node-1") })), "balances");
+    expect(balance.ok).toBe(false);
+    expect(balance.detail).toBe("node-1: 9, node-2: 1 (uneven)");
+  });
+
+  test("a node whose backend never answers fails the balance check (the site itself still answers)", async () => {
+    const checks = await verify(fakeTarget({ answer: () => healthy("node-1") }));
+    expect(named(checks, "/healthz").ok).toBe(true);
+    expect(named(checks, "balances")).toMatchObject({ ok: false, detail: expect.stringContaining("node-2: 0") });
+  });
+
+  test("two MASTERs are reported as split brain", async () => {
+    const states = oneMaster.map((s) => ({ ...s, state: "MASTER", holdsVip: true }));
+    const vip = named(await verify(fakeTarget({ states })), "HAVIP");
+    expect(vip.ok).toBe(false);
+    expect(vip.detail).toBe(`split brain: node-1 and node-2 both claim ${HAVIP}`);
+  });
+
+  test("nobody holding the VIP fails", async () => {
+    const states = oneMaster.map((s) => ({ ...s, state: "BACKUP", holdsVip: false }));
+    expect(named(await verify(fakeTarget({ states })), "HAVIP")).toEqual({ name: `exactly one node holds the HAVIP ${HAVIP}`, ok: false, detail: `no node holds ${HAVIP}` });
+  });
+
+  test("a failed database login fails with the client's error", async () => {
+    const login = named(await verify(fakeTarget({ dbOk: false })), "MariaDB");
+    expect(login.ok).toBe(false);
+    expect(login.detail).toContain("Access denied");
+  });
+
+  test("formatTable has a header and one PASS or FAIL line per check", async () => {
+    const checks = await verify(fakeTarget({ answer: (i) => healthy(i === 0 ? "node-2" : "node-1") }));
+    const lines = formatTable(checks).split("\n");
+    expect(lines).toHaveLength(checks.length + 1);
+    expect(lines[0]).toMatch(/^RESULT\s+CHECK\s+DETAIL$/);
+    checks.forEach((c, i) => expect(lines[i + 1].startsWith(`${c.ok ? "PASS" : "FAIL"}  ${c.name}`)).toBe(true));
+    expect(lines.filter((l) => l.startsWith("FAIL"))).toHaveLength(1);
+  });
+});
+
+// ---------- local HTTP servers ----------
+
+interface Seen {
+  host?: string;
+  path?: string;
+}
+
+/** Plays nginx behind the EIP: /healthz per site, round robin over node-1/node-2 (or `status`). */
+async function startEip(status = 200): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
+  const seen: Seen[] = [];
+  const perSite = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    seen.push({ host: req.headers.host, path: req.url });
+    const host = req.headers.host ?? "";
+    if (req.url !== "/healthz" || !SITES.includes(host) || status !== 200) {
+      res.writeHead(status === 200 ? 404 : status).end("nope");
+      return;
+    }
+    const n = perSite.get(host) ?? 0;
+    perSite.set(host, n + 1);
+    res.writeHead(200, { "x-iam-node": `node-${(n % 2) + 1}`, "content-type": "application/json" }).end(HEALTHY_BODY);
+  });
+  return listen(server, seen);
+}
+
+async function listen<T>(server: http.Server, extra: T): Promise<{ port: number; seen: T; close(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { port, seen: extra, close };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const s = await listen(http.createServer(), null);
+  await s.close();
+  return s.port;
+}
+
+describe("httpGet (the deployed target's GET)", () => {
+  test("sends the site as the Host header and reads status, body and x-iam-node", async () => {
+    const eip = await startEip();
+    try {
+      const answer = await httpGet(LOCAL, eip.port, SITES[1], "/healthz");
+      expect(answer).toEqual({ status: 200, body: HEALTHY_BODY, node: "node-1" });
+      expect(eip.seen).toEqual([{ host: SITES[1], path: "/healthz" }]);
+      // Another Host is another site: this server knows no such site, and says so without x-iam-node.
+      expect(await httpGet(LOCAL, eip.port, "other.example", "/healthz")).toEqual({ status: 404, body: "nope" });
+    } finally {
+      await eip.close();
+    }
+  });
+
+  test("a refused connection is status 0 with the error as the body", async () => {
+    const answer = await httpGet(LOCAL, await closedPort(), SITES[0], "/healthz");
+    expect(answer.status).toBe(0);
+    expect(answer.body).toContain("ECONNREFUSED");
+  });
+
+  test("a server that never answers is status 0 after the timeout, not a hang", async () => {
+    const silent = await listen(http.createServer(() => undefined), null);
+    try {
+      const started = Date.now();
+      const answer = await httpGet(LOCAL, silent.port, SITES[0], "/healthz", 300);
+      expect(answer).toEqual({ status: 0, body: "no answer within 0.3 s" });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
+// ---------- the deployed target over a fake SSH runner ----------
+
+function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ssh"]> = {}): DeployedStack {
+  return {
+    name: "prod",
+    publicIp: LOCAL,
+    havip: HAVIP,
+    nodes: [
+      { name: "node-1", privateIp: "10.0.4.20", publicIp: "192.0.2.1" },
+      { name: "node-2", privateIp: "10.0.4.21", publicIp: "192.0.2.2" },
+      { name: "node-3", privateIp: "10.0.4.22", publicIp: "192.0.2.3" },
+    ],
+    sites: SITES,
+    ssh: { user: "ubuntu", port: 22, via: "public", privateKey: PRIVATE_KEY, ...ssh },
+    db: { node: "node-1", name: "iam", user: "iam", password: DB_PASSWORD },
+    vrrpInterface: "eth0",
+    ...over,
+  };
+}
+
+interface Call {
+  host: string;
+  command: string;
+  stdin?: string;
+}
+
+/** Records every call and answers with `reply(call)`; nothing leaves the process. */
+function fakeSsh(reply: (call: Call) => Partial<RunResult>): { run: SshRunner; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    run: async (host, command, stdin) => {
+      calls.push({ host, command, stdin });
+      return { code: 0, stdout: "", stderr: "", ...reply({ host, command, stdin }) };
+    },
+  };
+}
+
+const probeOut = (keepalived: string, state: string, vip: boolean) => ({ stdout: `keepalived=${keepalived}\nstate=${state}\nvip=${vip ? "yes" : "no"}\n` });
+
+describe("cloudTarget: keepalived probes and database logins over SSH", () => {
+  test("reads MASTER/BACKUP/STOPPED; an unreachable node is UNREACHABLE; a refused sudo is UNKNOWN", async () => {
+    const answers: Record<string, Partial<RunResult>> = {
+      "192.0.2.1": probeOut("active", "MASTER", true),
+      "192.0.2.2": probeOut("inactive", "STOP", false),
+      "192.0.2.3": { code: 255, stderr: "ssh: connect to host 192.0.2.3 port 22: Connection timed out" },
+    };
+    const ssh = fakeSsh((c) => answers[c.host]);
+    const states = await cloudTarget(stack(), { ssh: ssh.run }).nodeStates();
+    expect(states).toEqual([
+      { name: "node-1", state: "MASTER", holdsVip: true },
+      { name: "node-2", state: "STOPPED", holdsVip: false },
+      { name: "node-3", state: "UNREACHABLE", holdsVip: false },
+    ]);
+    const noSudo = fakeSsh(() => ({ code: 1, stderr: "sudo: a password is required\n" }));
+    expect((await cloudTarget(stack(), { ssh: noSudo.run }).nodeStates())[0]).toEqual({ name: "node-1", state: "UNKNOWN (sudo: a password is required)", holdsVip: false });
+  });
+
+  test("a non-root user probes through sudo -n, root without; the script goes on stdin", async () => {
+    const ubuntu = fakeSsh(() => probeOut("active", "BACKUP", false));
+    await cloudTarget(stack(), { ssh: ubuntu.run }).nodeStates();
+    expect(ubuntu.calls.map((c) => c.command)).toEqual(["sudo -n sh -s", "sudo -n sh -s", "sudo -n sh -s"]);
+    expect(ubuntu.calls[0].stdin).toBe(probeScript("eth0", HAVIP));
+    const root = fakeSsh(() => probeOut("active", "BACKUP", false));
+    await cloudTarget(stack({}, { user: "root" }), { ssh: root.run }).nodeStates();
+    expect(root.calls.map((c) => c.command)).toEqual(["sh -s", "sh -s", "sh -s"]);
+  });
+
+  test.each([
+    ["public", ["192.0.2.1", "192.0.2.2", "192.0.2.3"]],
+    ["private", ["10.0.4.20", "10.0.4.21", "10.0.4.22"]],
+    ["bastion", ["10.0.4.20", "10.0.4.21", "10.0.4.22"]],
+  ] as const)("sshVia %s reaches the nodes at %j", async (via, hosts) => {
+    const ssh = fakeSsh(() => probeOut("active", "BACKUP", false));
+    await cloudTarget(stack({}, { via }), { ssh: ssh.run }).nodeStates();
+    expect(ssh.calls.map((c) => c.host)).toEqual(hosts);
+  });
+
+  test("the probe script, run by a real sh with stand-in systemctl and ip, finds the VIP only when it is there", async () => {
+    expect(fs.existsSync("/run/iam-ha/vrrp-state")).toBe(false); // so the script's answer for the state file is known
+    const bin = tempDir("verify-probe");
+    fs.writeFileSync(path.join(bin, "systemctl"), "#!/bin/sh\n[ \"$*\" = 'is-active --quiet keepalived' ]\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n[ "$*" = '-4 -o addr show dev eth0' ] || exit 1\necho '2: eth0    inet 10.0.4.20/24 brd 10.0.4.255 scope global eth0'\necho '2: eth0    inet ${HAVIP}/32 scope global eth0'\n`, { mode: 0o755 });
+    const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const holder = await cloudTarget(stack({}, { user: "root" }), { ssh: localSh }).nodeStates();
+    expect(holder[0]).toEqual({ name: "node-1", state: "NONE", holdsVip: true });
+    // 10.0.4.9 is a prefix of the held 10.0.4.99: it must not count as held.
+    const other = await cloudTarget(stack({ havip: "10.0.4.9" }, { user: "root" }), { ssh: localSh }).nodeStates();
+    expect(other[0].holdsVip).toBe(false);
+  });
+
+  test("each peer (not the database node) logs in with the options on stdin, never the password on a command line", async () => {
+    const ssh = fakeSsh((c) => (c.host === "192.0.2.2" ? { stdout: "iam@10.0.4.21\n" } : { code: 1, stderr: "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.22'\n" }));
+    const logins = await cloudTarget(stack(), { ssh: ssh.run }).dbLogins();
+    expect(logins).toEqual([
+      { peer: "node-2", ok: true, detail: "logged in as iam@10.0.4.21" },
+      { peer: "node-3", ok: false, detail: "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.22'" },
+    ]);
+    expect(ssh.calls.map((c) => c.host)).toEqual(["192.0.2.2", "192.0.2.3"]);
+    for (const c of ssh.calls) {
+      expect(c.command).toBe("cat | mariadb --defaults-extra-file=/dev/stdin -h 10.0.4.20 'iam' -N -e 'SELECT CURRENT_USER()'");
+      expect(c.stdin).toBe(mariadbLoginOptions("iam", DB_PASSWORD));
+    }
+  });
+
+  test("the login command hands the options, quotes and backslashes included, to the real MariaDB option parser", async () => {
+    requireTools("my_print_defaults");
+    // A mariadb stand-in that prints what MariaDB's own parser reads from its --defaults-extra-file.
+    const bin = tempDir("verify-mariadb");
+    fs.writeFileSync(path.join(bin, "mariadb"), '#!/bin/sh\nexec my_print_defaults "$1" client\n', { mode: 0o755 });
+    // Node gives the child a socket as stdin, as sshd may: the command must still work.
+    const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const [login] = await cloudTarget(stack({ nodes: stack().nodes.slice(0, 2) }), { ssh: localSh }).dbLogins();
+    expect(login.ok).toBe(true);
+    expect(login.detail).toBe(`logged in as --user=iam\n--password=${DB_PASSWORD}`);
+  });
+});
+
+// ---------- the real ssh client, pointed only at 127.0.0.1 ----------
+
+describe("the system ssh session", () => {
+  test("a node that refuses SSH is UNREACHABLE; the key sits in a 0600 file only while the session is open", async () => {
+    requireTools("ssh");
+    const local = stack({ nodes: [{ name: "node-1", privateIp: "10.0.4.20", publicIp: LOCAL }] }, { port: await closedPort() });
+    const session = await openSshSession(local.ssh, 20_000);
+    try {
+      expect(fs.statSync(session.keyFile).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(session.keyFile, "utf8")).toBe(`${PRIVATE_KEY}\n`);
+      const r = await session.run(LOCAL, "true");
+      expect(r).toMatchObject({ code: 255, stderr: expect.stringContaining("Connection refused") });
+      expect(await cloudTarget(local, { ssh: session.run }).nodeStates()).toEqual([{ name: "node-1", state: "UNREACHABLE", holdsVip: false }]);
+    } finally {
+      session.close();
+    }
+    expect(fs.existsSync(path.dirname(session.keyFile))).toBe(false);
+  });
+
+  test("bastion mode jumps with -J user@host:port and the session's own config file, which the jump inherits", () => {
+    const settings = stack({}, { via: "bastion", bastion: { host: "bastion.example", user: "jump", port: 2222 } }).ssh;
+    expect(sshArgs(settings, "/tmp/x/config", "10.0.4.20", "sh -s")).toEqual(["-F", "/tmp/x/config", "-p", "22", "-l", "ubuntu", "-J", "jump@bastion.example:2222", "--", "10.0.4.20", "sh -s"]);
+    expect(sshArgs(stack().ssh, "/tmp/x/config", "192.0.2.1", "sh -s")).not.toContain("-J");
+    const config = sshConfigText("/tmp/x");
+    for (const line of ["BatchMode yes", "StrictHostKeyChecking accept-new", 'UserKnownHostsFile "/tmp/x/known_hosts"', 'IdentityFile "/tmp/x/key"', "ConnectTimeout 5"]) {
+      expect(config).toContain(`  ${line}\n`);
+    }
+  });
+});
+
+// ---------- reading a deployed stack ----------
+
+/** What `pulumi stack output --json` prints for index.ts's outputs. */
+function outputsJson(over: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    publicIp: LOCAL,
+    havip: HAVIP,
+    nodeAddresses: [
+      { name: "node-1", privateIp: "10.0.4.20" },
+      { name: "node-2", privateIp: "10.0.4.21" },
+    ],
+    sites: SITES.map((s) => ({ serverName: s, url: `http://${s}/`, smokeTest: `curl -H 'Host: ${s}' http://${LOCAL}/healthz` })),
+    ...over,
+  });
+}
+
+/** What `pulumi config --json --show-secrets` prints: {"ns:key": {value, secret}}; unset keys are absent. */
+function configJson(over: Record<string, { value?: string; secret: boolean } | undefined> = {}): string {
+  const entries: Record<string, { value?: string; secret: boolean; objectValue?: unknown } | undefined> = {
+    "tencentcloud:region": { value: "ap-guangzhou", secret: false },
+    "iam-ha:nodes": { value: "[]", objectValue: [], secret: false },
+    "iam-ha:sshVia": { value: "private", secret: false },
+    "iam-ha:sshPrivateKey": { value: PRIVATE_KEY, secret: true },
+    "iam-ha:dbPassword": { value: DB_PASSWORD, secret: true },
+    "iam-ha:vrrpAuthPass": { value: "vrrp-pw", secret: true },
+    ...Object.fromEntries(Object.entries(over).map(([k, v]) => [`iam-ha:${k}`, v])),
+  };
+  return JSON.stringify(entries);
+}
+
+const setupError = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SetupError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a SetupError");
+};
+
+describe("deployedStack (outputs + config)", () => {
+  test("reads the outputs and the config, with Pulumi.yaml's defaults for unset keys", () => {
+    const s = deployedStack("prod", outputsJson(), configJson({ dbNode: { value: "node-2", secret: false }, sshPort: { value: "2200", secret: false } }));
+    expect(s).toEqual({
+      name: "prod",
+      publicIp: LOCAL,
+      havip: HAVIP,
+      nodes: [
+        { name: "node-1", privateIp: "10.0.4.20", publicIp: undefined },
+        { name: "node-2", privateIp: "10.0.4.21", publicIp: undefined },
+      ],
+      sites: SITES,
+      ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
+      db: { node: "node-2", name: "iam", user: "iam", password: DB_PASSWORD },
+      vrrpInterface: "eth0",
+    });
+    expect(deployedStack("prod", outputsJson(), configJson()).db.node).toBe("node-1");
+  });
+
+  test("a missing secret names the key and the command that sets it", () => {
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshPrivateKey: undefined })))).toBe("stack prod does not set sshPrivateKey: pulumi config set --secret sshPrivateKey … --stack prod");
+  });
+
+  test("a secret pulumi would not show points at the passphrase", () => {
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ dbPassword: { secret: true } })))).toContain("PULUMI_CONFIG_PASSPHRASE");
+  });
+
+  test("sshVia public needs a public IP on every node; bastion needs bastionHost", () => {
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "public", secret: false } })))).toContain("node-1, node-2 have no public IP");
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "bastion", secret: false } })))).toContain("pulumi config set bastionHost");
+    const viaBastion = deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "bastion", secret: false }, bastionHost: { value: "bastion.example", secret: false } }));
+    expect(viaBastion.ssh.bastion).toEqual({ host: "bastion.example", user: "root", port: 22 });
+  });
+
+  test("a stack without outputs asks whether pulumi up ran", () => {
+    expect(setupError(() => deployedStack("prod", "{}", configJson()))).toContain("has `pulumi up --stack prod` completed?");
+    expect(setupError(() => deployedStack("prod", outputsJson({ publicIp: "not-an-ip" }), configJson()))).toContain('output publicIp is "not-an-ip"');
+  });
+
+  test("output that is not JSON is refused without echoing it (it may hold secrets)", () => {
+    const message = setupError(() => deployedStack("prod", outputsJson(), `garbage ${DB_PASSWORD}`));
+    expect(message).toContain("pulumi config --json --show-secrets did not print JSON");
+    expect(message).not.toContain(DB_PASSWORD);
+  });
+});
+
+// ---------- the CLI, with a fake `pulumi` first on PATH ----------
+
+/** A `pulumi` that logs its arguments and prints canned JSON for the prod stack only. */
+function fakePulumiDir(script?: string): { dir: string; calls(): string[] } {
+  const dir = tempDir("verify-pulumi");
+  fs.writeFileSync(path.join(dir, "outputs.json"), outputsJson());
+  fs.writeFileSync(path.join(dir, "config.json"), configJson());
+  const body =
+    script ??
+    `echo "$*" >> "${dir}/calls"
+case "$*" in
+  "stack output --json --stack prod") cat "${dir}/outputs.json" ;;
+  "config --json --show-secrets --stack prod") cat "${dir}/config.json" ;;
+  *) echo "error: no stack named '$5' found" >&2; exit 255 ;;
+esac
+`;
+  fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n${body}`, { mode: 0o755 });
+  return { dir, calls: () => (fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : []) };
+}
+
+/** The SSH session the CLI opens, faked: node-1 MASTER, node-2 BACKUP (or both MASTER), logins work. */
+function fakeSession(bothMaster = false): { session: SshSession; closed(): boolean; hosts: string[] } {
+  let closed = false;
+  const ssh = fakeSsh((c) => (c.command.startsWith("mariadb") ? { stdout: "iam@10.0.4.21\n" } : probeOut("active", c.host === "10.0.4.20" || bothMaster ? "MASTER" : "BACKUP", c.host === "10.0.4.20" || bothMaster)));
+  return { session: { run: ssh.run, keyFile: "/nonexistent", close: () => (closed = true) }, closed: () => closed, hosts: ssh.calls.map((c) => c.host) };
+}
+
+async function runCli(argv: string[], over: Parameters<typeof main>[1] = {}) {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), ...over });
+  return { code, out, err };
+}
+
+describe("npm run verify (verify/cli.ts)", () => {
+  test("reads the stack with pulumi, checks through the EIP, prints the table and exits 0; no secret is printed", async () => {
+    const pulumi = fakePulumiDir();
+    const eip = await startEip();
+    const ssh = fakeSession();
+    try {
+      const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => ssh.session });
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      expect(pulumi.calls()).toEqual(["stack output --json --stack prod", "config --json --show-secrets --stack prod"]);
+      const rows = r.out.split("\n").filter((l) => /^(PASS|FAIL) /.test(l));
+      expect(rows.map((l) => l.slice(0, 4))).toEqual(Array(6).fill("PASS")); // 2 sites × (healthz, balance), the VIP, node-2's login
+      expect(r.out).toContain(`stack prod: EIP ${LOCAL}, HAVIP ${HAVIP}, nodes node-1, node-2 (SSH via private)`);
+      expect(eip.seen.filter((s) => s.host === SITES[1])).toHaveLength(10);
+      expect(ssh.closed()).toBe(true);
+      expect(r.out).not.toContain(DB_PASSWORD);
+      expect(r.out).not.toContain("not-a-real-key");
+    } finally {
+      await eip.close();
+    }
+  });
+
+  test("a failing check (split brain) prints FAIL and exits 1", async () => {
+    const pulumi = fakePulumiDir();
+    const eip = await startEip();
+    try {
+      const r = await runCli(["--stack=prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession(true).session });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/^FAIL  exactly one node holds the HAVIP 10\.0\.4\.99 +split brain: node-1 and node-2 both claim 10\.0\.4\.99$/m);
+    } finally {
+      await eip.close();
+    }
+  });
+
+  test("a failing pulumi command exits 2, naming the command, what it said and the fix", async () => {
+    const pulumi = fakePulumiDir();
+    const r = await runCli(["--stack", "nope"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, openSsh: async () => fakeSession().session });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("`pulumi stack output --json --stack nope` exited 255: error: no stack named 'nope' found");
+    expect(r.err).toContain("pulumi stack select");
+    expect(r.out).toBe("");
+  });
+
+  test("no Pulumi CLI on PATH exits 2 and says to install it and log in", async () => {
+    const empty = tempDir("verify-nopulumi");
+    const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: empty }, openSsh: async () => fakeSession().session });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("`pulumi stack output --json --stack prod`: the Pulumi CLI is not on PATH; install the Pulumi CLI");
+    expect(r.err).toContain("pulumi login");
+  });
+
+  test("a pulumi that hangs is cut off at the timeout (exit 2)", async () => {
+    const pulumi = fakePulumiDir("exec sleep 30\n");
+    const started = Date.now();
+    const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, pulumiTimeoutMs: 500 });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("`pulumi stack output --json --stack prod` did not finish within 0.5 s");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test.each([[[]], [["--stack"]], [["--stack", "prod", "--bogus"]]])("usage errors exit 2 with the usage (%j)", async (argv) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("usage: npm run verify -- --stack <name> [--lab]");
+  });
+
+  test("--lab, or the stack named lab, verifies the lab (and never asks pulumi); a FAIL exits 1", async () => {
+    const asked: string[] = [];
+    const labVerify = async (s: string): Promise<Check[]> => {
+      asked.push(s);
+      return s === "lab" ? [{ name: "lab check", ok: true, detail: "fine" }] : [{ name: "lab check", ok: false, detail: "broken" }];
+    };
+    const noPulumi = { env: { ...process.env, PATH: tempDir("verify-nopulumi") }, labVerify };
+    expect(await runCli(["--stack", "lab"], noPulumi)).toEqual({ code: 0, out: `${formatTable([{ name: "lab check", ok: true, detail: "fine" }])}\n`, err: "" });
+    const other = await runCli(["--stack", "prod", "--lab"], noPulumi);
+    expect(other.code).toBe(1);
+    expect(other.out).toContain("FAIL  lab check");
+    expect(asked).toEqual(["lab", "prod"]);
+  });
+});
