@@ -2,6 +2,9 @@ import { runProgram, unwrap, isSecretValue, ProgramRun } from "../mocks/runProgr
 import { LabError } from "./exec";
 import type { LabStack } from "./stack";
 
+/** Loads index.ts; a test passes one that loads it afresh each time (jest keeps modules otherwise). */
+export type ProgramLoader = () => Record<string, unknown>;
+
 /** One remote command as the Pulumi program declares it: what `pulumi up` would run over SSH. */
 export interface DeclaredCommand {
   /** The resource name, e.g. node-1-nginx. */
@@ -22,12 +25,12 @@ export interface DeclaredCommand {
  * Runs the Pulumi program under mocks with the lab's config, the lab's addresses standing in for
  * the cloud's outputs, and returns its remote commands in an order that respects their dependencies.
  */
-export async function declaredCommands(stack: LabStack): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
+export async function declaredCommands(stack: LabStack, load: ProgramLoader = () => require("../index")): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
   const run = await runProgram({
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,
     stack: stack.name,
-    load: () => require("../index"),
+    load,
     cloud: (type) => (type === "tencentcloud:Eip/instance:Instance" ? { publicIp: stack.topology.eip } : type === "command:remote:Command" ? { stdout: "", stderr: "" } : {}),
   });
   const commands = run.registrations.filter((r) => r.type === "command:remote:Command");

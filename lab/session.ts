@@ -6,7 +6,7 @@ import { labDown, labUp } from "./lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
 import { netnsExists } from "./network";
 import { names, paths } from "./paths";
-import { declaredCommands } from "./program";
+import { declaredCommands, ProgramLoader } from "./program";
 import { LAB_PACKAGES } from "./repo";
 import { LabStack } from "./stack";
 import { installStandIns } from "./standins";
@@ -34,7 +34,7 @@ export function hostsRunning(topology: LabTopology): boolean {
   return netnsExists(names.labNs()) && topology.nodes.every((n) => fs.existsSync(paths.nodePid(n.name)) && alive(Number(fs.readFileSync(paths.nodePid(n.name), "utf8"))));
 }
 
-export async function up(stack: LabStack): Promise<UpResult> {
+export async function up(stack: LabStack, load?: ProgramLoader): Promise<UpResult> {
   const { config, topology } = stack;
   const reusedHosts = hostsRunning(topology);
   if (reusedHosts) {
@@ -45,7 +45,7 @@ export async function up(stack: LabStack): Promise<UpResult> {
     await installStandIns(config, topology);
   }
   log("running the Pulumi program under mocks to collect its remote commands…");
-  const { commands } = await declaredCommands(stack);
+  const { commands } = await declaredCommands(stack, load);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
   const applied = await applyCommands(topology, commands);
   const checks = await labChecks(stack);

@@ -45,12 +45,14 @@ function stackFileValues(stack: string): Record<string, unknown> {
 
 /**
  * Loads a stack for the lab: its file, with the lab's SSH key and passwords in place of the
- * stack's secrets (which only Pulumi can decrypt). The loader's errors surface before anything is made.
+ * stack's secrets (which only Pulumi can decrypt), and `overrides` on top (the bench's other
+ * settings). The loader's errors surface before anything is made.
  */
-export async function loadLabStack(stack: string): Promise<LabStack> {
+export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}): Promise<LabStack> {
   await ensureSshKey();
   const values: Record<string, unknown> = {
     ...stackFileValues(stack),
+    ...overrides,
     ...labSecrets(),
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),

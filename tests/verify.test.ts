@@ -17,6 +17,15 @@ import { requireTools, run, tempDir } from "./fixtures/tools";
  */
 
 const LOCAL = "127.0.0.1";
+
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => scratchDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 const HAVIP = "10.0.4.99";
 const SITES = ["iam.api.marmotedu.com", "iam.authz.marmotedu.com"];
 const DB_PASSWORD = 'pa"ss\\word with spaces';
@@ -267,7 +276,7 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
 
   test("the probe script, run by a real sh with stand-in systemctl and ip, finds the VIP only when it is there", async () => {
     expect(fs.existsSync("/run/iam-ha/vrrp-state")).toBe(false); // so the script's answer for the state file is known
-    const bin = tempDir("verify-probe");
+    const bin = scratch("verify-probe");
     fs.writeFileSync(path.join(bin, "systemctl"), "#!/bin/sh\n[ \"$*\" = 'is-active --quiet keepalived' ]\n", { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n[ "$*" = '-4 -o addr show dev eth0' ] || exit 1\necho '2: eth0    inet 10.0.4.20/24 brd 10.0.4.255 scope global eth0'\necho '2: eth0    inet ${HAVIP}/32 scope global eth0'\n`, { mode: 0o755 });
     const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
@@ -295,7 +304,7 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
   test("the login command hands the options, quotes and backslashes included, to the real MariaDB option parser", async () => {
     requireTools("my_print_defaults");
     // A mariadb stand-in that prints what MariaDB's own parser reads from its --defaults-extra-file.
-    const bin = tempDir("verify-mariadb");
+    const bin = scratch("verify-mariadb");
     fs.writeFileSync(path.join(bin, "mariadb"), '#!/bin/sh\nexec my_print_defaults "$1" client\n', { mode: 0o755 });
     // Node gives the child a socket as stdin, as sshd may: the command must still work.
     const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
@@ -324,7 +333,7 @@ describe("the system ssh session", () => {
     expect(fs.existsSync(path.dirname(session.keyFile))).toBe(false);
   });
 
-  test("bastion mode jumps with -J user@host:port and the session's own config file, which the jump inherits", () => {
+  test("bastion mode jumps with -J user@host:port; every option lives in the session's config file (-F, which ssh hands on to the jump)", () => {
     const settings = stack({}, { via: "bastion", bastion: { host: "bastion.example", user: "jump", port: 2222 } }).ssh;
     expect(sshArgs(settings, "/tmp/x/config", "10.0.4.20", "sh -s")).toEqual(["-F", "/tmp/x/config", "-p", "22", "-l", "ubuntu", "-J", "jump@bastion.example:2222", "--", "10.0.4.20", "sh -s"]);
     expect(sshArgs(stack().ssh, "/tmp/x/config", "192.0.2.1", "sh -s")).not.toContain("-J");
@@ -425,7 +434,7 @@ describe("deployedStack (outputs + config)", () => {
 
 /** A `pulumi` that logs its arguments and prints canned JSON for the prod stack only. */
 function fakePulumiDir(script?: string): { dir: string; calls(): string[] } {
-  const dir = tempDir("verify-pulumi");
+  const dir = scratch("verify-pulumi");
   fs.writeFileSync(path.join(dir, "outputs.json"), outputsJson());
   fs.writeFileSync(path.join(dir, "config.json"), configJson());
   const body =
@@ -499,7 +508,7 @@ describe("npm run verify (verify/cli.ts)", () => {
   });
 
   test("no Pulumi CLI on PATH exits 2 and says to install it and log in", async () => {
-    const empty = tempDir("verify-nopulumi");
+    const empty = scratch("verify-nopulumi");
     const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: empty }, openSsh: async () => fakeSession().session });
     expect(r.code).toBe(2);
     expect(r.err).toContain("`pulumi stack output --json --stack prod`: the Pulumi CLI is not on PATH; install the Pulumi CLI");
@@ -527,7 +536,7 @@ describe("npm run verify (verify/cli.ts)", () => {
       asked.push(s);
       return s === "lab" ? [{ name: "lab check", ok: true, detail: "fine" }] : [{ name: "lab check", ok: false, detail: "broken" }];
     };
-    const noPulumi = { env: { ...process.env, PATH: tempDir("verify-nopulumi") }, labVerify };
+    const noPulumi = { env: { ...process.env, PATH: scratch("verify-nopulumi") }, labVerify };
     expect(await runCli(["--stack", "lab"], noPulumi)).toEqual({ code: 0, out: `${formatTable([{ name: "lab check", ok: true, detail: "fine" }])}\n`, err: "" });
     const other = await runCli(["--stack", "prod", "--lab"], noPulumi);
     expect(other.code).toBe(1);

@@ -1,0 +1,165 @@
+import * as fs from "fs";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { applyCommands, removeApplied } from "../lab/apply";
+import { labDown } from "../lab/lab";
+import { netnsExists } from "../lab/network";
+import { inNode } from "../lab/nodeShell";
+import { names, paths } from "../lab/paths";
+import { declaredCommands, ProgramLoader } from "../lab/program";
+import { runFailover } from "../lab/failover";
+import { sshExec } from "../lab/ssh";
+import { LabStack, loadLabStack } from "../lab/stack";
+import { down, up, UpResult } from "../lab/session";
+import { labStatus } from "../lab/status";
+import { requireTools } from "./fixtures/tools";
+
+/**
+ * The lab end to end on real hosts: the program's own commands on systemd-booted containers,
+ * checked through the EIP, re-run, changed, broken, failed over and torn down. It needs root,
+ * Linux and systemd-nspawn; `bash scripts/test.sh` (and CI) provide them, and without them this
+ * suite fails rather than skips.
+ */
+
+jest.setTimeout(15 * 60_000);
+requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
+if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
+
+const freshProgram: ProgramLoader = () => {
+  let exports: Record<string, unknown> = {};
+  jest.isolateModules(() => {
+    exports = require("../index");
+  });
+  return exports;
+};
+
+function lab(...args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000 });
+}
+
+const mainPid = async (node: string, unit: string) => (await inNode(node, `systemctl show -p MainPID --value ${unit}`)).stdout.trim();
+const fileStamp = async (node: string, file: string) => (await inNode(node, `stat -c '%Y %s' ${file} && sha256sum ${file}`)).stdout;
+
+let stack: LabStack;
+let first: UpResult;
+
+beforeAll(async () => {
+  stack = await loadLabStack("lab");
+  await down(stack);
+  first = await up(stack, freshProgram);
+});
+
+afterAll(async () => {
+  await labDown(stack.topology).catch(() => undefined);
+});
+
+test("lab up builds the topology, and every site answers healthy through the EIP", () => {
+  expect(first.reusedHosts).toBe(false);
+  expect(first.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(first.checks.map((c) => c.name)).toEqual(
+    expect.arrayContaining([
+      "iam.api.marmotedu.com balances over every node's backend",
+      "iam.authz.marmotedu.com balances over every node's backend",
+      "exactly one node holds the HAVIP 10.0.4.99",
+      "MariaDB login from node-2",
+      "MariaDB refuses iam from 10.0.4.1 (not a peer)",
+    ]),
+  );
+});
+
+test("what the lab ran is exactly what the program declares", async () => {
+  const { commands } = await declaredCommands(stack, freshProgram);
+  const ran = new Map(first.applied.map((a) => [a.name, a]));
+  expect([...ran.keys()].sort()).toEqual(commands.map((c) => c.name).sort());
+  for (const c of commands) {
+    expect({ name: c.name, host: ran.get(c.name)!.host, stdin: ran.get(c.name)!.stdin, delete: ran.get(c.name)!.delete }).toEqual({ name: c.name, host: c.host, stdin: c.stdin, delete: c.delete });
+  }
+});
+
+test("status --json names the master and each node's state", () => {
+  const r = lab("status", "--json");
+  expect(r.status).toBe(0);
+  const status = JSON.parse(r.stdout);
+  expect(Object.keys(status).sort()).toEqual(["eip", "master", "nodes", "vip"]);
+  expect(status.eip).toBe("10.255.0.10");
+  expect(status.vip).toBe("10.0.4.99");
+  expect(["node-1", "node-2"]).toContain(status.master);
+  const states = Object.fromEntries(status.nodes.map((n: { name: string; state: string }) => [n.name, n.state]));
+  expect(states[status.master]).toBe("MASTER");
+  expect(Object.values(states).filter((s) => s === "BACKUP")).toHaveLength(1);
+});
+
+test("exec runs a command on a node, or where a user stands, and exits with its status", () => {
+  expect(lab("exec", "node-1", "--", "sh", "-c", "exit 3").status).toBe(3);
+  expect(lab("exec", "node-2", "--", "hostname").stdout.trim()).toBe("node-2");
+  const r = lab("exec", "client", "--", "curl", "-s", "-H", "Host: iam.authz.marmotedu.com", "http://10.255.0.10/healthz");
+  expect([r.status, r.stdout]).toEqual([0, '{"status":"ok"}']);
+});
+
+test("running lab up again changes nothing on the hosts", async () => {
+  const before = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
+  const again = await up(stack, freshProgram);
+  expect(again.reusedHosts).toBe(true);
+  expect(again.checks.filter((c) => !c.ok)).toEqual([]);
+  const said = Object.fromEntries(again.applied.map((a) => [a.name, a.stdout]));
+  for (const node of ["node-1", "node-2"]) {
+    expect(said[`${node}-packages`]).toContain("already installed");
+    expect(said[`${node}-nginx`]).toContain("config unchanged");
+    expect(said[`${node}-keepalived`]).toContain("config unchanged");
+  }
+  const after = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
+  expect(after).toEqual(before);
+});
+
+test("a config change reloads nginx gracefully: same master process, no failed request", async () => {
+  const sites = (stack.config.sites).map((s, i) => ({ ...s, clientMaxBodySize: i === 0 ? "7m" : s.clientMaxBodySize }));
+  const changed = await loadLabStack("lab", { sites });
+  const pidBefore = await mainPid("node-1", "nginx");
+  const { commands } = await declaredCommands(changed, freshProgram);
+  const stream = sshExec(stack.topology.nodes[1], "for i in $(seq 1 150); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 -H 'Host: iam.api.marmotedu.com' http://10.0.4.20/healthz; sleep 0.02; done");
+  const applied = await applyCommands(changed.topology, commands);
+  const codes = (await stream).stdout.trim().split("\n");
+  expect(applied.find((a) => a.name === "node-1-nginx")!.stdout).toContain("nginx reloaded");
+  expect(await mainPid("node-1", "nginx")).toBe(pidBefore);
+  expect((await inNode("node-1", "grep -h client_max_body_size /etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf")).stdout).toContain("7m;");
+  expect(codes.length).toBe(150);
+  expect(codes.filter((c) => c !== "200")).toEqual([]);
+  await applyCommands(stack.topology, (await declaredCommands(stack, freshProgram)).commands);
+});
+
+test.each([
+  ["nginx", "/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf", "client_max_body_size 5m;", "client_max_body_size 5m", "validate_nginx"],
+  ["keepalived", "/etc/keepalived/keepalived.conf", "    enable_script_security\n", "    enable_script_security\n    vrrp_garp_interval 0\n", "validate_keepalived"],
+])("a %s config that fails validation on the host is not installed, and the previous one stays", async (step, file, good, bad, validator) => {
+  const { commands } = await declaredCommands(stack, freshProgram);
+  const command = commands.find((c) => c.name === `node-1-${step}`)!;
+  expect(command.stdin).toContain(good);
+  const before = await fileStamp("node-1", file);
+  const r = await sshExec(stack.topology.nodes[0], command.create, command.stdin.replace(good, bad));
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain(`the new config failed ${validator}, so it was not installed and the previous one stays`);
+  expect(await fileStamp("node-1", file)).toBe(before);
+  expect((await inNode("node-1", `systemctl is-active ${step}`)).stdout.trim()).toBe("active");
+});
+
+test("failover: every scenario holds", async () => {
+  const results = await runFailover(stack);
+  expect(results.map((r) => [r.name, r.held, r.detail])).toEqual(results.map((r) => [r.name, true, r.detail]));
+  const backends = results.find((r) => r.name === "the master's app backends stopped")!;
+  expect(backends.failed).toBe(0);
+});
+
+test("lab down runs the program's delete commands (the grant's account is dropped), then leaves nothing", async () => {
+  const status = await labStatus(stack.config, stack.topology);
+  expect(status.master).not.toBeNull();
+  const removed = await removeApplied(stack.topology);
+  expect(removed).toEqual(expect.arrayContaining(["node-1-grant-node-2", "node-1-keepalived", "node-2-keepalived"]));
+  const accounts = await inNode("node-1", "mariadb -N -e \"SELECT CONCAT(User,'@',Host) FROM mysql.user WHERE User='iam'\"");
+  expect(accounts.stdout.trim()).toBe("");
+  expect((await inNode("node-2", "systemctl is-active keepalived || true")).stdout.trim()).toBe("inactive");
+  await down(stack);
+  expect([netnsExists(names.labNs()), netnsExists(names.clientNs())]).toEqual([false, false]);
+  expect(stack.topology.nodes.filter((n) => fs.existsSync(paths.nodeDir(n.name)))).toEqual([]);
+  expect(spawnSync("pgrep", ["-f", "systemd-nspawn"]).stdout.toString().trim()).toBe("");
+  await down(stack);
+});

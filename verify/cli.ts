@@ -1,0 +1,94 @@
+import { Check, formatTable, verify } from "./checks";
+import { cloudTarget } from "./cloudTarget";
+import { readDeployedStack } from "./pulumiCli";
+import { openSshSession, SshSession, SshSettings } from "./ssh";
+import { SetupError } from "./stackOutputs";
+
+const USAGE = `usage: npm run verify -- --stack <name> [--lab]
+  checks every site through the EIP, round robin over every node, exactly one VIP holder, the MariaDB logins
+  --lab   check the running local lab of that stack instead (also when the stack is "lab")
+exit: 0 all checks pass, 1 a check failed, 2 usage or setup error`;
+
+/** What main() reaches outside itself; tests replace these, the command line uses the defaults. */
+export interface CliDeps {
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+  httpPort: number;
+  pulumiTimeoutMs: number;
+  openSsh(settings: SshSettings): Promise<SshSession>;
+  labVerify(stack: string): Promise<Check[]>;
+}
+
+/** The lab is loaded only when asked for: the deployed path must not depend on it. */
+async function labVerify(stack: string): Promise<Check[]> {
+  const { loadLabStack } = await import("../lab/stack");
+  const { hostsRunning, labChecks } = await import("../lab/session");
+  const lab = await loadLabStack(stack);
+  if (!hostsRunning(lab.topology)) throw new SetupError(`the lab of stack ${stack} is not running: sudo npm run lab -- up --stack ${stack}`);
+  return labChecks(lab);
+}
+
+const defaults: CliDeps = {
+  env: process.env,
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  httpPort: 80,
+  pulumiTimeoutMs: 60_000,
+  openSsh: (settings) => openSshSession(settings),
+  labVerify,
+};
+
+export function parseArgs(argv: string[]): { stack: string; lab: boolean } {
+  let stack: string | undefined;
+  let lab = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--lab") lab = true;
+    else if (a === "--stack") {
+      if (!argv[i + 1] || argv[i + 1].startsWith("-")) throw new SetupError(`--stack needs a name\n${USAGE}`);
+      stack = argv[++i];
+    }
+    else if (a.startsWith("--stack=") && a.length > "--stack=".length) stack = a.slice("--stack=".length);
+    else throw new SetupError(`unexpected argument "${a}"\n${USAGE}`);
+  }
+  if (!stack) throw new SetupError(`which stack? pass --stack <name>\n${USAGE}`);
+  return { stack, lab: lab || stack === "lab" };
+}
+
+async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
+  const stack = await readDeployedStack(name, { env: deps.env, timeoutMs: deps.pulumiTimeoutMs });
+  deps.out(`stack ${name}: EIP ${stack.publicIp}, HAVIP ${stack.havip}, nodes ${stack.nodes.map((n) => n.name).join(", ")} (SSH via ${stack.ssh.via})\n`);
+  const session = await deps.openSsh(stack.ssh);
+  // The key's temp file must not outlive an interrupted run either.
+  const onSignal = () => {
+    session.close();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort }));
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    session.close();
+  }
+}
+
+export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps: CliDeps = { ...defaults, ...overrides };
+  try {
+    const { stack, lab } = parseArgs(argv);
+    const checks = lab ? await deps.labVerify(stack) : await deployedChecks(stack, deps);
+    deps.out(`${formatTable(checks)}\n`);
+    return checks.every((c) => c.ok) ? 0 : 1;
+  } catch (error) {
+    deps.err(`verify: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,115 @@
+import * as http from "http";
+import { PATHS } from "../render/osFacts";
+import { HttpAnswer, NodeState, VerifyTarget } from "./checks";
+import { RunResult } from "./run";
+import { SshRunner } from "./ssh";
+import { DeployedStack, StackNode } from "./stackOutputs";
+
+export interface CloudTargetOptions {
+  /** Where SSH commands go: the system client in use, a fake in tests. */
+  ssh: SshRunner;
+  /** The EIP's HTTP port; tests point it at a local server. */
+  httpPort?: number;
+  httpTimeoutMs?: number;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** One GET as a user sends it; the Host header picks the site, so node's http (fetch forbids Host). */
+export function httpGet(address: string, port: number, site: string, path: string, timeoutMs = 3000): Promise<HttpAnswer> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (answer: HttpAnswer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    // No keep-alive agent: every request is a new connection, like separate users, and none lingers.
+    const req = http.request({ host: address, port, path, method: "GET", headers: { Host: site }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        if (size < BODY_LIMIT) chunks.push(c);
+        size += c.length;
+      });
+      res.on("end", () => {
+        const header = res.headers["x-iam-node"];
+        const node = Array.isArray(header) ? header[0] : header;
+        finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ...(node ? { node } : {}) });
+      });
+      res.on("error", (e) => finish({ status: 0, body: e.message }));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish({ status: 0, body: `no answer within ${timeoutMs / 1000} s` });
+    }, timeoutMs);
+    req.on("error", (e) => finish({ status: 0, body: e.message }));
+    req.end();
+  });
+}
+
+/** Single quotes for the remote shell. */
+export const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** keepalived's view on a node, one `key=value` line each, so the parse does not depend on line order. */
+export function probeScript(vrrpInterface: string, havip: string): string {
+  return [
+    "if systemctl is-active --quiet keepalived; then echo keepalived=active; else echo keepalived=inactive; fi",
+    `echo "state=$(head -n1 ${PATHS.vrrpStateFile} 2>/dev/null || echo NONE)"`,
+    `if ip -4 -o addr show dev ${shQuote(vrrpInterface)} | grep -qF ${shQuote(` ${havip}/`)}; then echo vip=yes; else echo vip=no; fi`,
+    "",
+  ].join("\n");
+}
+
+const unreachable = (r: RunResult) => r.code === 255 || r.timedOut === true;
+const firstLine = (text: string) => text.trim().split("\n")[0] ?? "";
+
+export function parseProbe(name: string, r: RunResult): NodeState {
+  if (unreachable(r)) return { name, state: "UNREACHABLE", holdsVip: false };
+  const values = Object.fromEntries(r.stdout.split("\n").map((l) => l.trim().split("=")).filter((kv) => kv.length === 2));
+  // No answer from the script itself: sudo wanted a password, or no shell. Say so rather than guess.
+  if (!values.keepalived) return { name, state: `UNKNOWN (${firstLine(r.stderr) || `exit ${r.code}`})`, holdsVip: false };
+  const state = values.keepalived === "active" ? values.state || "NONE" : "STOPPED";
+  return { name, state, holdsVip: values.vip === "yes" };
+}
+
+/** The login options for the MariaDB client's stdin; the password never reaches a command line. */
+export function mariadbLoginOptions(user: string, password: string): string {
+  const quote = (v: string) => `"${v.replace(/["\\]/g, "\\$&")}"`;
+  return `[client]\nuser=${quote(user)}\npassword=${quote(password)}\n`;
+}
+
+export function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
+  return stack.ssh.via === "public" && node.publicIp ? node.publicIp : node.privateIp;
+}
+
+/** The verifier's view of a deployed stack: HTTP from here to the EIP, the rest over SSH. */
+export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): VerifyTarget {
+  const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
+  const dbNode = stack.nodes.find((n) => n.name === stack.db.node)!;
+  // `cat |` makes the client's stdin a pipe: sshd may hand the command a socket, which /dev/stdin cannot open.
+  const query = `cat | mariadb --defaults-extra-file=/dev/stdin -h ${dbNode.privateIp} ${shQuote(stack.db.name)} -N -e 'SELECT CURRENT_USER()'`;
+  return {
+    eip: stack.publicIp,
+    havip: stack.havip,
+    sites: stack.sites,
+    nodes: stack.nodes.map((n) => n.name),
+    get: (site, path) => httpGet(stack.publicIp, options.httpPort ?? 80, site, path, options.httpTimeoutMs),
+    nodeStates: () =>
+      Promise.all(
+        stack.nodes.map(async (node) => parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip)))),
+      ),
+    dbLogins: () =>
+      Promise.all(
+        stack.nodes
+          .filter((n) => n !== dbNode)
+          .map(async (peer) => {
+            const r = await options.ssh(sshHost(stack, peer), query, mariadbLoginOptions(stack.db.user, stack.db.password));
+            const ok = r.code === 0;
+            const detail = ok ? `logged in as ${r.stdout.trim()}` : `${unreachable(r) ? "unreachable over SSH: " : ""}${r.stderr.trim() || `exit ${r.code}`}`;
+            return { peer: peer.name, ok, detail };
+          }),
+      ),
+  };
+}
