@@ -24,6 +24,14 @@ export function checkConfig(c: IamHaConfig, problems: Problems): void {
   checkSites(c, problems);
   checkDatabase(c, problems);
   checkAccess(c, problems);
+  checkAlerts(c, problems);
+}
+
+function checkAlerts(c: IamHaConfig, problems: Problems): void {
+  const url = c.secrets.alertWebhook;
+  if (url && !/^https?:\/\/[^\s"'\\]+$/.test(url)) {
+    problems.add("alertWebhook", "is not an http(s) URL without spaces or quotes", "run: pulumi config set --secret alertWebhook 'https://…'");
+  }
 }
 
 function cidrOf(key: string, text: string, problems: Problems): Cidr | undefined {
@@ -166,6 +174,8 @@ function checkDatabase(c: IamHaConfig, problems: Problems): void {
   const fix = "run: pulumi config set --secret dbPassword '<a strong password>'";
   if (secrets.dbPassword.length === 0) problems.add("dbPassword", "is empty", fix);
   if (SAMPLE_DB_PASSWORDS.includes(secrets.dbPassword)) problems.add("dbPassword", "is the article's sample password", fix);
+  // A control character (a newline above all) cannot stand in a client's option file.
+  if (/[\x00-\x1f\x7f]/.test(secrets.dbPassword)) problems.add("dbPassword", "contains a control character such as a newline", fix);
 }
 
 function checkAccess(c: IamHaConfig, problems: Problems): void {

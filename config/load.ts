@@ -4,7 +4,7 @@ import { parseNodes, parseSites } from "./lists";
 import { ConfigError, Problems } from "./problems";
 import { RawValues, readRawValues } from "./rawValues";
 import { ConfigSource } from "./source";
-import { IamHaConfig, OsFamily, SshVia } from "./types";
+import { AlertFormat, IamHaConfig, OsFamily, SshVia } from "./types";
 
 /**
  * The one config loader: reads and validates the whole stack configuration and returns it typed,
@@ -43,6 +43,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       checkInterval: int("checkInterval"),
       checkFall: int("checkFall"),
       checkRise: int("checkRise"),
+      trackNginxStop: raw.trackNginxStop !== false,
       trackNginxProcess: raw.trackNginxProcess !== false,
     },
     upstream: {
@@ -78,11 +79,13 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       bandwidthOut: int("eipBandwidthOut"),
       chargeType: oneOf("eipChargeType", str("eipChargeType"), ["TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR"], problems),
     },
+    alerts: { format: oneOf<AlertFormat>("alertFormat", str("alertFormat"), ["generic", "wecom", "dingtalk", "slack"], problems) },
     protected: raw.protected === true,
     secrets: {
       vrrpAuthPass: str("vrrpAuthPass"),
       dbPassword: str("dbPassword"),
       sshPrivateKey: str("sshPrivateKey"),
+      alertWebhook: str("alertWebhook"),
     },
   };
 }

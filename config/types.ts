@@ -2,6 +2,7 @@
 
 export type OsFamily = "debian" | "rhel";
 export type SshVia = "public" | "bastion" | "private";
+export type AlertFormat = "generic" | "wecom" | "dingtalk" | "slack";
 
 export interface NodeConfig {
   /** Resource and host name, e.g. node-1. */
@@ -23,6 +24,8 @@ export interface SecretConfig {
   vrrpAuthPass: string;
   dbPassword: string;
   sshPrivateKey: string;
+  /** Empty when no alert webhook is configured. */
+  alertWebhook: string;
 }
 
 export interface IamHaConfig {
@@ -44,6 +47,7 @@ export interface IamHaConfig {
     checkInterval: number;
     checkFall: number;
     checkRise: number;
+    trackNginxStop: boolean;
     trackNginxProcess: boolean;
   };
   upstream: {
@@ -75,6 +79,7 @@ export interface IamHaConfig {
     privileges: string[];
   };
   eip: { bandwidthOut: number; chargeType: string };
+  alerts: { format: AlertFormat };
   protected: boolean;
   secrets: SecretConfig;
 }

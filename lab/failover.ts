@@ -3,6 +3,7 @@ import { IamHaConfig } from "../config/types";
 import { NodeState } from "../verify/checks";
 import { LabError, log, sleep } from "./exec";
 import { execInClient } from "./network";
+import { awaitAlerts, logLineCounts } from "./alerts";
 import { getThroughEip } from "./labTarget";
 import { inNode } from "./nodeShell";
 import type { LabStack } from "./stack";
@@ -23,6 +24,9 @@ export interface ScenarioResult {
   recoveredMs: number | null;
   failed: number;
   requests: number;
+  /** keepalived transitions logged during the scenario, and those the webhook did not get. */
+  transitions: number;
+  alertsMissing: string[];
   detail: string;
 }
 
@@ -181,13 +185,16 @@ export function scenarios(config: IamHaConfig): Scenario[] {
 export async function runScenario(stack: LabStack, scenario: Scenario): Promise<ScenarioResult> {
   const master = await baseline(stack);
   const site = stack.config.sites[0].serverName;
+  const logLines = await logLineCounts(stack.topology);
   const stream = startStream(stack, site);
   await sleep(FAULT_AFTER_MS);
   const fault = Date.now();
   const outcome = await scenario.run(stack, master, fault);
   const events = await stream;
   const figures = requestFigures(events, fault);
-  const held = outcome.held && (scenario.expectFailures || figures.failed === 0);
+  const alerts = await awaitAlerts(stack.topology, fault - FAULT_AFTER_MS, logLines);
+  const alertsMissing = alerts.missing.map((a) => `${a.node} ${a.state}`);
+  const held = outcome.held && (scenario.expectFailures || figures.failed === 0) && alertsMissing.length === 0;
   const result: ScenarioResult = {
     name: scenario.name,
     expectation: scenario.expectation,
@@ -196,7 +203,9 @@ export async function runScenario(stack: LabStack, scenario: Scenario): Promise<
     recoveredMs: figures.recoveredMs,
     failed: figures.failed,
     requests: events.length,
-    detail: outcome.detail || (figures.failed > 0 && !scenario.expectFailures ? `${figures.failed} requests failed` : ""),
+    transitions: alerts.logged.length,
+    alertsMissing,
+    detail: [outcome.detail, figures.failed > 0 && !scenario.expectFailures ? `${figures.failed} requests failed` : "", alertsMissing.length ? `no alert for: ${alertsMissing.join(", ")}` : `${alerts.logged.length} transitions alerted`].filter(Boolean).join("; "),
   };
   log(`${held ? "HELD" : "BROKE"}  ${scenario.name}: VIP moved ${fmt(result.vipMovedMs)}, requests ok again ${fmt(result.recoveredMs)}, ${result.failed}/${result.requests} failed${result.detail ? `; ${result.detail}` : ""}`);
   return result;

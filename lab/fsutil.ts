@@ -45,3 +45,15 @@ export function writeFile(file: string, content: string, mode = 0o644): void {
   fs.writeFileSync(file, content, { mode });
   fs.chmodSync(file, mode);
 }
+
+/** Puts a finished build at `dir` in one rename, so an interrupted build is never taken for a done one. */
+export async function replaceDir(built: string, dir: string): Promise<void> {
+  if (!fs.existsSync(dir)) {
+    fs.renameSync(built, dir);
+    return;
+  }
+  const old = `${dir}.old-${process.pid}`;
+  fs.renameSync(dir, old);
+  fs.renameSync(built, dir);
+  await removeTree(old);
+}

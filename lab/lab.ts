@@ -37,7 +37,7 @@ async function have(cmd: string): Promise<boolean> {
 /** Refuse clearly when the lab cannot run here. */
 export async function preflight(t: LabTopology): Promise<void> {
   if (process.platform !== "linux") throw new LabError(`the lab needs Linux (network namespaces, systemd-nspawn); this is ${process.platform} — run it on a Linux machine or VM`);
-  if (typeof process.getuid === "function" && process.getuid() !== 0) throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo npx ts-node --transpile-only lab/hostsDemo.ts`");
+  if (typeof process.getuid === "function" && process.getuid() !== 0) throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
   const tools: [string, string][] = [
     ["systemd-nspawn", "systemd-container"], ["debootstrap", "debootstrap"], ["nsenter", "util-linux"], ["ip", "iproute2"],
     ["nft", "nftables"], ["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["apt-get", "apt"], ["mount", "mount"],

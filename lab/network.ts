@@ -9,63 +9,42 @@
  * No interface of either namespace is linked to the host's network and neither has a default route.
  */
 import * as fs from "fs";
+import { broadcastOf, Cidr, contains, isIpv4, networkOf, nthAddress, overlaps, parseCidr } from "../config/ipv4";
 import { run, runOk, LabError, RunOptions, RunResult } from "./exec";
 import { names } from "./paths";
 import type { LabTopology } from "./topology";
 
-// ---------- IPv4 helpers ----------
-export function ipToInt(ip: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip.trim());
-  if (!m) throw new LabError(`"${ip}" is not an IPv4 address`);
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) throw new LabError(`"${ip}" is not an IPv4 address`);
-  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
+/** A CIDR the lab was given, or a LabError. */
+function cidr(text: string): Cidr {
+  const c = parseCidr(text);
+  if (!c) throw new LabError(`"${text}" is not an IPv4 CIDR`);
+  return c;
 }
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-export interface Cidr { network: number; prefix: number; mask: number }
-export function parseCidr(cidr: string): Cidr {
-  const [ip, p] = cidr.trim().split("/");
-  const prefix = p === undefined ? 32 : Number(p);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new LabError(`"${cidr}" is not an IPv4 CIDR`);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { network: (ipToInt(ip) & mask) >>> 0, prefix, mask };
-}
-export function inCidr(ip: string, cidr: string): boolean {
-  const c = parseCidr(cidr);
-  return ((ipToInt(ip) & c.mask) >>> 0) === c.network;
-}
-export function cidrsOverlap(a: string, b: string): boolean {
-  const x = parseCidr(a); const y = parseCidr(b);
-  const m = x.prefix < y.prefix ? x.mask : y.mask;
-  return ((x.network & m) >>> 0) === ((y.network & m) >>> 0);
-}
-export function prefixOf(cidr: string): number { return parseCidr(cidr).prefix; }
+export function prefixOf(text: string): number { return cidr(text).prefix; }
 
 /** The edge ("internet") side: the eip's /24; lab netns holds .1 and the eip, the client .2. */
 export function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string } {
-  const net = parseCidr(`${t.eip}/24`).network;
-  return { cidr: `${intToIp(net)}/24`, labIp: intToIp(net + 1), clientIp: intToIp(net + 2) };
+  const edge = { network: networkOf({ network: t.eip, prefix: 24 }), prefix: 24 };
+  return { cidr: `${edge.network}/24`, labIp: nthAddress(edge, 1), clientIp: nthAddress(edge, 2) };
 }
 /** Address of the client netns (e.g. 10.255.0.2). */
 export function clientIp(t: LabTopology): string { return edgeOf(t).clientIp; }
 
-/** Throws a LabError listing every problem with the topology. */
+/**
+ * Throws a LabError listing every problem the lab itself has with the topology (the stack's
+ * addresses were already checked by the config loader): sizes, names and the edge network.
+ */
 export function validateTopology(t: LabTopology): void {
   const errs: string[] = [];
-  const tryDo = (f: () => void) => { try { f(); } catch (e) { errs.push((e as Error).message); } };
-  tryDo(() => parseCidr(t.subnetCidr));
-  if (!/\/\d+$/.test(t.subnetCidr)) errs.push(`subnetCidr "${t.subnetCidr}" needs a /prefix`);
-  if (errs.length === 0) {
-    const c = parseCidr(t.subnetCidr);
-    if (c.prefix > 29 || c.prefix < 8) errs.push(`subnetCidr ${t.subnetCidr}: prefix must be between /8 and /29`);
-    const bcast = (c.network | (~c.mask >>> 0)) >>> 0;
-    const hostAddr = (what: string, ip: string) => tryDo(() => {
-      if (!inCidr(ip, t.subnetCidr)) throw new LabError(`${what} ${ip} is not inside subnetCidr ${t.subnetCidr}`);
-      const n = ipToInt(ip);
-      if (n === c.network || n === bcast) throw new LabError(`${what} ${ip} is the network or broadcast address of ${t.subnetCidr}`);
-    });
+  const subnet = parseCidr(t.subnetCidr);
+  if (!subnet) {
+    errs.push(`subnetCidr "${t.subnetCidr}" is not an IPv4 CIDR`);
+  } else {
+    if (subnet.prefix > 29 || subnet.prefix < 8) errs.push(`subnetCidr ${t.subnetCidr}: prefix must be between /8 and /29`);
+    const hostAddr = (what: string, ip: string) => {
+      if (!isIpv4(ip) || !contains(subnet, ip)) errs.push(`${what} ${ip} is not inside subnetCidr ${t.subnetCidr}`);
+      else if (ip === networkOf(subnet) || ip === broadcastOf(subnet)) errs.push(`${what} ${ip} is the network or broadcast address of ${t.subnetCidr}`);
+    };
     hostAddr("routerIp", t.routerIp);
     hostAddr("havip", t.havip);
     if (!Array.isArray(t.nodes) || t.nodes.length < 2) errs.push(`nodes: need at least 2, got ${t.nodes?.length ?? 0}`);
@@ -80,13 +59,14 @@ export function validateTopology(t: LabTopology): void {
       seenIp.set(n.privateIp, `node ${n.name}`);
     }
     if (t.routerIp === t.havip) errs.push(`havip ${t.havip} equals routerIp`);
-    tryDo(() => {
+    if (!isIpv4(t.eip)) {
+      errs.push(`eip "${t.eip}" is not an IPv4 address`);
+    } else {
       const e = edgeOf(t);
-      if (cidrsOverlap(e.cidr, t.subnetCidr)) throw new LabError(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${t.subnetCidr}`);
-      if (t.eip === e.labIp || t.eip === e.clientIp) throw new LabError(`eip ${t.eip} must not be .1 or .2 of ${e.cidr} (lab gateway / client)`);
-      const last = ipToInt(t.eip) & 255;
-      if (last === 0 || last === 255) throw new LabError(`eip ${t.eip} is the network or broadcast address of ${e.cidr}`);
-    });
+      if (overlaps(cidr(e.cidr), subnet)) errs.push(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${t.subnetCidr}`);
+      if (t.eip === e.labIp || t.eip === e.clientIp) errs.push(`eip ${t.eip} must not be .1 or .2 of ${e.cidr} (lab gateway / client)`);
+      if (t.eip === networkOf(cidr(e.cidr)) || t.eip === broadcastOf(cidr(e.cidr))) errs.push(`eip ${t.eip} is the network or broadcast address of ${e.cidr}`);
+    }
   }
   if (errs.length) throw new LabError(`invalid lab topology:\n  - ${errs.join("\n  - ")}`);
 }
@@ -100,12 +80,12 @@ export async function checkHostCollisions(t: LabTopology): Promise<void> {
   for (const line of routes.stdout.split("\n")) {
     const dst = line.trim().split(/\s+/)[0];
     if (!dst || dst === "default" || !/^\d/.test(dst)) continue;
-    for (const o of ours) if (cidrsOverlap(dst.includes("/") ? dst : `${dst}/32`, o)) problems.push(`host route "${line.trim()}" overlaps lab network ${o}`);
+    for (const o of ours) if (overlaps(cidr(dst.includes("/") ? dst : `${dst}/32`), cidr(o))) problems.push(`host route "${line.trim()}" overlaps lab network ${o}`);
   }
   for (const line of addrs.stdout.split("\n")) {
     const m = /inet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
     if (!m || m[1].startsWith("127.")) continue;
-    for (const o of ours) if (cidrsOverlap(m[1], o)) problems.push(`host address ${m[1]} (${line.trim().split(/\s+/)[1]}) overlaps lab network ${o}`);
+    for (const o of ours) if (overlaps(cidr(m[1]), cidr(o))) problems.push(`host address ${m[1]} (${line.trim().split(/\s+/)[1]}) overlaps lab network ${o}`);
   }
   if (problems.length) {
     throw new LabError(`lab networks collide with the host's network namespace:\n  - ${problems.join("\n  - ")}\n` +

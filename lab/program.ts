@@ -1,9 +1,20 @@
+import * as path from "path";
 import { runProgram, unwrap, isSecretValue, ProgramRun } from "../mocks/runProgram";
 import { LabError } from "./exec";
 import type { LabStack } from "./stack";
 
-/** Loads index.ts; a test passes one that loads it afresh each time (jest keeps modules otherwise). */
+/** Loads index.ts afresh: a program registers its resources only when its module first runs. */
 export type ProgramLoader = () => Record<string, unknown>;
+
+const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", d));
+
+/** Node's loader: forgets the program's own modules (not the lab's, nor Pulumi's) and loads index.ts. Jest tests pass jest.isolateModules instead. */
+const loadFresh: ProgramLoader = () => {
+  for (const id of Object.keys(require.cache)) {
+    if (PROGRAM_DIRS.some((d) => id.startsWith(d))) delete require.cache[id];
+  }
+  return require("../index");
+};
 
 /** One remote command as the Pulumi program declares it: what `pulumi up` would run over SSH. */
 export interface DeclaredCommand {
@@ -25,7 +36,7 @@ export interface DeclaredCommand {
  * Runs the Pulumi program under mocks with the lab's config, the lab's addresses standing in for
  * the cloud's outputs, and returns its remote commands in an order that respects their dependencies.
  */
-export async function declaredCommands(stack: LabStack, load: ProgramLoader = () => require("../index")): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
+export async function declaredCommands(stack: LabStack, load: ProgramLoader = loadFresh): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
   const run = await runProgram({
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,

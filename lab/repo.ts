@@ -14,7 +14,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 import { runOk, run, log, LabError } from "./exec";
 import { paths } from "./paths";
-import { removeTree, writeFile } from "./fsutil";
+import { removeTree, replaceDir, writeFile } from "./fsutil";
 import { readRootfsStamp, assertNotBuilding } from "./rootfs";
 
 /** Packages the lab hosts can install. Push to it (before labUp/ensureRepo) to extend. */
@@ -107,14 +107,7 @@ export async function ensureRepo(packages: readonly string[] = LAB_PACKAGES): Pr
       builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - t0) / 1000),
     };
     writeFile(path.join(tmp, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
-    if (fs.existsSync(dir)) {
-      const old = `${dir}.old-${process.pid}`;
-      fs.renameSync(dir, old);
-      fs.renameSync(tmp, dir);
-      await removeTree(old);
-    } else {
-      fs.renameSync(tmp, dir);
-    }
+    await replaceDir(tmp, dir);
     await removeTree(scratch);
     const seconds = (Date.now() - t0) / 1000;
     log(`repo: ready at ${dir}: ${debs.length} .debs (${seconds.toFixed(0)} s)`);

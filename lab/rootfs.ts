@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runOk, log, LabError } from "./exec";
 import { paths, settings } from "./paths";
-import { removeTree, mountsUnder, writeFile } from "./fsutil";
+import { removeTree, mountsUnder, replaceDir, writeFile } from "./fsutil";
 
 /** Packages debootstrap puts into the base rootfs (besides minbase's essentials). */
 export const ROOTFS_INCLUDE: readonly string[] = [
@@ -82,14 +82,7 @@ export async function ensureRootfs(): Promise<{ dir: string; built: boolean; sec
       buildSeconds: Math.round((Date.now() - t0) / 1000),
     };
     writeFile(path.join(tmp, STAMP), JSON.stringify(stamp, null, 2) + "\n");
-    if (fs.existsSync(dir)) {
-      const old = `${dir}.old-${process.pid}`;
-      fs.renameSync(dir, old);
-      fs.renameSync(tmp, dir);
-      await removeTree(old);
-    } else {
-      fs.renameSync(tmp, dir);
-    }
+    await replaceDir(tmp, dir);
     const seconds = (Date.now() - t0) / 1000;
     log(`rootfs: ready at ${dir} (${seconds.toFixed(0)} s)`);
     return { dir, built: true, seconds, stamp };

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { Check, formatTable, verify } from "../verify/checks";
+import { startReceiver } from "./alerts";
 import { applyCommands, AppliedCommand, removeApplied } from "./apply";
 import { log } from "./exec";
 import { labDown, labUp } from "./lab";
@@ -44,6 +45,7 @@ export async function up(stack: LabStack, load?: ProgramLoader): Promise<UpResul
     log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
     await installStandIns(config, topology);
   }
+  await startReceiver(topology);
   log("running the Pulumi program under mocks to collect its remote commands…");
   const { commands } = await declaredCommands(stack, load);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);

@@ -7,6 +7,7 @@ import { nthAddress, parseCidr } from "../config/ipv4";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
+import { receiverUrl } from "./alerts";
 import { LabError } from "./exec";
 import { settings } from "./paths";
 import { ensureSshKey, privateKey, publicKey } from "./ssh";
@@ -27,10 +28,10 @@ export const LAB_EIP = "10.255.0.10";
 const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
 
 /** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
-function labSecrets(): { vrrpAuthPass: string; dbPassword: string } {
-  if (fs.existsSync(SECRET_FILE())) return JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8"));
+function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: string } {
   const random = (n: number) => crypto.randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
-  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24) };
+  if (fs.existsSync(SECRET_FILE())) return { alertToken: random(16), ...JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8")) };
+  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24), alertToken: random(16) };
   fs.mkdirSync(settings.cacheDir, { recursive: true });
   fs.writeFileSync(SECRET_FILE(), JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
@@ -50,10 +51,11 @@ function stackFileValues(stack: string): Record<string, unknown> {
  */
 export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}): Promise<LabStack> {
   await ensureSshKey();
+  const { alertToken, ...secrets } = labSecrets();
   const values: Record<string, unknown> = {
     ...stackFileValues(stack),
     ...overrides,
-    ...labSecrets(),
+    ...secrets,
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),
     // The lab reaches nodes over their private IPs from inside its own namespace, as root.
@@ -61,7 +63,9 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
     sshUser: "root",
     nodeBandwidthOut: 0,
   };
-  const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey"];
+  const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
+  // Alerts go to the lab's own receiver, on the router address of this stack's subnet.
+  values.alertWebhook = receiverUrl(labTopology(loadConfig(mapSource(values, secretKeys))), alertToken);
   const config = loadConfig(mapSource(values, secretKeys));
   const pulumiConfig: Record<string, string> = { "tencentcloud:region": "ap-guangzhou" };
   for (const [k, v] of Object.entries(values)) pulumiConfig[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);

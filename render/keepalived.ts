@@ -1,4 +1,5 @@
 import { IamHaConfig, NodeConfig } from "../config/types";
+import { renderAlertFiles } from "./alerts";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, shellValue } from "./mustache";
 import { PATHS } from "./osFacts";
@@ -29,16 +30,19 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       checkTimeout: checkTimeout(config),
       checkFall: vrrp.checkFall,
       checkRise: vrrp.checkRise,
+      trackNginxStop: vrrp.trackNginxStop,
       trackNginxProcess: vrrp.trackNginxProcess,
       notifyScript: PATHS.notifyScript,
       nginxStoppedFile: PATHS.nginxStoppedFile,
     },
     confValue,
   );
-  const scriptView = { node: node.name, havip: vrrp.havip, checkTimeout: checkTimeout(config) };
+  const alerting = config.secrets.alertWebhook !== "";
+  const scriptView = { node: node.name, havip: vrrp.havip, checkTimeout: checkTimeout(config), alertScript: alerting ? PATHS.alertScript : "" };
   return [
     { path: PATHS.keepalivedConf, mode: "0600", content: conf, secret: true },
     { path: PATHS.checkScript, mode: "0755", content: renderTemplate("check_nginx.sh.mustache", scriptView, shellValue), secret: false },
     { path: PATHS.notifyScript, mode: "0755", content: renderTemplate("keepalived_notify.sh.mustache", scriptView, shellValue), secret: false },
+    ...renderAlertFiles(config, node),
   ];
 }

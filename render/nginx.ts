@@ -17,16 +17,17 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
     },
     confValue,
   );
-  const dropIn = renderTemplate(
-    "nginx-dropin.conf.mustache",
-    { node: node.name, stateDir: path.dirname(PATHS.nginxStoppedFile), stoppedFile: PATHS.nginxStoppedFile },
-    confValue,
-  );
   return [
     { path: PATHS.nginxConf, mode: "0644", content: main, secret: false },
-    { path: PATHS.nginxDropIn, mode: "0644", content: dropIn, secret: false },
+    ...(config.vrrp.trackNginxStop ? [renderDropIn(node)] : []),
     ...config.sites.map((site) => renderSite(config, node, site)),
   ];
+}
+
+/** The systemd drop-in that reports nginx's stop to keepalived (see nginx-dropin.conf.mustache). */
+function renderDropIn(node: NodeConfig): RenderedFile {
+  const view = { node: node.name, stateDir: path.dirname(PATHS.nginxStoppedFile), stoppedFile: PATHS.nginxStoppedFile };
+  return { path: PATHS.nginxDropIn, mode: "0644", content: renderTemplate("nginx-dropin.conf.mustache", view, confValue), secret: false };
 }
 
 function renderSite(config: IamHaConfig, node: NodeConfig, site: SiteConfig): RenderedFile {

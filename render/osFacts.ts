@@ -28,4 +28,6 @@ export const PATHS = {
   nginxStoppedFile: "/run/iam-ha/nginx-stopped",
   nginxDropIn: "/etc/systemd/system/nginx.service.d/iam-ha.conf",
   notifyLog: "/var/log/keepalived.log",
+  alertScript: "/etc/keepalived/iam_ha_alert.sh",
+  alertCurlConfig: "/etc/keepalived/iam-ha-alert.curl",
 };

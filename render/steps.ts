@@ -59,12 +59,15 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
     step(node, "nginx", "nginx config", renderNginxFiles(config, node), {
       stateDir: path.dirname(PATHS.nginxStoppedFile),
       stoppedFile: PATHS.nginxStoppedFile,
+      // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
+      absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
     }, [PATHS.siteDir]),
     step(node, "keepalived", "keepalived config", renderKeepalivedFiles(config, node), {
       configPath: PATHS.keepalivedConf,
       checkScript: PATHS.checkScript,
       // A node turns BACKUP at once and MASTER after about three missed adverts.
       stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
+      absentFiles: config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig],
     }),
   ];
   if (node.name === config.database.node) {
@@ -100,6 +103,7 @@ function step(
   const script = renderTemplate(
     `steps/${kind}.sh.mustache`,
     {
+      absentFiles: [],
       ...view,
       step: name,
       node: node.name,

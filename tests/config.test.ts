@@ -32,7 +32,7 @@ describe("the prod stack file", () => {
     ]);
     expect(c.database).toEqual({ node: "node-1", name: "iam", user: "iam", privileges: ["ALL"] });
     expect(c.network.subnetCidr).toBe("10.0.4.0/24");
-    expect(c.secrets).toEqual(TEST_SECRETS);
+    expect(c.secrets).toEqual({ ...TEST_SECRETS, alertWebhook: "" });
   });
 
   test("every default comes from Pulumi.yaml: a stack with only the required keys loads", () => {
@@ -70,6 +70,7 @@ describe("bad input is refused with the key and the fix", () => {
     ["auth password over 8 characters", { ...prod, vrrpAuthPass: "123456789" }, "iam-ha:vrrpAuthPass: has 9 characters; keepalived's PASS authentication uses at most 8"],
     ["the article's auth password 1111", { ...prod, vrrpAuthPass: "1111" }, "iam-ha:vrrpAuthPass: is the article's sample password"],
     ["the article's auth password 123456", { ...prod, vrrpAuthPass: "123456" }, "iam-ha:vrrpAuthPass: is the article's sample password"],
+    ["a database password with a newline", { ...prod, dbPassword: "two\nlines" }, "iam-ha:dbPassword: contains a control character such as a newline"],
     ["the article's database password", { ...prod, dbPassword: "iam1234" }, "iam-ha:dbPassword: is the article's sample password. Fix: run: pulumi config set --secret dbPassword '<a strong password>'."],
     ["a site without a server name", { ...prod, sites: [{ port: 8080 }] }, "iam-ha:sites[0].serverName: Invalid input: expected string, received undefined"],
     ["a site without a port", { ...prod, sites: [{ serverName: "iam.api.marmotedu.com" }] }, "iam-ha:sites[0].port: Invalid input: expected number, received undefined"],
