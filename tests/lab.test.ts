@@ -142,9 +142,28 @@ test.each([
   expect((await inNode("node-1", `systemctl is-active ${step}`)).stdout.trim()).toBe("active");
 });
 
-test("failover: every scenario holds", async () => {
+test("npm run verify passes against the lab, and fails with a clear table when a site is down", async () => {
+  const verify = () => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "verify/cli.ts", "--stack", "lab"], { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000 });
+  const healthy = verify();
+  expect(healthy.status).toBe(0);
+  expect(healthy.stdout).not.toContain("FAIL");
+  for (const node of stack.topology.nodes) await inNode(node.name, "systemctl stop iam-standin@8080");
+  try {
+    const down = verify();
+    expect(down.status).toBe(1);
+    expect(down.stdout).toMatch(/^FAIL +iam\.api\.marmotedu\.com \/healthz through 10\.255\.0\.10 +0\/10 healthy; first bad: HTTP 502/m);
+    expect(down.stdout).toMatch(/^PASS +iam\.authz\.marmotedu\.com \/healthz through/m);
+  } finally {
+    for (const node of stack.topology.nodes) await inNode(node.name, "systemctl start iam-standin@8080");
+  }
+});
+
+test("failover: every scenario holds, and every transition reaches the webhook", async () => {
   const results = await runFailover(stack);
   expect(results.map((r) => [r.name, r.held, r.detail])).toEqual(results.map((r) => [r.name, true, r.detail]));
+  expect(results.map((r) => r.alertsMissing)).toEqual(results.map(() => []));
+  // Stopping keepalived alone makes at least the old master's STOP and the new MASTER.
+  expect(results[0].transitions).toBeGreaterThanOrEqual(2);
   const backends = results.find((r) => r.name === "the master's app backends stopped")!;
   expect(backends.failed).toBe(0);
 });
