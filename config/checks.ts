@@ -5,6 +5,8 @@ import { IamHaConfig } from "./types";
 /** Values from the article that are public knowledge and so no secret at all. */
 const SAMPLE_AUTH_PASSWORDS = ["1111", "123456"];
 const SAMPLE_DB_PASSWORDS = ["iam1234"];
+/** What a value in nginx or keepalived config cannot contain: whitespace, quotes, braces, ; # \ or non-ASCII. */
+export const CONF_FORBIDDEN = /[\s"'{};#\\]|[^\x20-\x7e]/;
 /** keepalived's PASS authentication keeps only the first 8 characters. */
 const MAX_AUTH_PASS_LENGTH = 8;
 const NGINX_LISTEN_PORT = 80;
@@ -63,7 +65,7 @@ function checkNetwork(c: IamHaConfig, problems: Problems): Cidr | undefined {
       problems.add("subnetCidr", `${network.subnetCidr} is not inside vpcCidr ${network.vpcCidr}`, "pick a subnet inside the VPC");
     }
   }
-  if (!/^[a-z]+-[a-z]+-\d+$/.test(network.availabilityZone)) {
+  if (!/^[a-z]+(-[a-z]+)+-\d+$/.test(network.availabilityZone)) {
     problems.add("availabilityZone", `"${network.availabilityZone}" is not a zone name`, "use a zone like ap-guangzhou-3");
   }
   return subnet;
@@ -126,7 +128,7 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
     problems.add("vrrpAuthPass", `has ${pass.length} characters; keepalived's PASS authentication uses at most ${MAX_AUTH_PASS_LENGTH}`, passFix);
   }
   if (SAMPLE_AUTH_PASSWORDS.includes(pass)) problems.add("vrrpAuthPass", "is the article's sample password", passFix);
-  if (/[\s"#!]/.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, # or !, which keepalived.conf cannot hold", passFix);
+  if (CONF_FORBIDDEN.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
 }
 
 function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {

@@ -3,6 +3,12 @@ import { Problems } from "./problems";
 import { ConfigSource } from "./source";
 
 export type RawValue = string | number | boolean | unknown[];
+
+/**
+ * Secret keys that may stay unset. They cannot have a default in Pulumi.yaml: the CLI would put
+ * the default in the stack config in plain text and then refuse it for not being encrypted.
+ */
+export const OPTIONAL_SECRETS = ["alertWebhook"];
 export type RawValues = Record<string, RawValue | undefined>;
 
 /**
@@ -19,8 +25,9 @@ export function readRawValues(source: ConfigSource, declared: DeclaredKey[], pro
   for (const key of declared) {
     const text = source.get(key.name);
     if (text === undefined) {
-      if (key.default === undefined) problems.add(key.name, "is not set", setCommand(key));
-      raw[key.name] = key.default;
+      const optional = OPTIONAL_SECRETS.includes(key.name);
+      if (key.default === undefined && !optional) problems.add(key.name, "is not set", setCommand(key));
+      raw[key.name] = optional ? "" : key.default;
       continue;
     }
     if (key.secret && !source.isSecret(key.name)) {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Mustache from "mustache";
+import { CONF_FORBIDDEN } from "../config/checks";
 
 /** Strict mustache rendering: every tag must exist in its view, and values pass a per-format escape. */
 
@@ -8,16 +9,19 @@ const TEMPLATE_DIR = path.join(__dirname, "..", "templates");
 
 export type Escape = (value: string) => string;
 
-/** Rejects values that a config format cannot hold, instead of HTML-escaping them. */
+/**
+ * Rejects values that a config format cannot hold, instead of HTML-escaping them. The message
+ * leaves the value out: it may be a secret, and this error would reach the deploy log.
+ */
 export function rejecting(format: string, forbidden: RegExp): Escape {
   return (value: string) => {
-    if (forbidden.test(value)) throw new Error(`cannot put ${JSON.stringify(value)} into ${format}: it contains ${forbidden}`);
+    if (forbidden.test(value)) throw new Error(`a value for ${format} contains a character matching ${forbidden}; the config checks should have refused it`);
     return value;
   };
 }
 
-/** For nginx and keepalived files: no whitespace, quotes, braces, ; # or backslash in a value. */
-export const confValue = rejecting("a config file", /[\s"'{};#\\]|[^\x20-\x7e]/);
+/** For nginx and keepalived files. */
+export const confValue = rejecting("a config file", CONF_FORBIDDEN);
 /** For shell scripts, where values stand inside single quotes. */
 export const shellValue = rejecting("a shell script", /['"\\$`]|[^\x20-\x7e]/);
 

@@ -1,4 +1,5 @@
 import { readDeclaredKeys } from "../config/declaredKeys";
+import { OPTIONAL_SECRETS } from "../config/rawValues";
 import { configReferenceTable, readmeTable } from "../config/referenceTable";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
@@ -36,7 +37,7 @@ describe("the prod stack file", () => {
   });
 
   test("every default comes from Pulumi.yaml: a stack with only the required keys loads", () => {
-    const required = readDeclaredKeys().filter((k) => k.default === undefined).map((k) => k.name);
+    const required = readDeclaredKeys().filter((k) => k.default === undefined && !OPTIONAL_SECRETS.includes(k.name)).map((k) => k.name);
     expect(required.sort()).toEqual(["adminCidr", "availabilityZone", "dbPassword", "nodes", "sites", "sshPrivateKey", "sshPublicKey", "vrrpAuthPass"]);
     const minimal = Object.fromEntries(required.map((k) => [k, prod[k]]));
     const c = loadConfig(mapSource(minimal, SECRET_KEYS));
@@ -90,6 +91,14 @@ describe("bad input is refused with the key and the fix", () => {
   ])("%s", (_what, values, message) => {
     const problems = problemsOf(values);
     expect(problems.join("\n")).toContain(message);
+  });
+
+  test("a secret key may not carry a default in Pulumi.yaml (the CLI would store it unencrypted)", () => {
+    expect(readDeclaredKeys().filter((k) => k.secret && k.default !== undefined).map((k) => k.name)).toEqual([]);
+  });
+
+  test("a VRRP password keepalived.conf cannot hold is refused before rendering", () => {
+    expect(problemsOf({ ...prod, vrrpAuthPass: "S3c{r;t" }).join("\n")).toContain("iam-ha:vrrpAuthPass: contains a space, quote, brace");
   });
 
   test("a secret stored in plain text is refused", () => {

@@ -244,10 +244,10 @@ describe("preview.yml", () => {
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
   });
 
-  it("runs npm ci and npm test before any preview", () => {
+  it("runs the tests (as root, with their tools) before any preview", () => {
     expect(needsOf(wf.jobs["preview"])).toEqual(expect.arrayContaining(["test", "stacks"]));
     const runs = wf.jobs["test"].steps.map((s) => s.run).filter((r): r is string => r !== undefined);
-    expect(runs).toEqual(["npm ci", "npm test"]);
+    expect(runs).toEqual(["sudo bash scripts/test.sh --testPathIgnorePatterns tests/lab.test.ts"]);
   });
 
   it("previews every stack file except lab, found by the stacks job", () => {
@@ -354,7 +354,7 @@ describe("deploy.yml", () => {
     const [up, destroy] = pulumiSteps(wf);
     expect(up).toMatchObject({ if: "inputs.action == 'up'", with: { command: "up", "stack-name": "${{ inputs.stack }}", policyPacks: "policy" } });
     expect(destroy).toMatchObject({ if: "inputs.action == 'destroy'", with: { command: "destroy", "stack-name": "${{ inputs.stack }}" } });
-    expect(stepNamed(pulumi, "npm test")).toMatchObject({ if: "inputs.action == 'up'", run: "npm test" });
+    expect(stepNamed(pulumi, "tests")).toMatchObject({ if: "inputs.action == 'up'", run: "sudo bash scripts/test.sh --testPathIgnorePatterns tests/lab.test.ts" });
   });
 
   it("runs a destroy only from the default branch, whose stack file decides protection", () => {
