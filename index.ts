@@ -22,15 +22,19 @@ const opts = { providers: [provider] };
 
 const network = new Network("iam-ha", { config }, opts);
 const nodes = new Nodes("iam-ha", { config, vpcId: network.vpcId, subnetId: network.subnetId, securityGroupId: network.securityGroupId }, opts);
-const hosts = config.nodes.map(
-  (node) =>
+const hosts: HostSetup[] = [];
+for (const node of config.nodes) {
+  hosts.push(
     new HostSetup(node.name, {
       plan: planNode(config, node),
       connection: nodes.connection(config, node, privateKey),
       applyCommand: stepCommand(config, "apply"),
       removeCommand: stepCommand(config, "remove"),
+      reachableAfter: [nodes.instances[node.name], network.rules],
+      keepalivedAfter: hosts[hosts.length - 1]?.steps.keepalived,
     }),
-);
+  );
+}
 const access = new PublicAccess(
   "iam-ha",
   { config, vpcId: network.vpcId, subnetId: network.subnetId, vipHolders: hosts.map((h) => h.steps.keepalived) },

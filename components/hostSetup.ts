@@ -12,6 +12,13 @@ export interface HostSetupArgs {
   applyCommand: string;
   /** Undoes a step on destroy, with the script of the state being destroyed. */
   removeCommand: string;
+  /**
+   * What the first step waits for: the node's CVM and the rules that let SSH in. Besides the
+   * order on `up`, this makes `destroy` run every step's remove while the node is still reachable.
+   */
+  reachableAfter: pulumi.Resource[];
+  /** The previous node's keepalived step: nodes take a new keepalived config one at a time. */
+  keepalivedAfter?: pulumi.Resource;
 }
 
 /**
@@ -27,13 +34,14 @@ export class HostSetup extends pulumi.ComponentResource {
     super("iam-ha:host:HostSetup", name, {}, opts);
     let previous: remote.Command | undefined;
     for (const step of args.plan.steps) {
-      previous = this.command(name, step, args, previous);
+      const after = previous ? [previous] : args.reachableAfter;
+      previous = this.command(name, step, args, step.kind === "keepalived" && args.keepalivedAfter ? [...after, args.keepalivedAfter] : after);
       this.steps[step.name] = previous;
     }
     this.registerOutputs({ steps: Object.keys(this.steps) });
   }
 
-  private command(name: string, step: HostStep, args: HostSetupArgs, previous?: remote.Command): remote.Command {
+  private command(name: string, step: HostStep, args: HostSetupArgs, after: pulumi.Resource[]): remote.Command {
     return new remote.Command(
       `${name}-${step.name}`,
       {
@@ -45,11 +53,12 @@ export class HostSetup extends pulumi.ComponentResource {
         logging: step.secret ? "none" : "stdoutAndStderr",
         // Without AcceptEnv on the node this would only warn on every update.
         addPreviousOutputInEnv: false,
+        // Only a grant has an identity (its account): another one replaces the step.
         triggers: step.identity,
       },
       {
         parent: this,
-        dependsOn: previous ? [previous] : [],
+        dependsOn: after,
         additionalSecretOutputs: step.secret ? ["stdout", "stderr"] : [],
         // A new identity (another account) must not be made before the old one is dropped.
         deleteBeforeReplace: true,

@@ -20,8 +20,10 @@ export class Nodes extends pulumi.ComponentResource {
   constructor(name: string, args: NodesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iam-ha:compute:Nodes", name, {}, opts);
     const { config } = args;
-    // Key pair names allow letters, digits and underscores only.
-    this.keyPair = new tc.KeyPair(`${name}-key`, { keyName: `${name.replace(/\W/g, "_")}_key`, publicKey: config.ssh.publicKey }, { parent: this });
+    // Key pair names are unique per account and region, take letters, digits and _ only, at most 25.
+    const keyName = `${name}_${pulumi.getStack()}`.replace(/\W/g, "_").slice(0, 25);
+    // A new public key replaces the pair under the same name: the old one must go first.
+    this.keyPair = new tc.KeyPair(`${name}-key`, { keyName, publicKey: config.ssh.publicKey }, { parent: this, deleteBeforeReplace: true });
     this.imageId = config.compute.imageId ? pulumi.output(config.compute.imageId) : this.lookUpImage(config);
     for (const node of config.nodes) {
       this.instances[node.name] = this.instance(name, node, args);
@@ -72,8 +74,9 @@ export class Nodes extends pulumi.ComponentResource {
         internetChargeType: publicIp ? "TRAFFIC_POSTPAID_BY_HOUR" : undefined,
         internetMaxBandwidthOut: publicIp ? compute.nodeBandwidthOut : undefined,
       },
-      // A changed image would reinstall the OS of a running node; pin it once created.
-      { parent: this, ignoreChanges: ["imageId"] },
+      // A changed image would reinstall the OS of a running node; pin it once created. A
+      // replacement must free the pinned private IP before the new CVM can take it.
+      { parent: this, ignoreChanges: ["imageId"], deleteBeforeReplace: true },
     );
   }
 }

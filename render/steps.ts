@@ -19,8 +19,8 @@ export interface HostStep {
   script: string;
   /** Whether the script holds a secret (the VRRP or database password). */
   secret: boolean;
-  /** What the step acts on: when this changes, the old step is removed and a new one applied. */
-  identity: string[];
+  /** What the step acts on, where that is more than the node: when it changes, the old step is removed and a new one applied. */
+  identity?: string[];
   /** The files the step installs. */
   files: RenderedFile[];
 }
@@ -114,7 +114,7 @@ function step(
     shellValue,
     { lib: templateText("steps/lib.sh.mustache") },
   );
-  return { name, kind, description, script, secret: files.some((f) => f.secret), identity: [node.name], files };
+  return { name, kind, description, script, secret: files.some((f) => f.secret), files };
 }
 
 /** A file's content as a heredoc body: its final newline is the heredoc's own. */

@@ -63,6 +63,22 @@ describe("the prod stack under mocks (the article's topology)", () => {
     }
   });
 
+  test("destroy undoes each node's steps while SSH still reaches it: the first step waits for the CVM and the rules", () => {
+    for (const node of ["node-1", "node-2"]) {
+      expect(named(run, `${node}-ready`).dependencies).toEqual(expect.arrayContaining([named(run, `iam-ha-${node}`).urn, named(run, "iam-ha-sg-rules").urn]));
+    }
+  });
+
+  test("nodes take a new keepalived config one at a time", () => {
+    expect(named(run, "node-2-keepalived").dependencies).toContain(named(run, "node-1-keepalived").urn);
+    expect(named(run, "node-1-keepalived").dependencies).not.toContain(named(run, "node-2-keepalived").urn);
+  });
+
+  test("a CVM or key pair that must be replaced goes first (pinned IP, fixed key name)", () => {
+    for (const name of ["iam-ha-node-1", "iam-ha-node-2", "iam-ha-key"]) expect(named(run, name).deleteBeforeReplace).toBe(true);
+    expect(named(run, "iam-ha-key").inputs.keyName).toBe("iam_ha_test");
+  });
+
   test("binds the EIP only after keepalived runs on every node", () => {
     const deps = named(run, "iam-ha-eip-attachment").dependencies;
     expect(deps).toEqual(expect.arrayContaining([named(run, "node-1-keepalived").urn, named(run, "node-2-keepalived").urn]));
