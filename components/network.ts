@@ -12,8 +12,10 @@ const HTTP = "80";
 const MARIADB = "3306";
 
 /**
- * The VPC and subnet (or the existing ones from config) and a least-privilege security group:
- * SSH from the admin CIDR only, HTTP from anywhere, backends, MariaDB and VRRP between nodes only.
+ * The VPC and subnet (or the existing ones from config) and the nodes' security group: SSH from
+ * the admin CIDR only, HTTP from anywhere, and the rest between the nodes only. VRRP forces an
+ * ALL rule between peers (see below), which already covers the backend and MariaDB rules; those
+ * stay explicit so the intent survives a provider that can name protocol 112.
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;

@@ -38,11 +38,11 @@ export async function applyCommands(topology: LabTopology, commands: DeclaredCom
       applied.push({ ...(await applyOne(topology, command)), name: command.name });
     }));
   }
-  try {
-    await Promise.all(finished.values());
-  } finally {
-    saveApplied(applied);
-  }
+  // Wait for every command, failed or not, before saving: `down` must know all that ran.
+  const outcomes = await Promise.allSettled(finished.values());
+  saveApplied(applied);
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failure) throw failure.reason;
   return applied;
 }
 
@@ -54,7 +54,9 @@ async function applyOne(topology: LabTopology, command: DeclaredCommand): Promis
   // Secret steps stay quiet, as logging: "none" keeps them in `pulumi up`.
   const shown = command.secret ? "(output hidden: the step carries a secret)" : tail(r.stdout + r.stderr, 40);
   if (r.code !== 0) {
-    throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${command.secret ? tail(r.stderr, 20) : shown}\nFix the cause, then run the lab again (steps are idempotent).`);
+    // A secret step's own lines ([iam-ha] …) never hold the secret; tool output might.
+    const said = command.secret ? r.stderr.split("\n").filter((l) => l.startsWith("[iam-ha]")).join("\n") : shown;
+    throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${said}\nFix the cause, then run the lab again (steps are idempotent).`);
   }
   log(`${command.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s${command.secret ? "" : `\n${indent(shown)}`}`);
   return { host: command.host, delete: command.delete, stdin: command.stdin, stdout: r.stdout };

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { IamHaConfig } from "../config/types";
 import { HttpAnswer, VerifyTarget } from "../verify/checks";
+import { mariadbLoginOptions } from "../verify/cloudTarget";
 import { execInClient, execInLabNs } from "./network";
 import { sshExec } from "./ssh";
 import { nodeStates } from "./status";
@@ -18,10 +19,6 @@ export async function getThroughEip(topology: LabTopology, site: string, path: s
   return { status, body, node };
 }
 
-/** A MariaDB login as the configured user, with the password on stdin, never on a command line. */
-export function loginOptions(config: IamHaConfig, password: string): string {
-  return `[client]\nuser=${config.database.user}\npassword="${password.replace(/["\\]/g, "\\$&")}"\n`;
-}
 
 /** The verifier's view of the lab: the same checks as for a deployed stack. */
 export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword: string): VerifyTarget {
@@ -39,7 +36,7 @@ export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword
         topology.nodes
           .filter((n) => n !== dbNode)
           .map(async (peer) => {
-            const r = await sshExec(peer, query, loginOptions(config, dbPassword), { timeoutMs: 30_000 });
+            const r = await sshExec(peer, query, mariadbLoginOptions(config.database.user, dbPassword), { timeoutMs: 30_000 });
             return { peer: peer.name, ok: r.code === 0, detail: r.code === 0 ? `logged in as ${r.stdout.trim()}` : r.stderr.trim() };
           }),
       ),
@@ -52,7 +49,7 @@ export async function loginFromOutsider(config: IamHaConfig, topology: LabTopolo
   // The host's client wants a real file for its options (not a pipe); it is root's and short-lived.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-lab-login-"));
   try {
-    fs.writeFileSync(path.join(dir, "login.cnf"), loginOptions(config, dbPassword), { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, "login.cnf"), mariadbLoginOptions(config.database.user, dbPassword), { mode: 0o600 });
     const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], { timeoutMs: 30_000 });
     return { refused: r.code !== 0 && /Access denied|is not allowed to connect/.test(r.stderr), detail: r.stderr.trim() || r.stdout.trim() };
   } finally {

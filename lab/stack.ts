@@ -30,10 +30,12 @@ const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
 /** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
 function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: string } {
   const random = (n: number) => crypto.randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
-  if (fs.existsSync(SECRET_FILE())) return { alertToken: random(16), ...JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8")) };
-  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24), alertToken: random(16) };
-  fs.mkdirSync(settings.cacheDir, { recursive: true });
-  fs.writeFileSync(SECRET_FILE(), JSON.stringify(secrets), { mode: 0o600 });
+  const kept = fs.existsSync(SECRET_FILE()) ? JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8")) : {};
+  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24), alertToken: random(16), ...kept };
+  if (Object.keys(secrets).length !== Object.keys(kept).length) {
+    fs.mkdirSync(settings.cacheDir, { recursive: true });
+    fs.writeFileSync(SECRET_FILE(), JSON.stringify(secrets), { mode: 0o600 });
+  }
   return secrets;
 }
 

@@ -1,6 +1,6 @@
 import { IamHaConfig } from "../config/types";
-import { PATHS } from "../render/osFacts";
 import { NodeState } from "../verify/checks";
+import { parseProbe, probeScript } from "../verify/cloudTarget";
 import { inNode } from "./nodeShell";
 import type { LabTopology } from "./topology";
 
@@ -12,18 +12,13 @@ export interface LabStatus {
   nodes: { name: string; privateIp: string; state: string }[];
 }
 
-/** keepalived's state on each node and whether it holds the VIP, read inside the node. */
+/** keepalived's state on each node and whether it holds the VIP: the verifier's probe, run inside the node. */
 export async function nodeStates(config: IamHaConfig, topology: LabTopology): Promise<NodeState[]> {
-  const probe = [
-    "systemctl is-active --quiet keepalived && echo active || echo inactive",
-    `cat ${PATHS.vrrpStateFile} 2>/dev/null || echo NONE`,
-    `ip -4 -o addr show dev ${config.vrrp.interface} | grep -qF ' ${topology.havip}/' && echo vip || echo novip`,
-  ].join("; ");
+  const probe = probeScript(config.vrrp.interface, topology.havip);
   return Promise.all(
     topology.nodes.map(async (node) => {
       const r = await inNode(node.name, probe).catch(() => undefined);
-      const [active, state, vip] = (r?.stdout ?? "").trim().split("\n");
-      return { name: node.name, state: active === "active" ? state : "STOPPED", holdsVip: vip === "vip" };
+      return r ? parseProbe(node.name, r) : { name: node.name, state: "STOPPED", holdsVip: false };
     }),
   );
 }

@@ -24,7 +24,8 @@ const server = http.createServer((req, res) => {
     if (body.length > MAX_BODY) req.destroy();
   });
   req.on("end", () => {
-    fs.appendFileSync(out, `${JSON.stringify({ at: Date.now(), path: req.url, body })}\n`);
+    // The path carries the webhook's token: the file is root's only.
+    fs.appendFileSync(out, `${JSON.stringify({ at: Date.now(), path: req.url, body })}\n`, { mode: 0o600 });
     res.writeHead(200, { "Content-Type": "application/json" }).end('{"ok":true}');
   });
 });

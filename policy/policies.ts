@@ -383,7 +383,7 @@ export const nodesInHavipSubnet: StackValidationPolicy = {
 // reaches a resource unencrypted (read with config.require, or interpolated into a plain string)
 // is refused here.
 
-export const SECRET_CONFIG_KEYS = ["iam-ha:vrrpAuthPass", "iam-ha:dbPassword", "iam-ha:sshPrivateKey", "tencentcloud:secretKey"] as const;
+export const SECRET_CONFIG_KEYS = ["iam-ha:vrrpAuthPass", "iam-ha:dbPassword", "iam-ha:sshPrivateKey", "iam-ha:alertWebhook", "tencentcloud:secretKey"] as const;
 
 interface SecretFinding {
   /** Where in the inputs, e.g. `stdin` or `connection.privateKey`. */

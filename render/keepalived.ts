@@ -9,6 +9,11 @@ export function checkTimeout(config: IamHaConfig): number {
   return Math.max(1, config.vrrp.checkInterval);
 }
 
+/** The vrrp_instance's name, which the step script looks up in keepalived's data dump. */
+export function instanceName(config: IamHaConfig): string {
+  return `IAM_HA_${config.vrrp.virtualRouterId}`;
+}
+
 /** keepalived.conf (holds the VRRP password), the nginx check and the notify script for `node`. */
 export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const { vrrp } = config;
@@ -16,7 +21,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     "keepalived.conf.mustache",
     {
       node: node.name,
-      instanceName: `IAM_HA_${vrrp.virtualRouterId}`,
+      instanceName: instanceName(config),
       interface: vrrp.interface,
       virtualRouterId: vrrp.virtualRouterId,
       priority: node.priority,
@@ -38,11 +43,20 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     confValue,
   );
   const alerting = config.secrets.alertWebhook !== "";
-  const scriptView = { node: node.name, havip: vrrp.havip, checkTimeout: checkTimeout(config), alertScript: alerting ? PATHS.alertScript : "" };
+  const scriptView = {
+    node: node.name,
+    havip: vrrp.havip,
+    checkTimeout: checkTimeout(config),
+    alertScript: alerting ? PATHS.alertScript : "",
+    stateDir: PATHS.runtimeDir,
+    stateFile: PATHS.vrrpStateFile,
+    notifyLog: PATHS.notifyLog,
+  };
   return [
     { path: PATHS.keepalivedConf, mode: "0600", content: conf, secret: true },
     { path: PATHS.checkScript, mode: "0755", content: renderTemplate("check_nginx.sh.mustache", scriptView, shellValue), secret: false },
     { path: PATHS.notifyScript, mode: "0755", content: renderTemplate("keepalived_notify.sh.mustache", scriptView, shellValue), secret: false },
+    { path: PATHS.tmpfilesConf, mode: "0644", content: renderTemplate("tmpfiles.conf.mustache", scriptView, shellValue), secret: false },
     ...renderAlertFiles(config, node),
   ];
 }

@@ -26,7 +26,7 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
 
 /** The systemd drop-in that reports nginx's stop to keepalived (see nginx-dropin.conf.mustache). */
 function renderDropIn(node: NodeConfig): RenderedFile {
-  const view = { node: node.name, stateDir: path.dirname(PATHS.nginxStoppedFile), stoppedFile: PATHS.nginxStoppedFile };
+  const view = { node: node.name, stateDir: PATHS.runtimeDir, stoppedFile: PATHS.nginxStoppedFile };
   return { path: PATHS.nginxDropIn, mode: "0644", content: renderTemplate("nginx-dropin.conf.mustache", view, confValue), secret: false };
 }
 

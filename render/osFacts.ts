@@ -23,6 +23,9 @@ export const PATHS = {
   keepalivedConf: "/etc/keepalived/keepalived.conf",
   checkScript: "/etc/keepalived/check_nginx.sh",
   notifyScript: "/etc/keepalived/keepalived_notify.sh",
+  /** Made at boot by tmpfiles.d; holds the two state files below. */
+  runtimeDir: "/run/iam-ha",
+  tmpfilesConf: "/etc/tmpfiles.d/iam-ha.conf",
   vrrpStateFile: "/run/iam-ha/vrrp-state",
   /** 1 while nginx is stopped, 0 while it runs: written by systemd, tracked by keepalived. */
   nginxStoppedFile: "/run/iam-ha/nginx-stopped",

@@ -1,8 +1,7 @@
-import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderGrants } from "./grants";
-import { renderKeepalivedFiles } from "./keepalived";
+import { instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
 import { FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
@@ -57,7 +56,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
       apt: facts.packageManager === "apt-get",
     }),
     step(node, "nginx", "nginx config", renderNginxFiles(config, node), {
-      stateDir: path.dirname(PATHS.nginxStoppedFile),
+      stateDir: PATHS.runtimeDir,
       stoppedFile: PATHS.nginxStoppedFile,
       // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
       absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
@@ -65,6 +64,8 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
     step(node, "keepalived", "keepalived config", renderKeepalivedFiles(config, node), {
       configPath: PATHS.keepalivedConf,
       checkScript: PATHS.checkScript,
+      instanceName: instanceName(config),
+      tmpfilesConf: PATHS.tmpfilesConf,
       // A node turns BACKUP at once and MASTER after about three missed adverts.
       stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
       absentFiles: config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig],
@@ -82,8 +83,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
           privileges: config.database.privileges.join(","),
           grantSql: grant.grantSql.trimEnd(),
           dropSql: grant.dropSql.trimEnd(),
-        }, [], `grant-${grant.peer.name}`),
-        secret: true,
+        }, [], `grant-${grant.peer.name}`, true),
         identity: [`${user}@${host}`, config.database.name],
       });
     }
@@ -99,6 +99,7 @@ function step(
   view: object,
   managedDirs: string[] = [],
   name: string = kind,
+  secret: boolean = files.some((f) => f.secret),
 ): HostStep {
   const script = renderTemplate(
     `steps/${kind}.sh.mustache`,
@@ -107,6 +108,7 @@ function step(
       ...view,
       step: name,
       node: node.name,
+      secretStep: secret ? 1 : 0,
       managedDirs,
       delimiter: HEREDOC_END,
       files: files.map((f) => ({ path: f.path, mode: f.mode, content: embeddable(f) })),
@@ -114,7 +116,7 @@ function step(
     shellValue,
     { lib: templateText("steps/lib.sh.mustache") },
   );
-  return { name, kind, description, script, secret: files.some((f) => f.secret), files };
+  return { name, kind, description, script, secret, files };
 }
 
 /** A file's content as a heredoc body: its final newline is the heredoc's own. */

@@ -76,6 +76,15 @@ describe("the MariaDB grant step on a real server", () => {
     expect(r.stderr).toContain("systemctl start mariadb");
   });
 
+  test("a failing grant keeps MariaDB's error (which quotes the password) out of the step's output", () => {
+    const broken = grantScript(prod).replace("CREATE USER IF NOT EXISTS", "CREATE USR IF NOT EXISTS");
+    const r = runStep(broken, "apply");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain("db-Test-pw");
+    expect(r.stderr).toContain("the grant for iam@10.0.4.21 failed. Its output may quote a secret, so it is only on this node: /var/lib/iam-ha/grant-node-2.failure.log (root only)");
+    expect(r.failureLog).toContain("db-Test-pw");
+  });
+
   test("a password the loader would pass but SQL would choke on still round-trips", () => {
     const tricky = "a'b\\c\"d`e$f%g;--";
     expect(runStep(grantScript({ ...prod, dbPassword: tricky }), "apply").code).toBe(0);
