@@ -76,7 +76,8 @@ function report(ours: Map<string, Figures>, article: Map<string, Figures>): stri
     const cell = (f: Figures) => {
       const moved = known(f.vipMoved);
       const rec = known(f.recovered);
-      return `${secs(median(moved))}/${secs(Math.max(...moved, NaN))}, ${secs(median(rec))}/${secs(Math.max(...rec))}, ${median(f.failed)}/${Math.max(...f.failed)}`;
+      const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+      return `${secs(median(moved))}/${secs(worst(moved))}, ${secs(median(rec))}/${secs(worst(rec))}, ${median(f.failed)}/${worst(f.failed)}`;
     };
     const ratio = median(known(a.recovered)) / median(known(o.recovered));
     return `${name.padEnd(49)} | ${cell(o).padEnd(68)} | ${cell(a).padEnd(40)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : "—"}`;
