@@ -43,8 +43,11 @@ const access = new PublicAccess(
 
 export const publicIp = access.publicIp;
 export const havip = config.vrrp.havip;
+/** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
+export const havipId = access.havip.id;
 export const nodeAddresses = config.nodes.map((node) => ({
   name: node.name,
+  instanceId: nodes.instances[node.name].id,
   privateIp: node.privateIp,
   publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
 }));

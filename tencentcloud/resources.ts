@@ -169,6 +169,15 @@ export class HaVipEipAttachment extends TencentResource {
   }
 }
 
+export const GET_VIPS = "tencentcloud:Ha/getVips:getVips";
+export interface GetVipsArgs { id?: string; vpcId?: string; subnetId?: string; addressIp?: string; name?: string }
+export interface GetVipsResult { haVipLists: { id: string; vip: string; instanceId: string; state: string }[] }
+
+/** HAVIPs as Tencent Cloud sees them now, with the instance each one is bound to (the SDK's ha.getVips). */
+export function getVips(args: GetVipsArgs, opts?: pulumi.InvokeOptions): pulumi.Output<GetVipsResult> {
+  return pulumi.output(pulumi.runtime.invoke(GET_VIPS, args, withPlugin(opts)) as Promise<GetVipsResult>);
+}
+
 export const GET_IMAGES = "tencentcloud:Images/getInstance:getInstance";
 export interface GetImagesArgs { imageNameRegex?: string; imageTypes?: string[]; osName?: string }
 export interface GetImagesResult { images: { imageId: string; imageName: string; createdTime: string }[] }

@@ -146,7 +146,8 @@ describe("the prod stack under mocks (the article's topology)", () => {
     const { publicIp, havip, nodeAddresses, sites } = run.outputs as any;
     expect(publicIp).toBe("203.0.113.99");
     expect(havip).toBe("10.0.4.99");
-    expect(nodeAddresses.map((n: any) => [n.name, n.privateIp])).toEqual([["node-1", "10.0.4.20"], ["node-2", "10.0.4.21"]]);
+    expect(nodeAddresses.map((n: any) => [n.name, n.instanceId, n.privateIp])).toEqual([["node-1", "iam-ha-node-1-id", "10.0.4.20"], ["node-2", "iam-ha-node-2-id", "10.0.4.21"]]);
+    expect((run.outputs as any).havipId).toBe("iam-ha-havip-id");
     expect(nodeAddresses[0].publicIp).toMatch(/^198\.51\.100\./);
     expect(sites).toEqual([
       { serverName: "iam.api.marmotedu.com", url: "http://iam.api.marmotedu.com/", smokeTest: "curl -H 'Host: iam.api.marmotedu.com' http://203.0.113.99/healthz" },

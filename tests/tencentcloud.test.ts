@@ -24,6 +24,13 @@ test("the image lookup is the SDK's images.getInstance, and reads outputs it has
   expect(schema.outputTypes["Images.GetInstanceImage"]).toEqual(expect.arrayContaining(["imageId", "imageName", "createdTime"]));
 });
 
+test("the HAVIP lookup is the SDK's ha.getVips, with the inputs and outputs the verifier uses", () => {
+  const fn = (schema.functions as Record<string, { inputs: Record<string, boolean>; outputs: string[] }>)[tc.GET_VIPS];
+  expect(Object.keys(fn.inputs)).toEqual(expect.arrayContaining(["id", "vpcId", "subnetId", "addressIp", "name"]));
+  expect(fn.outputs).toContain("haVipLists");
+  expect(schema.outputTypes["Ha.GetVipsHaVipList"]).toEqual(expect.arrayContaining(["id", "vip", "instanceId", "state"]));
+});
+
 describe("what the prod program registers", () => {
   let run: ProgramRun;
   beforeAll(async () => {

@@ -352,9 +352,10 @@ function outputsJson(over: Record<string, unknown> = {}): string {
     publicIp: LOCAL,
     havip: HAVIP,
     nodeAddresses: [
-      { name: "node-1", privateIp: "10.0.4.20" },
-      { name: "node-2", privateIp: "10.0.4.21" },
+      { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20" },
+      { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21" },
     ],
+    havipId: "havip-test",
     sites: SITES.map((s) => ({ serverName: s, url: `http://${s}/`, smokeTest: `curl -H 'Host: ${s}' http://${LOCAL}/healthz` })),
     ...over,
   });
@@ -391,9 +392,11 @@ describe("deployedStack (outputs + config)", () => {
       name: "prod",
       publicIp: LOCAL,
       havip: HAVIP,
+      havipId: "havip-test",
+      region: "ap-guangzhou",
       nodes: [
-        { name: "node-1", privateIp: "10.0.4.20", publicIp: undefined },
-        { name: "node-2", privateIp: "10.0.4.21", publicIp: undefined },
+        { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", publicIp: undefined },
+        { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", publicIp: undefined },
       ],
       sites: SITES,
       ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
@@ -460,7 +463,9 @@ function fakeSession(bothMaster = false): { session: SshSession; closed(): boole
 async function runCli(argv: string[], over: Parameters<typeof main>[1] = {}) {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), ...over });
+  // Tencent Cloud is faked: it binds the HAVIP to node-1, which the fake SSH calls MASTER.
+  const havipHolder = async (id: string) => (id === "havip-test" ? "ins-node1" : null);
+  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), havipHolder, ...over });
   return { code, out, err };
 }
 
@@ -475,7 +480,8 @@ describe("npm run verify (verify/cli.ts)", () => {
       expect(r.code).toBe(0);
       expect(pulumi.calls()).toEqual(["stack output --json --stack prod", "config --json --show-secrets --stack prod"]);
       const rows = r.out.split("\n").filter((l) => /^(PASS|FAIL) /.test(l));
-      expect(rows.map((l) => l.slice(0, 4))).toEqual(Array(6).fill("PASS")); // 2 sites × (healthz, balance), the VIP, node-2's login
+      expect(rows.map((l) => l.slice(0, 4))).toEqual(Array(7).fill("PASS")); // 2 sites × (healthz, balance), the VIP, the cloud's holder, node-2's login
+      expect(r.out).toMatch(/^PASS  Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +both say node-1$/m);
       expect(r.out).toContain(`stack prod: EIP ${LOCAL}, HAVIP ${HAVIP}, nodes node-1, node-2 (SSH via private)`);
       expect(eip.seen.filter((s) => s.host === SITES[1])).toHaveLength(10);
       expect(ssh.closed()).toBe(true);
@@ -493,6 +499,22 @@ describe("npm run verify (verify/cli.ts)", () => {
       const r = await runCli(["--stack=prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession(true).session });
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/^FAIL  exactly one node holds the HAVIP 10\.0\.4\.99 +split brain: node-1 and node-2 both claim 10\.0\.4\.99$/m);
+    } finally {
+      await eip.close();
+    }
+  });
+
+  test("Tencent Cloud binding the HAVIP elsewhere than keepalived's MASTER is a failure", async () => {
+    const pulumi = fakePulumiDir();
+    const eip = await startEip();
+    try {
+      const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => "ins-node2" });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/^FAIL  Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +keepalived: node-1, Tencent Cloud: node-2$/m);
+      const unbound = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => null });
+      expect(unbound.out).toMatch(/Tencent Cloud: bound to no instance \(the EIP idles\)$/m);
+      const broken = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => { throw new Error("no TENCENTCLOUD_SECRET_ID"); } });
+      expect(broken.out).toMatch(/^FAIL  Tencent Cloud binds .* could not ask Tencent Cloud: no TENCENTCLOUD_SECRET_ID$/m);
     } finally {
       await eip.close();
     }

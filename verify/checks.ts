@@ -28,6 +28,11 @@ export interface VerifyTarget {
   nodeStates(): Promise<NodeState[]>;
   /** Each peer logs in to the database node as the configured user. */
   dbLogins(): Promise<{ peer: string; ok: boolean; detail: string }[]>;
+  /**
+   * The node the cloud itself binds the HAVIP to (Tencent Cloud's getVips), where there is a
+   * cloud: keepalived's MASTER must be that node, or traffic goes elsewhere than keepalived thinks.
+   */
+  vipHolderInCloud?(): Promise<string | null>;
 }
 
 export interface Check {
@@ -41,7 +46,9 @@ export const HEALTHY_BODY = '{"status":"ok"}';
 export async function verify(target: VerifyTarget, requestsPerSite = 10): Promise<Check[]> {
   const checks: Check[] = [];
   for (const site of target.sites) checks.push(...(await checkSite(target, site, requestsPerSite)));
-  checks.push(vipCheck(target, await target.nodeStates()));
+  const states = await target.nodeStates();
+  checks.push(vipCheck(target, states));
+  if (target.vipHolderInCloud) checks.push(await cloudHolderCheck(target, states, target.vipHolderInCloud.bind(target)));
   for (const login of await target.dbLogins()) {
     checks.push({ name: `MariaDB login from ${login.peer}`, ok: login.ok, detail: login.detail });
   }
@@ -90,6 +97,20 @@ export function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[
   else if (holders.length === 0) problem = `no node holds ${target.havip}`;
   else if (masters[0] !== holders[0]) problem = `${holders[0]} holds ${target.havip} but keepalived says ${masters[0] ?? "nobody"} is MASTER`;
   return { name: `exactly one node holds the HAVIP ${target.havip}`, ok: problem === "", detail: problem || summary };
+}
+
+/** keepalived's MASTER against the instance Tencent Cloud binds the HAVIP to. */
+export async function cloudHolderCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[], holderInCloud: () => Promise<string | null>): Promise<Check> {
+  const name = `Tencent Cloud binds ${target.havip} to keepalived's MASTER`;
+  const master = states.find((s) => s.state === "MASTER" && s.holdsVip)?.name ?? null;
+  try {
+    const inCloud = await holderInCloud();
+    const ok = inCloud !== null && inCloud === master;
+    const detail = ok ? `both say ${master}` : `keepalived: ${master ?? "no MASTER"}, Tencent Cloud: ${inCloud ?? "bound to no instance (the EIP idles)"}`;
+    return { name, ok, detail };
+  } catch (error) {
+    return { name, ok: false, detail: `could not ask Tencent Cloud: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 export function formatTable(checks: Check[]): string {

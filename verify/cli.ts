@@ -18,6 +18,8 @@ export interface CliDeps {
   pulumiTimeoutMs: number;
   openSsh(settings: SshSettings): Promise<SshSession>;
   labVerify(stack: string): Promise<Check[]>;
+  /** Which instance Tencent Cloud binds the HAVIP to (through the provider's getVips). */
+  havipHolder(havipId: string, region: string | undefined): Promise<string | null>;
 }
 
 /** The lab is loaded only when asked for: the deployed path must not depend on it. */
@@ -37,6 +39,8 @@ const defaults: CliDeps = {
   pulumiTimeoutMs: 60_000,
   openSsh: (settings) => openSshSession(settings),
   labVerify,
+  // Loaded when used: it pulls in Pulumi's Automation API.
+  havipHolder: async (havipId, region) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, region),
 };
 
 export function parseArgs(argv: string[]): { stack: string; lab: boolean } {
@@ -68,7 +72,7 @@ async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    return await verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort }));
+    return await verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort, havipHolder: deps.havipHolder }));
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);

@@ -11,6 +11,8 @@ export interface CloudTargetOptions {
   /** The EIP's HTTP port; tests point it at a local server. */
   httpPort?: number;
   httpTimeoutMs?: number;
+  /** The instance id Tencent Cloud binds a HAVIP to (verify/cloudHolder.ts; a fake in tests). */
+  havipHolder?: (havipId: string, region: string | undefined) => Promise<string | null>;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -100,6 +102,7 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
       Promise.all(
         stack.nodes.map(async (node) => parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip)))),
       ),
+    vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
     dbLogins: () =>
       Promise.all(
         stack.nodes
@@ -112,4 +115,14 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
           }),
       ),
   };
+}
+
+/** The node whose CVM Tencent Cloud binds the HAVIP to, by the stack's instance ids. */
+async function holderNode(stack: DeployedStack, havipHolder: NonNullable<CloudTargetOptions["havipHolder"]>): Promise<string | null> {
+  if (!stack.havipId || stack.nodes.some((n) => !n.instanceId)) {
+    throw new Error(`stack ${stack.name} has no havipId or instance ids in its outputs; run pulumi up with this version of iam-ha`);
+  }
+  const instance = await havipHolder(stack.havipId, stack.region);
+  if (instance === null) return null;
+  return stack.nodes.find((n) => n.instanceId === instance)?.name ?? `${instance} (not a node of this stack)`;
 }

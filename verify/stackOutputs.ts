@@ -16,6 +16,8 @@ export interface StackNode {
   privateIp: string;
   /** Absent when the stack gives nodes no public IP (nodeBandwidthOut 0). */
   publicIp?: string;
+  /** The CVM's id (absent in stacks deployed before the output existed). */
+  instanceId?: string;
 }
 
 /** What the verifier needs of a deployed stack: index.ts's outputs plus a few config values. */
@@ -23,6 +25,10 @@ export interface DeployedStack {
   name: string;
   publicIp: string;
   havip: string;
+  /** The HAVIP's id, for asking Tencent Cloud who holds it (absent in older stacks). */
+  havipId?: string;
+  /** tencentcloud:region of the stack. */
+  region?: string;
   nodes: StackNode[];
   sites: string[];
   ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number } };
@@ -30,7 +36,7 @@ export interface DeployedStack {
   vrrpInterface: string;
 }
 
-type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "nodes" | "sites">;
+type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "nodes" | "sites">;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -57,13 +63,15 @@ export function parseStackOutputs(text: string, stack: string): Outputs {
   const nodes = o.nodeAddresses.map((n, i): StackNode => {
     if (!isObject(n) || typeof n.name !== "string" || !n.name) throw new SetupError(`stack ${stack}: nodeAddresses[${i}] has no name; ${fix}`);
     const publicIp = n.publicIp === undefined || n.publicIp === null ? undefined : ip(n.publicIp, `nodeAddresses[${i}].publicIp`);
-    return { name: n.name, privateIp: ip(n.privateIp, `nodeAddresses[${i}].privateIp`), publicIp };
+    const instanceId = typeof n.instanceId === "string" && n.instanceId ? n.instanceId : undefined;
+    return { name: n.name, privateIp: ip(n.privateIp, `nodeAddresses[${i}].privateIp`), publicIp, instanceId };
   });
   const sites = o.sites.map((s, i) => {
     if (!isObject(s) || typeof s.serverName !== "string" || !s.serverName) throw new SetupError(`stack ${stack}: sites[${i}] has no serverName; ${fix}`);
     return s.serverName;
   });
-  return { publicIp: ip(o.publicIp, "publicIp"), havip: ip(o.havip, "havip"), nodes, sites };
+  const havipId = typeof o.havipId === "string" && o.havipId ? o.havipId : undefined;
+  return { publicIp: ip(o.publicIp, "publicIp"), havip: ip(o.havip, "havip"), havipId, nodes, sites };
 }
 
 /**
@@ -104,9 +112,11 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   if (via === "public" && noPublic.length > 0) throw new SetupError(`stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`);
   const dbNode = get("dbNode") || outputs.nodes[0].name;
   if (!outputs.nodes.some((n) => n.name === dbNode)) throw new SetupError(`stack ${stack}: dbNode "${dbNode}" is not one of ${outputs.nodes.map((n) => n.name).join(", ")}`);
+  const region = parseJson(configJson, "pulumi config --json --show-secrets") as Record<string, { value?: unknown } | undefined>;
   return {
     name: stack,
     ...outputs,
+    region: typeof region["tencentcloud:region"]?.value === "string" ? (region["tencentcloud:region"]!.value as string) : undefined,
     ssh: {
       user: need("sshUser"),
       port: port("sshPort"),
