@@ -30,6 +30,7 @@ export function checkConfig(c: IamHaConfig, problems: Problems): void {
 }
 
 function checkAlerts(c: IamHaConfig, problems: Problems): void {
+  checkRange("vipWatchSeconds", c.alerts.vipWatchSeconds, 0, 86400, problems);
   const url = c.secrets.alertWebhook;
   if (url && !/^https?:\/\/[^\s"'\\]+$/.test(url)) {
     problems.add("alertWebhook", "is not an http(s) URL without spaces or quotes", "run: pulumi config set --secret alertWebhook 'https://…'");

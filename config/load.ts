@@ -79,7 +79,10 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       bandwidthOut: int("eipBandwidthOut"),
       chargeType: oneOf("eipChargeType", str("eipChargeType"), ["TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR"], problems),
     },
-    alerts: { format: oneOf<AlertFormat>("alertFormat", str("alertFormat"), ["generic", "wecom", "dingtalk", "slack"], problems) },
+    alerts: {
+      format: oneOf<AlertFormat>("alertFormat", str("alertFormat"), ["generic", "wecom", "dingtalk", "slack"], problems),
+      vipWatchSeconds: int("vipWatchSeconds"),
+    },
     protected: raw.protected === true,
     secrets: {
       vrrpAuthPass: str("vrrpAuthPass"),

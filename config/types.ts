@@ -79,7 +79,7 @@ export interface IamHaConfig {
     privileges: string[];
   };
   eip: { bandwidthOut: number; chargeType: string };
-  alerts: { format: AlertFormat };
+  alerts: { format: AlertFormat; vipWatchSeconds: number };
   protected: boolean;
   secrets: SecretConfig;
 }

@@ -1,9 +1,9 @@
 import * as path from "path";
 import { IamHaConfig } from "../config/types";
 import { NodeState } from "../verify/checks";
-import { LabError, log, sleep } from "./exec";
-import { execInClient } from "./network";
-import { awaitAlerts, logLineCounts } from "./alerts";
+import { LabError, log, sleep, waitFor } from "./exec";
+import { execInClient, execInLabNs } from "./network";
+import { awaitAlerts, logLineCounts, receivedAlerts } from "./alerts";
 import { getThroughEip } from "./labTarget";
 import { inNode } from "./nodeShell";
 import type { LabStack } from "./stack";
@@ -128,6 +128,22 @@ interface Scenario {
 const movesAway = (config: IamHaConfig, stack: LabStack, master: string, fault: number) =>
   pollUntil(config, stack, fault, (s) => { const h = holderOf(s); return h !== null && h !== "split" && h !== master; }, MOVE_DEADLINE_MS);
 
+/**
+ * Drops every VRRP advert on the lab's bridge (in the lab's own namespace), as a security group
+ * without the peers' rule would. Blocking one direction is not enough: a higher priority that is
+ * still heard makes the other MASTER yield, which is a failover, not a split brain.
+ */
+const SPLIT_TABLE = "iam_lab_split";
+async function blockVrrp(): Promise<void> {
+  for (const cmd of [`add table bridge ${SPLIT_TABLE}`, `add chain bridge ${SPLIT_TABLE} forward { type filter hook forward priority 0; }`, `add rule bridge ${SPLIT_TABLE} forward ip protocol vrrp drop`]) {
+    const r = await execInLabNs(["nft", cmd]);
+    if (r.code !== 0) throw new LabError(`nft ${cmd} failed in the lab's namespace: ${r.stderr.trim()}`);
+  }
+}
+async function unblockVrrp(): Promise<void> {
+  await execInLabNs(["nft", `delete table bridge ${SPLIT_TABLE}`]);
+}
+
 export function scenarios(config: IamHaConfig): Scenario[] {
   const ports = [...new Set(config.sites.map((s) => s.port))].map((p) => `iam-standin@${p}`).join(" ");
   const iface = config.vrrp.interface;
@@ -168,6 +184,26 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         const seen = await watchHolders(config, stack, STEADY_MS);
         const steady = seen.length === 1 && seen[0] !== "split" && seen[0] !== "none";
         return { held: moved !== null && steady, vipMovedMs: moved, detail: `holders after the link came back: ${seen.join(" → ")}` };
+      },
+    },
+    {
+      name: "VRRP adverts blocked between the nodes",
+      expectation: "both become MASTER (split brain), the VIP watch reports it, and one master is left once adverts flow again",
+      expectFailures: true,
+      async run(stack, _master, fault) {
+        await blockVrrp();
+        try {
+          const split = await pollUntil(config, stack, fault, (s) => s.filter((n) => n.state === "MASTER").length > 1, MOVE_DEADLINE_MS);
+          const reported = split === null ? false : await waitFor(() => receivedAlerts(fault).some((a) => a.state === "SPLIT_BRAIN"), (config.alerts.vipWatchSeconds * 2 + 15) * 1000, POLL_MS);
+          await unblockVrrp();
+          const settled = await pollUntil(config, stack, Date.now(), (s) => s.filter((n) => n.state === "MASTER").length === 1 && holderOf(s) !== null && holderOf(s) !== "split", 15_000);
+          const seen = await watchHolders(config, stack, STEADY_MS);
+          const steady = settled !== null && seen.length === 1 && seen[0] !== "split" && seen[0] !== "none";
+          const detail = `${split === null ? "no split brain happened" : `split brain after ${fmt(split)}`}; ${reported ? "the VIP watch alerted SPLIT_BRAIN" : "no SPLIT_BRAIN alert"}; holders once adverts flowed again: ${seen.join(" → ")}`;
+          return { held: split !== null && reported && steady, vipMovedMs: null, detail };
+        } finally {
+          await unblockVrrp();
+        }
       },
     },
     {

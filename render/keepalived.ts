@@ -1,5 +1,6 @@
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { renderAlertFiles } from "./alerts";
+import { renderVipWatchFiles } from "./vipWatch";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, shellValue } from "./mustache";
 import { PATHS } from "./osFacts";
@@ -58,5 +59,6 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     { path: PATHS.notifyScript, mode: "0755", content: renderTemplate("keepalived_notify.sh.mustache", scriptView, shellValue), secret: false },
     { path: PATHS.tmpfilesConf, mode: "0644", content: renderTemplate("tmpfiles.conf.mustache", scriptView, shellValue), secret: false },
     ...renderAlertFiles(config, node),
+    ...renderVipWatchFiles(config, node),
   ];
 }

@@ -14,6 +14,8 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
       nginxUser: facts.nginxUser,
       modulesInclude: facts.modulesInclude,
       siteInclude: `${path.relative(path.dirname(PATHS.nginxConf), PATHS.siteDir)}/*.conf`,
+      peers: config.nodes.filter((n) => n.name !== node.name).map((n) => n.privateIp),
+      stateFile: PATHS.vrrpStateFile,
     },
     confValue,
   );

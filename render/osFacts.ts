@@ -32,5 +32,9 @@ export const PATHS = {
   nginxDropIn: "/etc/systemd/system/nginx.service.d/iam-ha.conf",
   notifyLog: "/var/log/keepalived.log",
   alertScript: "/etc/keepalived/iam_ha_alert.sh",
+  watchScript: "/etc/keepalived/iam_ha_vip_watch.sh",
+  watchService: "/etc/systemd/system/iam-ha-vip-watch.service",
+  watchTimer: "/etc/systemd/system/iam-ha-vip-watch.timer",
+  watchStateFile: "/run/iam-ha/vip-watch",
   alertCurlConfig: "/etc/keepalived/iam-ha-alert.curl",
 };

@@ -1,3 +1,4 @@
+import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderGrants } from "./grants";
@@ -68,7 +69,12 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
       tmpfilesConf: PATHS.tmpfilesConf,
       // A node turns BACKUP at once and MASTER after about three missed adverts.
       stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
-      absentFiles: config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig],
+      absentFiles: [
+        ...(config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig]),
+        ...(config.alerts.vipWatchSeconds ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
+      ],
+      watchTimer: path.basename(PATHS.watchTimer),
+      watching: config.alerts.vipWatchSeconds > 0,
     }),
   ];
   if (node.name === config.database.node) {

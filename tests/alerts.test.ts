@@ -21,7 +21,7 @@ const keepalivedFiles = (config: IamHaConfig) => planNode(config, config.nodes[0
  * Runs the rendered alert script with its files at their real paths: a private mount over
  * /etc/keepalived, and a private /var/log whose keepalived.log is printed afterwards.
  */
-async function sendAlert(config: IamHaConfig, state: string) {
+async function sendAlert(config: IamHaConfig, state: string, detail = "") {
   const root = tempDir("alert");
   writeTree(root, keepalivedFiles(config));
   // A sleep that records its delay and returns at once, so the back-off is seen, not waited for.
@@ -30,7 +30,7 @@ async function sendAlert(config: IamHaConfig, state: string) {
   const script = [
     `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs iam-ha-test /var/log || exit 99`,
     `export PATH=${root}/bin:$PATH`,
-    `/etc/keepalived/iam_ha_alert.sh ${state} '2026-11-27 10:00:00'; rc=$?`,
+    `/etc/keepalived/iam_ha_alert.sh ${state} '2026-11-27 10:00:00' '${detail}'; rc=$?`,
     "cat /var/log/keepalived.log 2>/dev/null; exit $rc",
   ].join("\n");
   const result = await runAsync("unshare", ["--mount", "sh", "-c", script]);
@@ -57,7 +57,7 @@ describe("alerts", () => {
   afterAll(() => new Promise((r) => server.close(r)));
 
   test.each([
-    ["generic", { event: "vrrp_transition", node: "node-1", state: "MASTER", vip: "10.0.4.99", time: "2026-11-27 10:00:00", text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" }],
+    ["generic", { event: "vrrp_transition", node: "node-1", state: "MASTER", vip: "10.0.4.99", time: "2026-11-27 10:00:00", detail: "", text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" }],
     ["wecom", { msgtype: "text", text: { content: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" } }],
     ["dingtalk", { msgtype: "text", text: { content: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" } }],
     ["slack", { text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" }],
@@ -68,6 +68,13 @@ describe("alerts", () => {
     expect(received).toHaveLength(1);
     expect(received[0].path).toBe("/hook?token=s3cret&x=1");
     expect(JSON.parse(received[0].body)).toEqual(expected);
+  });
+
+  test("the VIP watch's finding goes out as its own event, with what it saw", async () => {
+    received.length = 0;
+    const r = await sendAlert(withAlerts("generic", url), "SPLIT_BRAIN", "masters: node-1 node-2");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(received[0].body)).toMatchObject({ event: "vip_watch", state: "SPLIT_BRAIN", detail: "masters: node-1 node-2", text: "[iam-ha] node-1 sees SPLIT_BRAIN (masters: node-1 node-2) for VIP 10.0.4.99 at 2026-11-27 10:00:00" });
   });
 
   test("an unreachable webhook is retried with back-off for about a minute, then logged, and the script ends", async () => {

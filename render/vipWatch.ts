@@ -1,0 +1,26 @@
+import { IamHaConfig, NodeConfig } from "../config/types";
+import { RenderedFile } from "./files";
+import { renderTemplate, shellValue } from "./mustache";
+import { PATHS } from "./osFacts";
+
+/** The VIP watch's script, service and timer for `node`, when vipWatchSeconds is not 0. */
+export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
+  const seconds = config.alerts.vipWatchSeconds;
+  if (seconds === 0) return [];
+  const view = {
+    node: node.name,
+    havip: config.vrrp.havip,
+    seconds,
+    // This node asks itself over loopback, which its nginx allows, and the others by private IP.
+    nodes: config.nodes.map((n) => ({ name: n.name, address: n.name === node.name ? "127.0.0.1" : n.privateIp })),
+    watchStateFile: PATHS.watchStateFile,
+    watchScript: PATHS.watchScript,
+    notifyLog: PATHS.notifyLog,
+    alertScript: config.secrets.alertWebhook ? PATHS.alertScript : "",
+  };
+  return [
+    { path: PATHS.watchScript, mode: "0755", content: renderTemplate("iam_ha_vip_watch.sh.mustache", view, shellValue), secret: false },
+    { path: PATHS.watchService, mode: "0644", content: renderTemplate("iam-ha-vip-watch.service.mustache", view, shellValue), secret: false },
+    { path: PATHS.watchTimer, mode: "0644", content: renderTemplate("iam-ha-vip-watch.timer.mustache", view, shellValue), secret: false },
+  ];
+}

@@ -1,0 +1,94 @@
+import * as fs from "fs";
+import { loadConfig } from "../config/load";
+import { mapSource } from "../config/source";
+import { IamHaConfig } from "../config/types";
+import { planNode } from "../render/steps";
+import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
+import { requireTools, run, tempDir, writeTree } from "./fixtures/tools";
+
+/**
+ * The VIP watch on a node, run by the real bash with its files at their real paths. curl and sleep
+ * are stand-ins on PATH: curl answers each node's /iam-ha-state from a table and records webhook
+ * posts, so nothing leaves this machine.
+ */
+
+requireTools("unshare", "mount", "shellcheck");
+
+const withWatch = (values: Record<string, unknown>): IamHaConfig =>
+  loadConfig(mapSource({ ...values, alertWebhook: "http://127.0.0.1:9/hook", vipWatchSeconds: 10 }, [...SECRET_KEYS, "alertWebhook"]));
+
+const FAKE_CURL = `#!/bin/bash
+# Answers http://ADDRESS/iam-ha-state from $STATES (ADDRESS=STATE lines); records any other call.
+url=""
+for a in "$@"; do case "$a" in http://*) url=$a ;; esac; done
+if [ -z "$url" ]; then cat >/dev/null; echo post >> "$POSTS"; exit 0; fi
+address=\${url#http://}; address=\${address%%/*}
+state=$(grep -m1 "^$address=" "$STATES" | cut -d= -f2)
+[ -n "$state" ] || exit 7
+printf '%s' "$state"
+`;
+
+/** Runs the watch `times` times on node-1 with the given states; returns the log and the webhook posts. */
+function watch(config: IamHaConfig, states: Record<string, string>, times = 1) {
+  const root = tempDir("watch");
+  const files = planNode(config, config.nodes[0]).steps.find((s) => s.name === "keepalived")!.files;
+  writeTree(root, files);
+  fs.mkdirSync(`${root}/bin`);
+  fs.writeFileSync(`${root}/bin/curl`, FAKE_CURL, { mode: 0o755 });
+  fs.writeFileSync(`${root}/bin/sleep`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  fs.writeFileSync(`${root}/states`, Object.entries(states).map(([a, s]) => `${a}=${s}`).join("\n") + "\n");
+  const script = [
+    `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs t /var/log && mount -t tmpfs t /run && mkdir /run/iam-ha || exit 99`,
+    `export PATH=${root}/bin:$PATH STATES=${root}/states POSTS=${root}/posts`,
+    ...Array(times).fill("/etc/keepalived/iam_ha_vip_watch.sh || exit $?"),
+    "cat /var/log/keepalived.log 2>/dev/null; true",
+  ].join("\n");
+  const r = run("unshare", ["--mount", "sh", "-c", script]);
+  const posts = fs.existsSync(`${root}/posts`) ? fs.readFileSync(`${root}/posts`, "utf8").trim().split("\n").length : 0;
+  return { code: r.code, log: r.stdout, posts };
+}
+
+const prod = stackValues("prod");
+
+describe("the VIP watch", () => {
+  test("two MASTERs are split brain: logged and alerted once, not on every run while it lasts", () => {
+    const r = watch(withWatch(prod), { "127.0.0.1": "MASTER", "10.0.4.21": "MASTER" }, 3);
+    expect(r.code).toBe(0);
+    expect(r.log.match(/vip_watch SPLIT_BRAIN masters: node-1 node-2 node=node-1 vip=10\.0\.4\.99/g)).toHaveLength(1);
+    expect(r.posts).toBe(1);
+  });
+
+  test("no MASTER while every node answers is reported", () => {
+    const r = watch(withWatch(prod), { "127.0.0.1": "BACKUP", "10.0.4.21": "FAULT" });
+    expect(r.log).toMatch(/vip_watch NO_MASTER states: node-1=BACKUP node-2=FAULT/);
+    expect(r.posts).toBe(1);
+  });
+
+  test("one MASTER is quiet, and so is no MASTER while a node does not answer", () => {
+    expect(watch(withWatch(prod), { "127.0.0.1": "BACKUP", "10.0.4.21": "MASTER" })).toMatchObject({ log: "", posts: 0 });
+    expect(watch(withWatch(prod), { "127.0.0.1": "BACKUP" })).toMatchObject({ log: "", posts: 0 });
+  });
+
+  test("three nodes: node-1 asks itself over loopback and the two others by private IP", () => {
+    const r = watch(withWatch(threeNodeValues()), { "127.0.0.1": "BACKUP", "10.0.4.21": "MASTER", "10.0.4.22": "MASTER" });
+    expect(r.log).toMatch(/SPLIT_BRAIN masters: node-2 node-3/);
+  });
+
+  test("its script passes shellcheck, its timer runs every vipWatchSeconds, and 0 turns it off", () => {
+    const files = planNode(withWatch(prod), withWatch(prod).nodes[0]).steps.find((s) => s.name === "keepalived")!.files;
+    const script = files.find((f) => f.path.endsWith("iam_ha_vip_watch.sh"))!;
+    expect(run("shellcheck", ["--shell=bash", "-"], { input: script.content }).stdout).toBe("");
+    expect(files.find((f) => f.path.endsWith(".timer"))!.content).toContain("OnUnitActiveSec=10");
+    const off = loadConfig(mapSource({ ...prod, vipWatchSeconds: 0 }, SECRET_KEYS));
+    const step = planNode(off, off.nodes[0]).steps.find((s) => s.name === "keepalived")!;
+    expect(step.files.map((f) => f.path)).not.toContain("/etc/keepalived/iam_ha_vip_watch.sh");
+    expect(step.script).toContain("'/etc/keepalived/iam_ha_vip_watch.sh' '/etc/systemd/system/iam-ha-vip-watch.service' '/etc/systemd/system/iam-ha-vip-watch.timer'");
+  });
+
+  test("nginx serves keepalived's state to the other nodes and to nobody else", () => {
+    const config = withWatch(prod);
+    const conf = planNode(config, config.nodes[0]).steps.find((s) => s.name === "nginx")!.files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
+    expect(conf).toMatch(/location = \/iam-ha-state \{\n\s+access_log off;\n\s+allow 127\.0\.0\.1;\n\s+allow 10\.0\.4\.21;\n\s+deny all;/);
+    expect(conf).toContain("alias /run/iam-ha/vrrp-state;");
+  });
+});
