@@ -7,6 +7,7 @@ import { awaitAlerts, logLineCounts, receivedAlerts } from "./alerts";
 import { getThroughEip } from "./labTarget";
 import { inNode } from "./nodeShell";
 import type { LabStack } from "./stack";
+import { standInUnits } from "./standins";
 import { nodeStates } from "./status";
 
 /**
@@ -97,7 +98,7 @@ function requestFigures(events: RequestEvent[], fault: number): { failed: number
 /** All nodes healthy and exactly one holding the VIP, as every scenario starts. */
 export async function baseline(stack: LabStack): Promise<string> {
   const { config, topology } = stack;
-  const ports = [...new Set(config.sites.map((s) => s.port))].map((p) => `iam-standin@${p}`).join(" ");
+  const ports = standInUnits(config);
   for (const node of topology.nodes) {
     await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start nginx ${ports} && systemctl start keepalived`);
   }
@@ -145,7 +146,7 @@ async function unblockVrrp(): Promise<void> {
 }
 
 export function scenarios(config: IamHaConfig): Scenario[] {
-  const ports = [...new Set(config.sites.map((s) => s.port))].map((p) => `iam-standin@${p}`).join(" ");
+  const ports = standInUnits(config);
   const iface = config.vrrp.interface;
   return [
     {

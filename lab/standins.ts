@@ -19,9 +19,16 @@ async function onNode(node: LabNode, what: string, command: string, stdin?: stri
   return r.stdout;
 }
 
+/** The stand-ins' systemd units, one per backend port: "iam-standin@8080 iam-standin@9090". */
+export function standInUnits(config: IamHaConfig): string {
+  return backendPorts(config).map((p) => `iam-standin@${p}`).join(" ");
+}
+
+const backendPorts = (config: IamHaConfig) => [...new Set(config.sites.map((s) => s.port))];
+
 export async function installStandIns(config: IamHaConfig, topology: LabTopology): Promise<void> {
-  const ports = [...new Set(config.sites.map((s) => s.port))];
-  const units = ports.map((p) => `iam-standin@${p}`).join(" ");
+  const ports = backendPorts(config);
+  const units = standInUnits(config);
   await Promise.all(
     topology.nodes.map(async (node) => {
       await onNode(node, "installing the backend stand-in", "install -m 0755 /dev/stdin /usr/local/bin/iam-standin", asset("iam-standin.py"));
