@@ -14,7 +14,6 @@ export interface HostStep {
   /** Unique on the node: ready, packages, nginx, keepalived, grant-<peer>. */
   name: string;
   kind: StepKind;
-  description: string;
   /** The bash script sent on stdin: `bash -s -- apply` runs it, `bash -s -- remove` undoes it. */
   script: string;
   /** Whether the script holds a secret (the VRRP or database password). */
@@ -47,49 +46,57 @@ export function stepCommand(config: IamHaConfig, action: StepAction): string {
 export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   const facts = OS_FACTS[config.compute.osFamily];
   const steps: HostStep[] = [
-    step(node, "ready", "wait for boot", [], {
-      bootWaitSeconds: BOOT_WAIT_SECONDS,
-      packageManager: facts.packageManager,
-      osFamily: config.compute.osFamily,
+    step(node, "ready", {
+      view: { bootWaitSeconds: BOOT_WAIT_SECONDS, packageManager: facts.packageManager, osFamily: config.compute.osFamily },
     }),
-    step(node, "packages", "install nginx and keepalived", [], {
-      packages: FRONT_DOOR_PACKAGES,
-      apt: facts.packageManager === "apt-get",
+    step(node, "packages", {
+      view: { packages: FRONT_DOOR_PACKAGES, apt: facts.packageManager === "apt-get" },
     }),
-    step(node, "nginx", "nginx config", renderNginxFiles(config, node), {
-      stateDir: PATHS.runtimeDir,
-      stoppedFile: PATHS.nginxStoppedFile,
-      // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
-      absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
-    }, [PATHS.siteDir]),
-    step(node, "keepalived", "keepalived config", renderKeepalivedFiles(config, node), {
-      configPath: PATHS.keepalivedConf,
-      checkScript: PATHS.checkScript,
-      instanceName: instanceName(config),
-      tmpfilesConf: PATHS.tmpfilesConf,
-      // A node turns BACKUP at once and MASTER after about three missed adverts.
-      stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
-      absentFiles: [
-        ...(config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig]),
-        ...(config.alerts.vipWatchSeconds ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
-      ],
-      watchTimer: path.basename(PATHS.watchTimer),
-      watching: config.alerts.vipWatchSeconds > 0,
+    step(node, "nginx", {
+      files: renderNginxFiles(config, node),
+      managedDirs: [PATHS.siteDir],
+      view: {
+        stateDir: PATHS.runtimeDir,
+        stoppedFile: PATHS.nginxStoppedFile,
+        // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
+        absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
+      },
+    }),
+    step(node, "keepalived", {
+      files: renderKeepalivedFiles(config, node),
+      view: {
+        configPath: PATHS.keepalivedConf,
+        checkScript: PATHS.checkScript,
+        instanceName: instanceName(config),
+        tmpfilesConf: PATHS.tmpfilesConf,
+        // A node turns BACKUP at once and MASTER after about three missed adverts.
+        stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
+        absentFiles: [
+          ...(config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig]),
+          ...(config.alerts.vipWatchSeconds ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
+        ],
+        watchTimer: path.basename(PATHS.watchTimer),
+        watching: config.alerts.vipWatchSeconds > 0,
+      },
     }),
   ];
   if (node.name === config.database.node) {
     for (const grant of renderGrants(config)) {
       const { user, host } = grant;
       steps.push({
-        ...step(node, "grant", `MariaDB grant for ${user}@${host}`, [], {
-          user,
-          host,
-          peer: grant.peer.name,
-          database: config.database.name,
-          privileges: config.database.privileges.join(","),
-          grantSql: grant.grantSql.trimEnd(),
-          dropSql: grant.dropSql.trimEnd(),
-        }, [], `grant-${grant.peer.name}`, true),
+        ...step(node, "grant", {
+          name: `grant-${grant.peer.name}`,
+          secret: true,
+          view: {
+            user,
+            host,
+            peer: grant.peer.name,
+            database: config.database.name,
+            privileges: config.database.privileges.join(","),
+            grantSql: grant.grantSql.trimEnd(),
+            dropSql: grant.dropSql.trimEnd(),
+          },
+        }),
         identity: [`${user}@${host}`, config.database.name],
       });
     }
@@ -97,16 +104,22 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   return { node, steps };
 }
 
-function step(
-  node: NodeConfig,
-  kind: StepKind,
-  description: string,
-  files: RenderedFile[],
-  view: object,
-  managedDirs: string[] = [],
-  name: string = kind,
-  secret: boolean = files.some((f) => f.secret),
-): HostStep {
+interface StepParts {
+  /** The files it installs. */
+  files?: RenderedFile[];
+  /** The step template's own values. */
+  view: object;
+  /** Directories it owns whole (stale files there are removed). */
+  managedDirs?: string[];
+  /** Defaults to the kind; grants are named per peer. */
+  name?: string;
+  /** Defaults to whether a file holds a secret. */
+  secret?: boolean;
+}
+
+function step(node: NodeConfig, kind: StepKind, parts: StepParts): HostStep {
+  const { files = [], view, managedDirs = [], name = kind } = parts;
+  const secret = parts.secret ?? files.some((f) => f.secret);
   const script = renderTemplate(
     `steps/${kind}.sh.mustache`,
     {
@@ -122,7 +135,7 @@ function step(
     shellValue,
     { lib: templateText("steps/lib.sh.mustache") },
   );
-  return { name, kind, description, script, secret, files };
+  return { name, kind, script, secret, files };
 }
 
 /** A file's content as a heredoc body: its final newline is the heredoc's own. */
