@@ -1,4 +1,5 @@
 import { LabError } from "./exec";
+import { checkHost } from "./lab";
 import { execInClient } from "./network";
 import { sshExec } from "./ssh";
 import { loadLabStack } from "./stack";
@@ -23,6 +24,8 @@ const shellWords = (words: string[]) => words.map((w) => (/^[\w@%+=:,./-]+$/.tes
 
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
+  // Before anything is read or made: the lab keeps its key and caches where only root writes.
+  await checkHost();
   const stack = await loadLabStack(option(args, "--stack") ?? "lab");
   const [command = "up", ...rest] = args;
   switch (command) {

@@ -34,8 +34,8 @@ async function have(cmd: string): Promise<boolean> {
   return (await run(["sh", "-c", `command -v ${cmd}`], { timeoutMs: 10_000 })).code === 0;
 }
 
-/** Refuse clearly when the lab cannot run here. */
-export async function preflight(t: LabTopology): Promise<void> {
+/** Refuse clearly when the lab cannot run on this machine: not Linux, not root, tools missing. */
+export async function checkHost(): Promise<void> {
   if (process.platform !== "linux") throw new LabError(`the lab needs Linux (network namespaces, systemd-nspawn); this is ${process.platform} — run it on a Linux machine or VM`);
   if (typeof process.getuid === "function" && process.getuid() !== 0) throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
   const tools: [string, string][] = [
@@ -46,6 +46,11 @@ export async function preflight(t: LabTopology): Promise<void> {
   for (const [c, pkg] of tools) if (!(await have(c))) missing.push(`${c} (package ${pkg})`);
   if (missing.length) throw new LabError(`missing on this host: ${missing.join(", ")} — install with: apt-get install -y ${[...new Set(missing.map((m) => /package (\S+)\)/.exec(m)![1]))].join(" ")}`);
   if (!fs.existsSync("/sys/fs/cgroup")) throw new LabError("no /sys/fs/cgroup on this host — systemd-nspawn needs cgroups mounted");
+}
+
+/** Refuse clearly when the lab cannot run here, or this topology would collide with the machine's network. */
+export async function preflight(t: LabTopology): Promise<void> {
+  await checkHost();
   validateTopology(t);
   await checkHostCollisions(t);
 }
