@@ -2,33 +2,35 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import * as fs from "fs";
 import { ConfigError } from "../config/problems";
+import { checkHost } from "../lab/lab";
 import { checkHostCollisions, validateTopology } from "../lab/network";
 import { loadLabStack } from "../lab/stack";
 import { requireTools, run, tempDir } from "./fixtures/tools";
 
 /** The lab refuses, clearly and before it makes anything, what it cannot do. */
 
-requireTools("setpriv", "ip");
+requireTools("ip");
 
-function lab(args: string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean } = {}) {
-  const node = [process.execPath, "-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args];
-  const command = options.asNobody ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...node] : node;
-  return spawnSync(command[0], command.slice(1), { cwd: path.join(__dirname, ".."), encoding: "utf8", env: options.env ?? process.env, timeout: 60_000 });
+function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", env, timeout: 60_000 });
 }
 
 const topology = { subnetCidr: "10.0.4.0/24", routerIp: "10.0.4.1", havip: "10.0.4.99", eip: "10.255.0.10", nodes: [{ name: "node-1", privateIp: "10.0.4.20" }, { name: "node-2", privateIp: "10.0.4.21" }] };
 
-test("not root: the lab says it needs root, and how", () => {
-  const r = lab(["status"], { asNobody: true });
-  expect(r.status).toBe(2);
-  expect(r.stderr).toContain("[lab] ERROR: the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
+test("not root: the lab says it needs root, and how", async () => {
+  const uid = jest.spyOn(process, "getuid").mockReturnValue(1000);
+  try {
+    await expect(checkHost()).rejects.toThrow("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
+  } finally {
+    uid.mockRestore();
+  }
 });
 
 test("no systemd-nspawn: the lab names what is missing and the packages to install", () => {
   // A PATH with a shell and nothing else the lab uses.
   const bin = tempDir("lab-path");
   fs.symlinkSync("/bin/sh", `${bin}/sh`);
-  const r = lab(["status"], { env: { ...process.env, PATH: bin } });
+  const r = lab(["status"], { ...process.env, PATH: bin });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/missing on this host: systemd-nspawn \(package systemd-container\).* — install with: apt-get install -y systemd-container/);
 });
