@@ -5,7 +5,7 @@ set -euo pipefail
 
 readonly APT_PACKAGES=(
   nginx keepalived mariadb-server mariadb-client shellcheck curl ca-certificates
-  openssh-client iproute2 nftables util-linux debootstrap systemd-container dpkg-dev
+  openssh-client iproute2 nftables util-linux debootstrap debian-archive-keyring systemd-container dpkg-dev
 )
 
 say() { printf '[setup] %s\n' "$*"; }
