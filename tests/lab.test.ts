@@ -6,12 +6,13 @@ import { labDown } from "../lab/lab";
 import { netnsExists } from "../lab/network";
 import { inNode } from "../lab/nodeShell";
 import { names, paths } from "../lab/paths";
-import { declaredCommands, ProgramLoader } from "../lab/program";
+import { declaredCommands } from "../lab/program";
 import { runFailover } from "../lab/failover";
 import { sshExec } from "../lab/ssh";
 import { LabStack, loadLabStack } from "../lab/stack";
 import { down, up, UpResult } from "../lab/session";
 import { labStatus } from "../lab/status";
+import { loadProgramFresh } from "./fixtures/program";
 import { requireTools } from "./fixtures/tools";
 
 /**
@@ -25,13 +26,6 @@ jest.setTimeout(15 * 60_000);
 requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
 if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
 
-const freshProgram: ProgramLoader = () => {
-  let exports: Record<string, unknown> = {};
-  jest.isolateModules(() => {
-    exports = require("../index");
-  });
-  return exports;
-};
 
 function lab(...args: string[]) {
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000 });
@@ -46,7 +40,7 @@ let first: UpResult;
 beforeAll(async () => {
   stack = await loadLabStack("lab");
   await down(stack);
-  first = await up(stack, freshProgram);
+  first = await up(stack, loadProgramFresh);
 });
 
 afterAll(async () => {
@@ -68,7 +62,7 @@ test("lab up builds the topology, and every site answers healthy through the EIP
 });
 
 test("what the lab ran is exactly what the program declares", async () => {
-  const { commands } = await declaredCommands(stack, freshProgram);
+  const { commands } = await declaredCommands(stack, loadProgramFresh);
   const ran = new Map(first.applied.map((a) => [a.name, a]));
   expect([...ran.keys()].sort()).toEqual(commands.map((c) => c.name).sort());
   for (const c of commands) {
@@ -98,7 +92,7 @@ test("exec runs a command on a node, or where a user stands, and exits with its 
 
 test("running lab up again changes nothing on the hosts", async () => {
   const before = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
-  const again = await up(stack, freshProgram);
+  const again = await up(stack, loadProgramFresh);
   expect(again.reusedHosts).toBe(true);
   expect(again.checks.filter((c) => !c.ok)).toEqual([]);
   const said = Object.fromEntries(again.applied.map((a) => [a.name, a.stdout]));
@@ -115,7 +109,7 @@ test("a config change reloads nginx gracefully: same master process, no failed r
   const sites = (stack.config.sites).map((s, i) => ({ ...s, clientMaxBodySize: i === 0 ? "7m" : s.clientMaxBodySize }));
   const changed = await loadLabStack("lab", { sites });
   const pidBefore = await mainPid("node-1", "nginx");
-  const { commands } = await declaredCommands(changed, freshProgram);
+  const { commands } = await declaredCommands(changed, loadProgramFresh);
   const stream = sshExec(stack.topology.nodes[1], "for i in $(seq 1 150); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 -H 'Host: iam.api.marmotedu.com' http://10.0.4.20/healthz; sleep 0.02; done");
   const applied = await applyCommands(changed.topology, commands);
   const codes = (await stream).stdout.trim().split("\n");
@@ -124,14 +118,14 @@ test("a config change reloads nginx gracefully: same master process, no failed r
   expect((await inNode("node-1", "grep -h client_max_body_size /etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf")).stdout).toContain("7m;");
   expect(codes.length).toBe(150);
   expect(codes.filter((c) => c !== "200")).toEqual([]);
-  await applyCommands(stack.topology, (await declaredCommands(stack, freshProgram)).commands);
+  await applyCommands(stack.topology, (await declaredCommands(stack, loadProgramFresh)).commands);
 });
 
 test.each([
   ["nginx", "/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf", "client_max_body_size 5m;", "client_max_body_size 5m", "validate_nginx"],
   ["keepalived", "/etc/keepalived/keepalived.conf", "    enable_script_security\n", "    enable_script_security\n    vrrp_garp_interval 0\n", "validate_keepalived"],
 ])("a %s config that fails validation on the host is not installed, and the previous one stays", async (step, file, good, bad, validator) => {
-  const { commands } = await declaredCommands(stack, freshProgram);
+  const { commands } = await declaredCommands(stack, loadProgramFresh);
   const command = commands.find((c) => c.name === `node-1-${step}`)!;
   expect(command.stdin).toContain(good);
   const before = await fileStamp("node-1", file);
