@@ -1,7 +1,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LabError, sleep } from "./exec";
+import { LabError, PROJECT_ROOT, sleep, tsScript } from "./exec";
 import { inNode } from "./nodeShell";
 import { names, settings } from "./paths";
 import type { LabTopology } from "./topology";
@@ -37,9 +37,9 @@ function running(): boolean {
 export async function startReceiver(topology: LabTopology): Promise<void> {
   if (running()) return;
   fs.mkdirSync(settings.stateDir, { recursive: true });
-  const script = path.join(__dirname, "webhookReceiver.ts");
-  const child = spawn("nsenter", [`--net=/run/netns/${names.labNs()}`, "--", process.execPath, "-r", "ts-node/register/transpile-only", script, "--listen", `${topology.routerIp}:${RECEIVER_PORT}`, "--out", files.out(), "--lifetime", String(RECEIVER_LIFETIME_S)], {
-    cwd: path.join(__dirname, ".."),
+  const receiver = tsScript("webhookReceiver.ts", ["--listen", `${topology.routerIp}:${RECEIVER_PORT}`, "--out", files.out(), "--lifetime", String(RECEIVER_LIFETIME_S)]);
+  const child = spawn("nsenter", [`--net=/run/netns/${names.labNs()}`, "--", ...receiver], {
+    cwd: PROJECT_ROOT,
     detached: true,
     stdio: "ignore",
   });

@@ -3,12 +3,10 @@
  * article's side by side. A script that prints numbers, not a test: nothing here passes or fails.
  *   npm run bench -- [--rounds 3] [--stack lab]
  */
-import * as path from "path";
 import { applyCommands } from "./apply";
 import { log } from "./exec";
-import { execInClient, execInLabNs } from "./network";
 import { declaredCommands } from "./program";
-import { runScenario, scenarios, ScenarioResult } from "./failover";
+import { runLoadgen, runScenario, scenarios, ScenarioResult } from "./failover";
 import { hostsRunning, up } from "./session";
 import { LabStack, loadLabStack } from "./stack";
 
@@ -57,14 +55,12 @@ async function measureScenarios(stack: LabStack, rounds: number): Promise<Map<st
 }
 
 async function requestsPerSecond(stack: LabStack, where: "eip" | "backend"): Promise<number> {
-  const loadgen = path.join(__dirname, "loadgen.ts");
   const site = stack.config.sites[0];
   const node = stack.topology.nodes[0];
   const url = where === "eip" ? `http://${stack.topology.eip}/healthz` : `http://${node.privateIp}:${site.port}/healthz`;
-  const args = [process.execPath, "-r", "ts-node/register/transpile-only", loadgen, "--url", url, "--host", site.serverName, "--concurrency", String(THROUGHPUT_CONCURRENCY), "--duration", String(THROUGHPUT_SECONDS * 1000)];
-  const exec = where === "eip" ? execInClient : execInLabNs;
-  const r = await exec(args, { cwd: path.join(__dirname, ".."), timeoutMs: 60_000 });
-  const { ok, seconds } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  const args = ["--url", url, "--host", site.serverName, "--concurrency", String(THROUGHPUT_CONCURRENCY), "--duration", String(THROUGHPUT_SECONDS * 1000)];
+  const lines = await runLoadgen(where === "eip" ? "client" : "lab", args, 60_000);
+  const { ok, seconds } = lines[lines.length - 1] as { ok: number; seconds: number };
   return ok / seconds;
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn, SpawnOptions } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 
 export interface RunResult { code: number; stdout: string; stderr: string; signal?: string | null; timedOut?: boolean }
 
@@ -137,4 +138,12 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 /** Log a "[lab] ..." progress line to stderr (kept off stdout so callers can parse stdout). */
 export function log(msg: string): void {
   process.stderr.write(`[lab] ${msg}\n`);
+}
+
+/** The project's root: where the lab's own scripts run from (ts-node finds tsconfig there). */
+export const PROJECT_ROOT = path.join(__dirname, "..");
+
+/** The command that runs one of the lab's TypeScript scripts (loadgen, the webhook receiver) in another namespace. */
+export function tsScript(script: string, args: string[]): string[] {
+  return [process.execPath, "-r", "ts-node/register/transpile-only", path.join(__dirname, script), ...args];
 }

@@ -1,7 +1,6 @@
-import * as path from "path";
 import { IamHaConfig } from "../config/types";
 import { NodeState } from "../verify/checks";
-import { LabError, log, sleep, waitFor } from "./exec";
+import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "./exec";
 import { execInClient, execInLabNs } from "./network";
 import { awaitAlerts, logLineCounts, receivedAlerts } from "./alerts";
 import { getThroughEip } from "./labTarget";
@@ -50,14 +49,21 @@ const sh = async (node: string, command: string) => {
   if (r.code !== 0) throw new LabError(`on ${node}: \`${command}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
 };
 
+/**
+ * Runs loadgen.ts where a user stands ("client", the namespace that reaches the EIP) or inside
+ * the VPC ("lab"), and returns its JSON lines.
+ */
+export async function runLoadgen(where: "client" | "lab", args: string[], timeoutMs: number): Promise<unknown[]> {
+  const exec = where === "client" ? execInClient : execInLabNs;
+  const r = await exec(tsScript("loadgen.ts", args), { timeoutMs, cwd: PROJECT_ROOT });
+  if (r.code !== 0) throw new LabError(`the request generator failed in the ${where} namespace: ${r.stderr.trim()}`);
+  return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
 /** Requests from where a user stands, in the background; resolves with every answer. */
 function startStream(stack: LabStack, site: string): Promise<RequestEvent[]> {
-  const loadgen = path.join(__dirname, "loadgen.ts");
   const args = ["--url", `http://${stack.topology.eip}/healthz`, "--host", site, "--interval", String(STREAM_INTERVAL_MS), "--duration", String(STREAM_MS)];
-  return execInClient([process.execPath, "-r", "ts-node/register/transpile-only", loadgen, ...args], { timeoutMs: STREAM_MS + 30_000, cwd: path.join(__dirname, "..") }).then((r) => {
-    if (r.code !== 0) throw new LabError(`the request stream failed: ${r.stderr.trim()}`);
-    return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as RequestEvent);
-  });
+  return runLoadgen("client", args, STREAM_MS + 30_000) as Promise<RequestEvent[]>;
 }
 
 const holderOf = (states: NodeState[]) => {

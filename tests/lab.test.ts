@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import { spawnSync } from "child_process";
-import * as path from "path";
 import { applyCommands, removeApplied } from "../lab/apply";
 import { labDown } from "../lab/lab";
 import { netnsExists } from "../lab/network";
@@ -13,7 +12,7 @@ import { LabStack, loadLabStack } from "../lab/stack";
 import { down, up, UpResult } from "../lab/session";
 import { labStatus } from "../lab/status";
 import { loadProgramFresh } from "./fixtures/program";
-import { requireTools } from "./fixtures/tools";
+import { projectCli, requireTools } from "./fixtures/tools";
 
 /**
  * The lab end to end on real hosts: the program's own commands on systemd-booted containers,
@@ -27,9 +26,7 @@ requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
 if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
 
 
-function lab(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000 });
-}
+const lab = (...args: string[]) => projectCli("lab/cli.ts", args);
 
 const mainPid = async (node: string, unit: string) => (await inNode(node, `systemctl show -p MainPID --value ${unit}`)).stdout.trim();
 const fileStamp = async (node: string, file: string) => (await inNode(node, `stat -c '%Y %s' ${file} && sha256sum ${file}`)).stdout;
@@ -137,7 +134,7 @@ test.each([
 });
 
 test("npm run verify passes against the lab, and fails with a clear table when a site is down", async () => {
-  const verify = () => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "verify/cli.ts", "--stack", "lab"], { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000 });
+  const verify = () => projectCli("verify/cli.ts", ["--stack", "lab"]);
   const healthy = verify();
   expect(healthy.status).toBe(0);
   expect(healthy.stdout).not.toContain("FAIL");

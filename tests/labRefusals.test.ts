@@ -1,19 +1,15 @@
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as fs from "fs";
 import { ConfigError } from "../config/problems";
 import { checkHost } from "../lab/lab";
 import { checkHostCollisions, validateTopology } from "../lab/network";
 import { loadLabStack } from "../lab/stack";
-import { requireTools, run, tempDir } from "./fixtures/tools";
+import { projectCli, requireTools, run, tempDir } from "./fixtures/tools";
 
 /** The lab refuses, clearly and before it makes anything, what it cannot do. */
 
 requireTools("ip");
 
-function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "lab/cli.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", env, timeout: 60_000 });
-}
+const lab = (args: string[], env: NodeJS.ProcessEnv = process.env) => projectCli("lab/cli.ts", args, env, 60_000);
 
 const topology = { subnetCidr: "10.0.4.0/24", routerIp: "10.0.4.1", havip: "10.0.4.99", eip: "10.255.0.10", nodes: [{ name: "node-1", privateIp: "10.0.4.20" }, { name: "node-2", privateIp: "10.0.4.21" }] };
 

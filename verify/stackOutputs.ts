@@ -75,14 +75,15 @@ export function parseStackOutputs(text: string, stack: string): Outputs {
 }
 
 /**
- * `iam-ha:` values from `pulumi config --json --show-secrets` ({"iam-ha:key": {value, secret}}),
- * with Pulumi.yaml's defaults for keys the stack does not set.
+ * Values from `pulumi config --json --show-secrets` ({"iam-ha:key": {value, secret}}): a bare key
+ * is the project's (with Pulumi.yaml's default when unset), a namespaced one such as
+ * "tencentcloud:region" is read as it is ("" when unset).
  */
 export function parseStackConfig(text: string, stack: string, declared: DeclaredKey[] = readDeclaredKeys()): (key: string) => string {
   const c = parseJson(text, "pulumi config --json --show-secrets");
   if (!isObject(c)) throw new SetupError(`the config of stack ${stack} is not an object`);
   return (key) => {
-    const entry = c[`${PROJECT}:${key}`];
+    const entry = c[key.includes(":") ? key : `${PROJECT}:${key}`];
     if (isObject(entry) && (typeof entry.value === "string" || typeof entry.value === "number" || typeof entry.value === "boolean")) return String(entry.value);
     if (isObject(entry) && entry.secret === true) throw new SetupError(`stack ${stack}: pulumi did not show the secret ${key}; set PULUMI_CONFIG_PASSPHRASE (or _FILE) if the stack uses a passphrase`);
     const fallback = declared.find((d) => d.name === key)?.default;
@@ -112,11 +113,10 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   if (via === "public" && noPublic.length > 0) throw new SetupError(`stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`);
   const dbNode = get("dbNode") || outputs.nodes[0].name;
   if (!outputs.nodes.some((n) => n.name === dbNode)) throw new SetupError(`stack ${stack}: dbNode "${dbNode}" is not one of ${outputs.nodes.map((n) => n.name).join(", ")}`);
-  const region = parseJson(configJson, "pulumi config --json --show-secrets") as Record<string, { value?: unknown } | undefined>;
   return {
     name: stack,
     ...outputs,
-    region: typeof region["tencentcloud:region"]?.value === "string" ? (region["tencentcloud:region"]!.value as string) : undefined,
+    region: get("tencentcloud:region") || undefined,
     ssh: {
       user: need("sshUser"),
       port: port("sshPort"),
