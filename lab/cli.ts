@@ -1,11 +1,11 @@
-import { LabError } from "./exec";
-import { checkHost } from "./lab";
-import { execInClient } from "./network";
-import { sshExec } from "./ssh";
-import { loadLabStack } from "./stack";
-import { down, printChecks, up } from "./session";
-import { labStatus } from "./status";
-import { runFailover } from "./failover";
+import { LabError } from "./hosts/exec";
+import { checkHost } from "./hosts/lab";
+import { execInClient } from "./hosts/network";
+import { sshExec } from "./hosts/ssh";
+import { loadLabStack } from "./program/stack";
+import { down, printChecks, up } from "./program/session";
+import { labStatus } from "./program/status";
+import { runFailover } from "./scenarios/failover";
 
 const USAGE = `usage: npm run lab -- [up|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
   up         build or reuse the hosts, run the program's remote commands, check through the EIP (default)

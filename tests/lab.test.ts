@@ -1,16 +1,16 @@
 import * as fs from "fs";
 import { spawnSync } from "child_process";
-import { applyCommands, removeApplied } from "../lab/apply";
-import { labDown } from "../lab/lab";
-import { netnsExists } from "../lab/network";
-import { inNode } from "../lab/nodeShell";
-import { names, paths } from "../lab/paths";
-import { declaredCommands } from "../lab/program";
-import { runFailover } from "../lab/failover";
-import { sshExec } from "../lab/ssh";
-import { LabStack, loadLabStack } from "../lab/stack";
-import { down, up, UpResult } from "../lab/session";
-import { labStatus } from "../lab/status";
+import { applyCommands, removeApplied } from "../lab/program/apply";
+import { labDown } from "../lab/hosts/lab";
+import { netnsExists } from "../lab/hosts/network";
+import { inNode } from "../lab/hosts/nodeShell";
+import { names, paths } from "../lab/hosts/paths";
+import { declaredCommands } from "../lab/program/declaredCommands";
+import { runFailover } from "../lab/scenarios/failover";
+import { sshExec } from "../lab/hosts/ssh";
+import { LabStack, loadLabStack } from "../lab/program/stack";
+import { down, up, UpResult } from "../lab/program/session";
+import { labStatus } from "../lab/program/status";
 import { loadProgramFresh } from "./fixtures/program";
 import { projectCli, requireTools } from "./fixtures/tools";
 

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import { ConfigError } from "../config/problems";
-import { checkHost } from "../lab/lab";
-import { checkHostCollisions, validateTopology } from "../lab/network";
-import { loadLabStack } from "../lab/stack";
+import { checkHost } from "../lab/hosts/lab";
+import { checkHostCollisions, validateTopology } from "../lab/hosts/network";
+import { loadLabStack } from "../lab/program/stack";
 import { projectCli, requireTools, run, tempDir } from "./fixtures/tools";
 
 /** The lab refuses, clearly and before it makes anything, what it cannot do. */

@@ -1,8 +1,8 @@
-import { runScenario, scenarios } from "../lab/failover";
-import { labDown } from "../lab/lab";
-import { down, up } from "../lab/session";
-import { LabStack, loadLabStack } from "../lab/stack";
-import { labStatus } from "../lab/status";
+import { runScenario, scenarios } from "../lab/scenarios/failover";
+import { labDown } from "../lab/hosts/lab";
+import { down, up } from "../lab/program/session";
+import { LabStack, loadLabStack } from "../lab/program/stack";
+import { labStatus } from "../lab/program/status";
 import { loadProgramFresh } from "./fixtures/program";
 import { requireTools } from "./fixtures/tools";
 

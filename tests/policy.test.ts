@@ -13,7 +13,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as YAML from "yaml";
-import type { ProgramRun, Registration } from "../mocks/runProgram";
+import type { ProgramRun, Registration } from "../lab/program/programUnderMocks";
 import { runWith } from "./fixtures/program";
 import { stackValues } from "./fixtures/stacks";
 import {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ProgramRun, redact, unwrap, isSecretValue } from "../mocks/runProgram";
+import { ProgramRun, redact, unwrap, isSecretValue } from "../lab/program/programUnderMocks";
 import { named, ofType, runWith } from "./fixtures/program";
 import { stackValues, TEST_SECRETS, threeNodeValues } from "./fixtures/stacks";
 

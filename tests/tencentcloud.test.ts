@@ -1,6 +1,6 @@
 import schema from "../tencentcloud/schema-v0.2.3.json";
 import * as tc from "../tencentcloud/resources";
-import { ProgramRun } from "../mocks/runProgram";
+import { ProgramRun } from "../lab/program/programUnderMocks";
 import { runWith } from "./fixtures/program";
 import { stackValues } from "./fixtures/stacks";
 

@@ -24,8 +24,8 @@ export interface CliDeps {
 
 /** The lab is loaded only when asked for: the deployed path must not depend on it. */
 async function labVerify(stack: string): Promise<Check[]> {
-  const { loadLabStack } = await import("../lab/stack");
-  const { hostsRunning, labChecks } = await import("../lab/session");
+  const { loadLabStack } = await import("../lab/program/stack");
+  const { hostsRunning, labChecks } = await import("../lab/program/session");
   const lab = await loadLabStack(stack);
   if (!hostsRunning(lab.topology)) throw new SetupError(`the lab of stack ${stack} is not running: sudo npm run lab -- up --stack ${stack}`);
   return labChecks(lab);

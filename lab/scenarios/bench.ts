@@ -3,12 +3,12 @@
  * article's side by side. A script that prints numbers, not a test: nothing here passes or fails.
  *   npm run bench -- [--rounds 3] [--stack lab]
  */
-import { applyCommands } from "./apply";
-import { log } from "./exec";
-import { declaredCommands } from "./program";
+import { applyCommands } from "../program/apply";
+import { log } from "../hosts/exec";
+import { declaredCommands } from "../program/declaredCommands";
 import { runLoadgen, runScenario, scenarios, ScenarioResult } from "./failover";
-import { hostsRunning, up } from "./session";
-import { LabStack, loadLabStack } from "./stack";
+import { hostsRunning, up } from "../program/session";
+import { LabStack, loadLabStack } from "../program/stack";
 
 /** The article's keepalived and nginx settings (seeds/000): a 5 s check, no process or stop tracking, nginx defaults upstream. */
 const ARTICLE_SETTINGS = {

@@ -141,9 +141,9 @@ export function log(msg: string): void {
 }
 
 /** The project's root: where the lab's own scripts run from (ts-node finds tsconfig there). */
-export const PROJECT_ROOT = path.join(__dirname, "..");
+export const PROJECT_ROOT = path.join(__dirname, "..", "..");
 
 /** The command that runs one of the lab's TypeScript scripts (loadgen, the webhook receiver) in another namespace. */
 export function tsScript(script: string, args: string[]): string[] {
-  return [process.execPath, "-r", "ts-node/register/transpile-only", path.join(__dirname, script), ...args];
+  return [process.execPath, "-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "lab", script), ...args];
 }

@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IamHaConfig } from "../config/types";
-import { HttpAnswer, VerifyTarget } from "../verify/checks";
-import { mariadbLoginOptions } from "../verify/cloudTarget";
-import { execInClient, execInLabNs } from "./network";
-import { sshExec } from "./ssh";
+import { IamHaConfig } from "../../config/types";
+import { HttpAnswer, VerifyTarget } from "../../verify/checks";
+import { mariadbLoginOptions } from "../../verify/cloudTarget";
+import { execInClient, execInLabNs } from "../hosts/network";
+import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
-import type { LabTopology } from "./topology";
+import type { LabTopology } from "../hosts/topology";
 
 /** Where a user stands (the client namespace), one request, bounded. */
 export async function getThroughEip(topology: LabTopology, site: string, path: string): Promise<HttpAnswer> {

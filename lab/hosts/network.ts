@@ -9,7 +9,7 @@
  * No interface of either namespace is linked to the host's network and neither has a default route.
  */
 import * as fs from "fs";
-import { broadcastOf, Cidr, contains, isIpv4, networkOf, nthAddress, overlaps, parseCidr } from "../config/ipv4";
+import { broadcastOf, Cidr, contains, isIpv4, networkOf, nthAddress, overlaps, parseCidr } from "../../config/ipv4";
 import { run, runOk, LabError, RunOptions, RunResult } from "./exec";
 import { names } from "./paths";
 import type { LabTopology } from "./topology";

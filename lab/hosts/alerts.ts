@@ -37,7 +37,7 @@ function running(): boolean {
 export async function startReceiver(topology: LabTopology): Promise<void> {
   if (running()) return;
   fs.mkdirSync(settings.stateDir, { recursive: true });
-  const receiver = tsScript("webhookReceiver.ts", ["--listen", `${topology.routerIp}:${RECEIVER_PORT}`, "--out", files.out(), "--lifetime", String(RECEIVER_LIFETIME_S)]);
+  const receiver = tsScript("hosts/webhookReceiver.ts", ["--listen", `${topology.routerIp}:${RECEIVER_PORT}`, "--out", files.out(), "--lifetime", String(RECEIVER_LIFETIME_S)]);
   const child = spawn("nsenter", [`--net=/run/netns/${names.labNs()}`, "--", ...receiver], {
     cwd: PROJECT_ROOT,
     detached: true,

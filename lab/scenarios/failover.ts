@@ -1,13 +1,13 @@
-import { IamHaConfig } from "../config/types";
-import { NodeState } from "../verify/checks";
-import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "./exec";
-import { execInClient, execInLabNs } from "./network";
-import { awaitAlerts, logLineCounts, receivedAlerts } from "./alerts";
-import { getThroughEip } from "./labTarget";
-import { inNode } from "./nodeShell";
-import type { LabStack } from "./stack";
-import { standInUnits } from "./standins";
-import { nodeStates } from "./status";
+import { IamHaConfig } from "../../config/types";
+import { NodeState } from "../../verify/checks";
+import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "../hosts/exec";
+import { execInClient, execInLabNs } from "../hosts/network";
+import { awaitAlerts, logLineCounts, receivedAlerts } from "../hosts/alerts";
+import { getThroughEip } from "../program/labTarget";
+import { inNode } from "../hosts/nodeShell";
+import type { LabStack } from "../program/stack";
+import { standInUnits } from "../program/standins";
+import { nodeStates } from "../program/status";
 
 /**
  * The article's failure scenarios, and two more, under a steady bounded stream of requests
@@ -55,7 +55,7 @@ const sh = async (node: string, command: string) => {
  */
 export async function runLoadgen(where: "client" | "lab", args: string[], timeoutMs: number): Promise<unknown[]> {
   const exec = where === "client" ? execInClient : execInLabNs;
-  const r = await exec(tsScript("loadgen.ts", args), { timeoutMs, cwd: PROJECT_ROOT });
+  const r = await exec(tsScript("scenarios/loadgen.ts", args), { timeoutMs, cwd: PROJECT_ROOT });
   if (r.code !== 0) throw new LabError(`the request generator failed in the ${where} namespace: ${r.stderr.trim()}`);
   return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
 }

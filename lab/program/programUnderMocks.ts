@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GET_IMAGES } from "../tencentcloud/resources";
+import { GET_IMAGES } from "../../tencentcloud/resources";
 
 /**
  * Runs the Pulumi program (index.ts) under Pulumi's mocks and records every resource it

@@ -1,19 +1,19 @@
 import * as path from "path";
-import { runProgram, unwrap, isSecretValue, ProgramRun } from "../mocks/runProgram";
-import { LabError } from "./exec";
+import { runProgram, unwrap, isSecretValue, ProgramRun } from "./programUnderMocks";
+import { LabError } from "../hosts/exec";
 import type { LabStack } from "./stack";
 
 /** Loads index.ts afresh: a program registers its resources only when its module first runs. */
 export type ProgramLoader = () => Record<string, unknown>;
 
-const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", d));
+const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", "..", d));
 
 /** Node's loader: forgets the program's own modules (not the lab's, nor Pulumi's) and loads index.ts. Jest tests pass jest.isolateModules instead. */
 const loadFresh: ProgramLoader = () => {
   for (const id of Object.keys(require.cache)) {
     if (PROGRAM_DIRS.some((d) => id.startsWith(d))) delete require.cache[id];
   }
-  return require("../index");
+  return require("../..");
 };
 
 /** One remote command as the Pulumi program declares it: what `pulumi up` would run over SSH. */

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { IamHaConfig } from "../config/types";
-import { LabError, log, tail } from "./exec";
-import { sshExec } from "./ssh";
-import type { LabNode, LabTopology } from "./topology";
+import { IamHaConfig } from "../../config/types";
+import { LabError, log, tail } from "../hosts/exec";
+import { sshExec } from "../hosts/ssh";
+import type { LabNode, LabTopology } from "../hosts/topology";
 
 /**
  * What the IAM installation (the article's earlier chapters) leaves on the nodes, played by the

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LabError, log, tail } from "./exec";
-import { settings } from "./paths";
-import type { DeclaredCommand } from "./program";
-import { sshExec } from "./ssh";
-import type { LabNode, LabTopology } from "./topology";
+import { LabError, log, tail } from "../hosts/exec";
+import { settings } from "../hosts/paths";
+import type { DeclaredCommand } from "./declaredCommands";
+import { sshExec } from "../hosts/ssh";
+import type { LabNode, LabTopology } from "../hosts/topology";
 
 /** What the lab ran: kept so `down` can undo it with each step's own delete and stdin, as Pulumi's state does. */
 export interface AppliedCommand {

@@ -1,8 +1,8 @@
-import { IamHaConfig } from "../config/types";
-import { NodeState } from "../verify/checks";
-import { parseProbe, probeScript } from "../verify/cloudTarget";
-import { inNode } from "./nodeShell";
-import type { LabTopology } from "./topology";
+import { IamHaConfig } from "../../config/types";
+import { NodeState } from "../../verify/checks";
+import { parseProbe, probeScript } from "../../verify/cloudTarget";
+import { inNode } from "../hosts/nodeShell";
+import type { LabTopology } from "../hosts/topology";
 
 export interface LabStatus {
   eip: string;

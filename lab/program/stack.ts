@@ -2,16 +2,16 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT } from "../config/declaredKeys";
-import { nthAddress, parseCidr } from "../config/ipv4";
-import { loadConfig } from "../config/load";
-import { mapSource } from "../config/source";
-import { IamHaConfig } from "../config/types";
-import { receiverUrl } from "./alerts";
-import { LabError } from "./exec";
-import { settings } from "./paths";
-import { ensureSshKey, privateKey, publicKey } from "./ssh";
-import type { LabTopology } from "./topology";
+import { PROJECT } from "../../config/declaredKeys";
+import { nthAddress, parseCidr } from "../../config/ipv4";
+import { loadConfig } from "../../config/load";
+import { mapSource } from "../../config/source";
+import { IamHaConfig } from "../../config/types";
+import { receiverUrl } from "../hosts/alerts";
+import { LabError } from "../hosts/exec";
+import { settings } from "../hosts/paths";
+import { ensureSshKey, privateKey, publicKey } from "../hosts/ssh";
+import type { LabTopology } from "../hosts/topology";
 
 /** A stack as the lab runs it: its config (with the lab's own secrets) and the lab network for it. */
 export interface LabStack {
@@ -40,7 +40,7 @@ function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: s
 }
 
 function stackFileValues(stack: string): Record<string, unknown> {
-  const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const file = path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new LabError(`no stack file ${path.basename(file)}: pass --stack with one of the Pulumi.<stack>.yaml files`);
   const config: Record<string, unknown> = parse(fs.readFileSync(file, "utf8")).config ?? {};
   return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));

@@ -1,17 +1,17 @@
 import * as fs from "fs";
-import { Check, formatTable, verify } from "../verify/checks";
-import { startReceiver } from "./alerts";
+import { Check, formatTable, verify } from "../../verify/checks";
+import { startReceiver } from "../hosts/alerts";
 import { applyCommands, AppliedCommand, removeApplied } from "./apply";
-import { log } from "./exec";
-import { labDown, labUp } from "./lab";
+import { log } from "../hosts/exec";
+import { labDown, labUp } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
-import { netnsExists } from "./network";
-import { names, paths } from "./paths";
-import { declaredCommands, ProgramLoader } from "./program";
-import { LAB_PACKAGES } from "./repo";
+import { netnsExists } from "../hosts/network";
+import { names, paths } from "../hosts/paths";
+import { declaredCommands, ProgramLoader } from "./declaredCommands";
+import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
 import { installStandIns } from "./standins";
-import type { LabTopology } from "./topology";
+import type { LabTopology } from "../hosts/topology";
 
 /** The lab's main job: hosts, the IAM stand-ins, then exactly the program's remote commands, then the checks. */
 

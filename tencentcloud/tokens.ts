@@ -1,0 +1,24 @@
+/**
+ * The provider's type tokens (@tencentcloud_iac/pulumi 0.2.3), in one place: the bindings, the
+ * policy pack, the tests and the lab read them from here. Each is the SDK's own `__pulumiType`
+ * (or the token its function invokes); tests/tencentcloud.test.ts checks them against the SDK's source.
+ */
+export const TYPES = {
+  vpc: "tencentcloud:Vpc/instance:Instance",
+  subnet: "tencentcloud:Subnet/instance:Instance",
+  securityGroup: "tencentcloud:Security/group:Group",
+  securityGroupRuleSet: "tencentcloud:Security/groupRuleSet:GroupRuleSet",
+  /** Not used by the program; the policy pack guards against it all the same. */
+  securityGroupRule: "tencentcloud:Security/groupRule:GroupRule",
+  keyPair: "tencentcloud:Key/pair:Pair",
+  instance: "tencentcloud:Instance/instance:Instance",
+  havip: "tencentcloud:Ha/vip:Vip",
+  havipEipAttachment: "tencentcloud:Ha/vipEipAttachment:VipEipAttachment",
+  eip: "tencentcloud:Eip/instance:Instance",
+} as const;
+
+/** The provider's functions (data sources) the program and the verifier invoke. */
+export const FUNCTIONS = {
+  getVips: "tencentcloud:Ha/getVips:getVips",
+  getImages: "tencentcloud:Images/getInstance:getInstance",
+} as const;
