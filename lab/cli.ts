@@ -1,14 +1,16 @@
+import { shellWords } from "../common/shell";
 import { LabError } from "./hosts/exec";
 import { checkHost } from "./hosts/lab";
 import { execInClient } from "./hosts/network";
 import { sshExec } from "./hosts/ssh";
 import { loadLabStack } from "./program/stack";
-import { down, printChecks, up } from "./program/session";
+import { down, hostsRunning, labChecks, printChecks, up } from "./program/session";
 import { labStatus } from "./program/status";
 import { runFailover } from "./scenarios/failover";
 
-const USAGE = `usage: npm run lab -- [up|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
+const USAGE = `usage: npm run lab -- [up|verify|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
   up         build or reuse the hosts, run the program's remote commands, check through the EIP (default)
+  verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
   status     who holds the VIP; each node's keepalived state
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
   failover   the article's failure scenarios under a steady stream of requests, with figures
@@ -19,8 +21,6 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 }
 
-/** Quotes words for the remote shell, so `exec node-1 -- echo 'a b'` runs what was typed. */
-const shellWords = (words: string[]) => words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
 
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
@@ -33,6 +33,12 @@ async function main(argv: string[]): Promise<number> {
       const result = await up(stack);
       printChecks(result.checks);
       return result.checks.every((c) => c.ok) ? 0 : 1;
+    }
+    case "verify": {
+      if (!hostsRunning(stack.topology)) throw new LabError(`the lab of stack ${stack.name} is not running: npm run lab -- up --stack ${stack.name}`);
+      const checks = await labChecks(stack);
+      printChecks(checks);
+      return checks.every((c) => c.ok) ? 0 : 1;
     }
     case "status": {
       const status = await labStatus(stack.config, stack.topology);

@@ -11,7 +11,6 @@ import { sshExec } from "../lab/hosts/ssh";
 import { LabStack, loadLabStack } from "../lab/program/stack";
 import { down, up, UpResult } from "../lab/program/session";
 import { labStatus } from "../lab/program/status";
-import { loadProgramFresh } from "./fixtures/program";
 import { projectCli, requireTools } from "./fixtures/tools";
 
 /**
@@ -37,7 +36,7 @@ let first: UpResult;
 beforeAll(async () => {
   stack = await loadLabStack("lab");
   await down(stack);
-  first = await up(stack, loadProgramFresh);
+  first = await up(stack);
 });
 
 afterAll(async () => {
@@ -59,7 +58,7 @@ test("lab up builds the topology, and every site answers healthy through the EIP
 });
 
 test("what the lab ran is exactly what the program declares", async () => {
-  const { commands } = await declaredCommands(stack, loadProgramFresh);
+  const { commands } = await declaredCommands(stack);
   const ran = new Map(first.applied.map((a) => [a.name, a]));
   expect([...ran.keys()].sort()).toEqual(commands.map((c) => c.name).sort());
   for (const c of commands) {
@@ -89,7 +88,7 @@ test("exec runs a command on a node, or where a user stands, and exits with its 
 
 test("running lab up again changes nothing on the hosts", async () => {
   const before = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
-  const again = await up(stack, loadProgramFresh);
+  const again = await up(stack);
   expect(again.reusedHosts).toBe(true);
   expect(again.checks.filter((c) => !c.ok)).toEqual([]);
   const said = Object.fromEntries(again.applied.map((a) => [a.name, a.stdout]));
@@ -106,7 +105,7 @@ test("a config change reloads nginx gracefully: same master process, no failed r
   const sites = (stack.config.sites).map((s, i) => ({ ...s, clientMaxBodySize: i === 0 ? "7m" : s.clientMaxBodySize }));
   const changed = await loadLabStack("lab", { sites });
   const pidBefore = await mainPid("node-1", "nginx");
-  const { commands } = await declaredCommands(changed, loadProgramFresh);
+  const { commands } = await declaredCommands(changed);
   const stream = sshExec(stack.topology.nodes[1], "for i in $(seq 1 150); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 -H 'Host: iam.api.marmotedu.com' http://10.0.4.20/healthz; sleep 0.02; done");
   const applied = await applyCommands(changed.topology, commands);
   const codes = (await stream).stdout.trim().split("\n");
@@ -115,14 +114,14 @@ test("a config change reloads nginx gracefully: same master process, no failed r
   expect((await inNode("node-1", "grep -h client_max_body_size /etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf")).stdout).toContain("7m;");
   expect(codes.length).toBe(150);
   expect(codes.filter((c) => c !== "200")).toEqual([]);
-  await applyCommands(stack.topology, (await declaredCommands(stack, loadProgramFresh)).commands);
+  await applyCommands(stack.topology, (await declaredCommands(stack)).commands);
 });
 
 test.each([
   ["nginx", "/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf", "client_max_body_size 5m;", "client_max_body_size 5m", "validate_nginx"],
   ["keepalived", "/etc/keepalived/keepalived.conf", "    enable_script_security\n", "    enable_script_security\n    vrrp_garp_interval 0\n", "validate_keepalived"],
 ])("a %s config that fails validation on the host is not installed, and the previous one stays", async (step, file, good, bad, validator) => {
-  const { commands } = await declaredCommands(stack, loadProgramFresh);
+  const { commands } = await declaredCommands(stack);
   const command = commands.find((c) => c.name === `node-1-${step}`)!;
   expect(command.stdin).toContain(good);
   const before = await fileStamp("node-1", file);
@@ -133,8 +132,8 @@ test.each([
   expect((await inNode("node-1", `systemctl is-active ${step}`)).stdout.trim()).toBe("active");
 });
 
-test("npm run verify passes against the lab, and fails with a clear table when a site is down", async () => {
-  const verify = () => projectCli("verify/cli.ts", ["--stack", "lab"]);
+test("npm run lab -- verify (the verifier's checks) passes against the lab, and fails with a clear table when a site is down", async () => {
+  const verify = () => projectCli("lab/cli.ts", ["verify"]);
   const healthy = verify();
   expect(healthy.status).toBe(0);
   expect(healthy.stdout).not.toContain("FAIL");

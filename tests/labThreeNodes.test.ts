@@ -3,7 +3,6 @@ import { labDown } from "../lab/hosts/lab";
 import { down, up } from "../lab/program/session";
 import { LabStack, loadLabStack } from "../lab/program/stack";
 import { labStatus } from "../lab/program/status";
-import { loadProgramFresh } from "./fixtures/program";
 import { requireTools } from "./fixtures/tools";
 
 /** The lab takes any node count ≥ 2: three nodes, from the lab stack with a third node added. */
@@ -30,7 +29,7 @@ afterAll(async () => {
 });
 
 test("three nodes: every site balances over three backends, one MASTER, both peers log in to MariaDB", async () => {
-  const result = await up(stack, loadProgramFresh);
+  const result = await up(stack);
   expect(result.checks.filter((c) => !c.ok)).toEqual([]);
   expect(result.checks.find((c) => c.name === "iam.api.marmotedu.com balances over every node's backend")!.detail).toMatch(/node-1: [34], node-2: [34], node-3: [34]/);
   expect(result.checks.filter((c) => c.name.startsWith("MariaDB login from")).map((c) => c.name)).toEqual(["MariaDB login from node-2", "MariaDB login from node-3"]);

@@ -1,12 +1,12 @@
-import { Check, formatTable, verify } from "./checks";
+import { Check, formatTable, verify } from "../common/checks";
 import { cloudTarget } from "./cloudTarget";
 import { readDeployedStack } from "./pulumiCli";
 import { openSshSession, SshSession, SshSettings } from "./ssh";
 import { SetupError } from "./stackOutputs";
 
-const USAGE = `usage: npm run verify -- --stack <name> [--lab]
+const USAGE = `usage: npm run verify -- --stack <name>
   checks every site through the EIP, round robin over every node, exactly one VIP holder, the MariaDB logins
-  --lab   check the running local lab of that stack instead (also when the stack is "lab")
+  (the local lab: npm run lab -- verify [--stack <name>])
 exit: 0 all checks pass, 1 a check failed, 2 usage or setup error`;
 
 /** What main() reaches outside itself; tests replace these, the command line uses the defaults. */
@@ -17,18 +17,8 @@ export interface CliDeps {
   httpPort: number;
   pulumiTimeoutMs: number;
   openSsh(settings: SshSettings): Promise<SshSession>;
-  labVerify(stack: string): Promise<Check[]>;
   /** Which instance Tencent Cloud binds the HAVIP to (through the provider's getVips). */
   havipHolder(havipId: string, region: string | undefined): Promise<string | null>;
-}
-
-/** The lab is loaded only when asked for: the deployed path must not depend on it. */
-async function labVerify(stack: string): Promise<Check[]> {
-  const { loadLabStack } = await import("../lab/program/stack");
-  const { hostsRunning, labChecks } = await import("../lab/program/session");
-  const lab = await loadLabStack(stack);
-  if (!hostsRunning(lab.topology)) throw new SetupError(`the lab of stack ${stack} is not running: sudo npm run lab -- up --stack ${stack}`);
-  return labChecks(lab);
 }
 
 const defaults: CliDeps = {
@@ -38,18 +28,15 @@ const defaults: CliDeps = {
   httpPort: 80,
   pulumiTimeoutMs: 60_000,
   openSsh: (settings) => openSshSession(settings),
-  labVerify,
   // Loaded when used: it pulls in Pulumi's Automation API.
   havipHolder: async (havipId, region) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, region),
 };
 
-export function parseArgs(argv: string[]): { stack: string; lab: boolean } {
+export function parseArgs(argv: string[]): { stack: string } {
   let stack: string | undefined;
-  let lab = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--lab") lab = true;
-    else if (a === "--stack") {
+    if (a === "--stack") {
       if (!argv[i + 1] || argv[i + 1].startsWith("-")) throw new SetupError(`--stack needs a name\n${USAGE}`);
       stack = argv[++i];
     }
@@ -57,7 +44,7 @@ export function parseArgs(argv: string[]): { stack: string; lab: boolean } {
     else throw new SetupError(`unexpected argument "${a}"\n${USAGE}`);
   }
   if (!stack) throw new SetupError(`which stack? pass --stack <name>\n${USAGE}`);
-  return { stack, lab: lab || stack === "lab" };
+  return { stack };
 }
 
 async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
@@ -83,8 +70,8 @@ async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
 export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const deps: CliDeps = { ...defaults, ...overrides };
   try {
-    const { stack, lab } = parseArgs(argv);
-    const checks = lab ? await deps.labVerify(stack) : await deployedChecks(stack, deps);
+    const { stack } = parseArgs(argv);
+    const checks = await deployedChecks(stack, deps);
     deps.out(`${formatTable(checks)}\n`);
     return checks.every((c) => c.ok) ? 0 : 1;
   } catch (error) {

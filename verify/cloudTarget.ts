@@ -1,7 +1,7 @@
 import * as http from "http";
-import { PATHS } from "../render/osFacts";
-import { HttpAnswer, NodeState, VerifyTarget } from "./checks";
-import { RunResult } from "./run";
+import { HttpAnswer, VerifyTarget } from "../common/checks";
+import { mariadbLogins } from "../common/mariadbLogin";
+import { parseProbe, probeScript } from "../common/nodeProbe";
 import { SshRunner } from "./ssh";
 import { DeployedStack, StackNode } from "./stackOutputs";
 
@@ -51,37 +51,6 @@ export function httpGet(address: string, port: number, site: string, path: strin
   });
 }
 
-/** Single quotes for the remote shell. */
-export const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** keepalived's view on a node, one `key=value` line each, so the parse does not depend on line order. */
-export function probeScript(vrrpInterface: string, havip: string): string {
-  return [
-    "if systemctl is-active --quiet keepalived; then echo keepalived=active; else echo keepalived=inactive; fi",
-    `echo "state=$(head -n1 ${PATHS.vrrpStateFile} 2>/dev/null || echo NONE)"`,
-    `if ip -4 -o addr show dev ${shQuote(vrrpInterface)} | grep -qF ${shQuote(` ${havip}/`)}; then echo vip=yes; else echo vip=no; fi`,
-    "",
-  ].join("\n");
-}
-
-const unreachable = (r: RunResult) => r.code === 255 || r.timedOut === true;
-const firstLine = (text: string) => text.trim().split("\n")[0] ?? "";
-
-export function parseProbe(name: string, r: RunResult): NodeState {
-  if (unreachable(r)) return { name, state: "UNREACHABLE", holdsVip: false };
-  const values = Object.fromEntries(r.stdout.split("\n").map((l) => l.trim().split("=")).filter((kv) => kv.length === 2));
-  // No answer from the script itself: sudo wanted a password, or no shell. Say so rather than guess.
-  if (!values.keepalived) return { name, state: `UNKNOWN (${firstLine(r.stderr) || `exit ${r.code}`})`, holdsVip: false };
-  const state = values.keepalived === "active" ? values.state || "NONE" : "STOPPED";
-  return { name, state, holdsVip: values.vip === "yes" };
-}
-
-/** The login options for the MariaDB client's stdin; the password never reaches a command line. */
-export function mariadbLoginOptions(user: string, password: string): string {
-  const quote = (v: string) => `"${v.replace(/["\\]/g, "\\$&")}"`;
-  return `[client]\nuser=${quote(user)}\npassword=${quote(password)}\n`;
-}
-
 export function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
   return stack.ssh.via === "public" && node.publicIp ? node.publicIp : node.privateIp;
 }
@@ -90,8 +59,6 @@ export function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): str
 export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): VerifyTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
   const dbNode = stack.nodes.find((n) => n.name === stack.db.node)!;
-  // `cat |` makes the client's stdin a pipe: sshd may hand the command a socket, which /dev/stdin cannot open.
-  const query = `cat | mariadb --defaults-extra-file=/dev/stdin -h ${dbNode.privateIp} ${shQuote(stack.db.name)} -N -e 'SELECT CURRENT_USER()'`;
   return {
     eip: stack.publicIp,
     havip: stack.havip,
@@ -103,17 +70,11 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
         stack.nodes.map(async (node) => parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip)))),
       ),
     vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
-    dbLogins: () =>
-      Promise.all(
-        stack.nodes
-          .filter((n) => n !== dbNode)
-          .map(async (peer) => {
-            const r = await options.ssh(sshHost(stack, peer), query, mariadbLoginOptions(stack.db.user, stack.db.password));
-            const ok = r.code === 0;
-            const detail = ok ? `logged in as ${r.stdout.trim()}` : `${unreachable(r) ? "unreachable over SSH: " : ""}${r.stderr.trim() || `exit ${r.code}`}`;
-            return { peer: peer.name, ok, detail };
-          }),
-      ),
+    dbLogins: () => {
+      const peers = stack.nodes.filter((n) => n !== dbNode);
+      const db = { host: dbNode.privateIp, ...stack.db };
+      return mariadbLogins(db, peers.map((p) => p.name), (peer, command, stdin) => options.ssh(sshHost(stack, peers.find((p) => p.name === peer)!), command, stdin));
+    },
   };
 }
 

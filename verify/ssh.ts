@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runProcess, RunResult } from "./run";
+import { runProcess, RunResult } from "../common/process";
+import { asSshConfig, sshClientOptions } from "../common/sshOptions";
 import { DeployedStack, SetupError } from "./stackOutputs";
 
 export type SshSettings = DeployedStack["ssh"];
@@ -16,25 +17,9 @@ export interface SshSession {
   close(): void;
 }
 
-/**
- * The client options, in a config file of the session's own: `-J` hands `-F <file>` on to the
- * jump connection, while options given with -i/-o would not reach the bastion.
- */
+/** The client options in a config file of the session's own (see common/sshOptions.ts for why a file). */
 export function sshConfigText(dir: string): string {
-  return [
-    "Host *",
-    `  IdentityFile "${path.join(dir, "key")}"`,
-    "  IdentitiesOnly yes",
-    "  BatchMode yes",
-    "  StrictHostKeyChecking accept-new",
-    `  UserKnownHostsFile "${path.join(dir, "known_hosts")}"`,
-    "  GlobalKnownHostsFile /dev/null",
-    "  ConnectTimeout 5",
-    "  ServerAliveInterval 5",
-    "  ServerAliveCountMax 3",
-    "  LogLevel ERROR",
-    "",
-  ].join("\n");
+  return asSshConfig(sshClientOptions({ identityFile: path.join(dir, "key"), knownHostsFile: path.join(dir, "known_hosts"), strictHostKeyChecking: "accept-new" }));
 }
 
 /** The ssh arguments for one command; `--` keeps a host from ever being read as an option. */
@@ -48,7 +33,7 @@ export function sshArgs(settings: SshSettings, configFile: string, host: string,
  * known_hosts), removed by close(). Throws a SetupError when there is no ssh client.
  */
 export async function openSshSession(settings: SshSettings, timeoutMs = 30_000): Promise<SshSession> {
-  const probe = await runProcess("ssh", ["-V"], { timeoutMs: 10_000 });
+  const probe = await runProcess(["ssh", "-V"], { timeoutMs: 10_000 });
   if (probe.notFound) throw new SetupError("no ssh client on PATH: install openssh-client (apt-get install -y openssh-client)");
   // The jump connection gets `-F <file>` through a shell without quotes, so the path must have no spaces.
   const base = os.tmpdir().includes(" ") ? "/tmp" : os.tmpdir();
@@ -61,7 +46,7 @@ export async function openSshSession(settings: SshSettings, timeoutMs = 30_000):
   fs.writeFileSync(configFile, sshConfigText(dir), { mode: 0o600 });
   return {
     keyFile,
-    run: (host, command, stdin) => runProcess("ssh", sshArgs(settings, configFile, host, command), { input: stdin, timeoutMs }),
+    run: (host, command, stdin) => runProcess(["ssh", ...sshArgs(settings, configFile, host, command)], { input: stdin, timeoutMs }),
     close: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,5 +1,10 @@
 import { isIPv4 } from "net";
-import { DeclaredKey, PROJECT, readDeclaredKeys } from "../config/declaredKeys";
+import { DeclaredKey, readDeclaredKeys } from "../config/declaredKeys";
+import { loadConfig } from "../config/load";
+import { ConfigError } from "../config/problems";
+import { PulumiConfigJson, pulumiConfigJsonSource } from "../config/pulumiConfigJson";
+import { ConfigSource } from "../config/source";
+import { IamHaConfig, SshVia } from "../config/types";
 
 /** A problem with the command line, the tools or the stack: the verifier exits 2 and prints the fix. */
 export class SetupError extends Error {
@@ -8,8 +13,6 @@ export class SetupError extends Error {
     this.name = "SetupError";
   }
 }
-
-export type SshVia = "public" | "bastion" | "private";
 
 export interface StackNode {
   name: string;
@@ -75,56 +78,41 @@ export function parseStackOutputs(text: string, stack: string): Outputs {
 }
 
 /**
- * Values from `pulumi config --json --show-secrets` ({"iam-ha:key": {value, secret}}): a bare key
- * is the project's (with Pulumi.yaml's default when unset), a namespaced one such as
- * "tencentcloud:region" is read as it is ("" when unset).
+ * Outputs and config together: the config through the program's own loader (the same rules and
+ * defaults as `pulumi up`), the addresses from the outputs.
  */
-export function parseStackConfig(text: string, stack: string, declared: DeclaredKey[] = readDeclaredKeys()): (key: string) => string {
-  const c = parseJson(text, "pulumi config --json --show-secrets");
-  if (!isObject(c)) throw new SetupError(`the config of stack ${stack} is not an object`);
-  return (key) => {
-    const entry = c[key.includes(":") ? key : `${PROJECT}:${key}`];
-    if (isObject(entry) && (typeof entry.value === "string" || typeof entry.value === "number" || typeof entry.value === "boolean")) return String(entry.value);
-    if (isObject(entry) && entry.secret === true) throw new SetupError(`stack ${stack}: pulumi did not show the secret ${key}; set PULUMI_CONFIG_PASSPHRASE (or _FILE) if the stack uses a passphrase`);
-    const fallback = declared.find((d) => d.name === key)?.default;
-    return fallback === undefined ? "" : String(fallback);
-  };
-}
-
-/** Outputs and config together, checked for what SSH and the database login need. */
 export function deployedStack(stack: string, outputsJson: string, configJson: string, declared: DeclaredKey[] = readDeclaredKeys()): DeployedStack {
   const outputs = parseStackOutputs(outputsJson, stack);
-  const get = parseStackConfig(configJson, stack, declared);
-  const need = (key: string) => {
-    const v = get(key);
-    const secret = declared.find((d) => d.name === key)?.secret ? "--secret " : "";
-    if (!v) throw new SetupError(`stack ${stack} does not set ${key}: pulumi config set ${secret}${key} … --stack ${stack}`);
-    return v;
-  };
-  const port = (key: string) => {
-    const p = Number(get(key));
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new SetupError(`stack ${stack}: ${key} "${get(key)}" is not a port`);
-    return p;
-  };
-  const via = get("sshVia");
-  if (via !== "public" && via !== "bastion" && via !== "private") throw new SetupError(`stack ${stack}: sshVia "${via}" is not public, bastion or private`);
-  if (via === "bastion" && !get("bastionHost")) throw new SetupError(`stack ${stack}: sshVia is bastion but bastionHost is empty: pulumi config set bastionHost <address> --stack ${stack}`);
+  const json = parseJson(configJson, "pulumi config --json --show-secrets");
+  if (!isObject(json)) throw new SetupError(`the config of stack ${stack} is not an object`);
+  const source = pulumiConfigJsonSource(json as PulumiConfigJson);
+  const hidden = source.hiddenSecrets();
+  if (hidden.length > 0) {
+    throw new SetupError(`stack ${stack}: pulumi did not show the secret(s) ${hidden.join(", ")}; set PULUMI_CONFIG_PASSPHRASE (or _FILE) if the stack uses a passphrase`);
+  }
+  const config = loadStackConfig(stack, source, declared);
   const noPublic = outputs.nodes.filter((n) => !n.publicIp).map((n) => n.name);
-  if (via === "public" && noPublic.length > 0) throw new SetupError(`stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`);
-  const dbNode = get("dbNode") || outputs.nodes[0].name;
-  if (!outputs.nodes.some((n) => n.name === dbNode)) throw new SetupError(`stack ${stack}: dbNode "${dbNode}" is not one of ${outputs.nodes.map((n) => n.name).join(", ")}`);
+  if (config.ssh.via === "public" && noPublic.length > 0) {
+    throw new SetupError(`stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`);
+  }
+  if (!outputs.nodes.some((n) => n.name === config.database.node)) {
+    throw new SetupError(`stack ${stack}: dbNode "${config.database.node}" is not one of the outputs' nodes ${outputs.nodes.map((n) => n.name).join(", ")}; run pulumi up first`);
+  }
   return {
     name: stack,
     ...outputs,
-    region: get("tencentcloud:region") || undefined,
-    ssh: {
-      user: need("sshUser"),
-      port: port("sshPort"),
-      via,
-      privateKey: need("sshPrivateKey"),
-      bastion: via === "bastion" ? { host: get("bastionHost"), user: need("bastionUser"), port: port("bastionPort") } : undefined,
-    },
-    db: { node: dbNode, name: need("dbName"), user: need("dbUser"), password: need("dbPassword") },
-    vrrpInterface: need("vrrpInterface"),
+    region: source.namespaced("tencentcloud:region") || undefined,
+    ssh: { user: config.ssh.user, port: config.ssh.port, via: config.ssh.via, privateKey: config.secrets.sshPrivateKey, bastion: config.ssh.bastion },
+    db: { node: config.database.node, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },
+    vrrpInterface: config.vrrp.interface,
   };
+}
+
+function loadStackConfig(stack: string, source: ConfigSource, declared: DeclaredKey[]): IamHaConfig {
+  try {
+    return loadConfig(source, declared);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new SetupError(`stack ${stack}: the program's loader refuses its config:\n${error.problems.map((p) => `  - ${p}`).join("\n")}\n(set them with --stack ${stack})`);
+  }
 }

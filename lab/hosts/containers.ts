@@ -19,7 +19,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import { spawn } from "child_process";
-import { run, runOk, log, LabError, waitFor, tail, fmtCmd } from "./exec";
+import { shellWords } from "../../common/shell";
+import { runProcess } from "../../common/process";
+import { runOk, log, LabError, waitFor, tail } from "./exec";
 import { paths, names, settings } from "./paths";
 import { removeTree, writeFile, unmountUnder, mountsUnder } from "./fsutil";
 import { prefixOf } from "./network";
@@ -134,8 +136,8 @@ export function startNode(node: LabNode): number {
     "--link-journal=no", "--resolv-conf=off", "--console=read-only",
   ];
   // The shell moves itself into the node's own cgroup(s), then execs nsenter, which execs nspawn (same pid).
-  const script = cgDirs.map((d) => `echo $$ > ${fmtCmd([`${d}/cgroup.procs`])} || exit 97; `).join("") +
-    `exec ${fmtCmd(["nsenter", `--net=/run/netns/${names.labNs()}`, "--", ...nspawn])}`;
+  const script = cgDirs.map((d) => `echo $$ > ${shellWords([`${d}/cgroup.procs`])} || exit 97; `).join("") +
+    `exec ${shellWords(["nsenter", `--net=/run/netns/${names.labNs()}`, "--", ...nspawn])}`;
   const child = spawn("sh", ["-c", script], {
     detached: true, stdio: ["ignore", consoleFd, consoleFd],
     env: { ...process.env, SYSTEMD_LOG_COLOR: "0", SYSTEMD_COLORS: "0" },
@@ -203,7 +205,7 @@ export async function stopNode(name: string, graceMs = 20_000): Promise<void> {
   for (const d of cg) if (fs.existsSync(d)) throw new LabError(`node ${name}: could not remove cgroup ${d} — check cgroup.procs below it`);
   // nspawn's own runtime dirs on the host (normally removed by nspawn at exit; not after SIGKILL).
   for (const d of [`/run/systemd/nspawn/propagate/${name}`, `/run/systemd/nspawn/unix-export/${name}`]) {
-    if (fs.existsSync(d)) { await unmountUnder(d); await run(["rm", "-rf", "--one-file-system", d], { timeoutMs: 30_000 }); }
+    if (fs.existsSync(d)) { await unmountUnder(d); await runProcess(["rm", "-rf", "--one-file-system", d], { timeoutMs: 30_000 }); }
   }
   fs.rmSync(paths.nodePid(name), { force: true });
 }

@@ -1,7 +1,8 @@
 /** Filesystem helpers that are safe around mounts (never recurse into a mounted filesystem). */
 import * as fs from "fs";
 import * as path from "path";
-import { runOk, run, LabError } from "./exec";
+import { runProcess } from "../../common/process";
+import { runOk, LabError } from "./exec";
 
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
 export function mountsUnder(dir: string): string[] {
@@ -23,8 +24,8 @@ export async function unmountUnder(dir: string): Promise<void> {
     const mps = mountsUnder(dir);
     if (mps.length === 0) return;
     for (const mp of mps) {
-      const r = await run(["umount", mp], { timeoutMs: 30_000 });
-      if (r.code !== 0) await run(["umount", "-l", mp], { timeoutMs: 30_000 });
+      const r = await runProcess(["umount", mp], { timeoutMs: 30_000 });
+      if (r.code !== 0) await runProcess(["umount", "-l", mp], { timeoutMs: 30_000 });
     }
   }
   const left = mountsUnder(dir);

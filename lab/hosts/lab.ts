@@ -2,7 +2,8 @@
  * labUp / labDown: the whole lab in one call each.
  */
 import * as fs from "fs";
-import { run, log, LabError } from "./exec";
+import { runProcess } from "../../common/process";
+import { log, LabError } from "./exec";
 import { settings, paths, names, configureLab, LabSettings } from "./paths";
 import { ensureRootfs } from "./rootfs";
 import { ensureRepo, LAB_PACKAGES } from "./repo";
@@ -31,7 +32,7 @@ export interface LabUpResult {
 }
 
 async function have(cmd: string): Promise<boolean> {
-  return (await run(["sh", "-c", `command -v ${cmd}`], { timeoutMs: 10_000 })).code === 0;
+  return (await runProcess(["sh", "-c", `command -v ${cmd}`], { timeoutMs: 10_000 })).code === 0;
 }
 
 /** Refuse clearly when the lab cannot run on this machine: not Linux, not root, tools missing. */
@@ -120,7 +121,7 @@ export async function labDown(t?: LabTopology): Promise<void> {
   // Processes still inside our netns (started by the lab: ssh clients, test servers…): end them, bounded.
   for (const ns of [names.labNs(), names.clientNs()]) {
     if (!netnsExists(ns)) continue;
-    const r = await run(["ip", "netns", "pids", ns], { timeoutMs: 10_000 });
+    const r = await runProcess(["ip", "netns", "pids", ns], { timeoutMs: 10_000 });
     const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p !== process.pid);
     for (const p of pids) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
   }

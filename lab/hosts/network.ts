@@ -10,7 +10,8 @@
  */
 import * as fs from "fs";
 import { broadcastOf, Cidr, contains, isIpv4, networkOf, nthAddress, overlaps, parseCidr } from "../../config/ipv4";
-import { run, runOk, LabError, RunOptions, RunResult } from "./exec";
+import { runProcess, RunOptions, RunResult } from "../../common/process";
+import { runOk, LabError } from "./exec";
 import { names } from "./paths";
 import type { LabTopology } from "./topology";
 
@@ -99,7 +100,7 @@ export function netnsExists(name: string): boolean { return fs.existsSync(`/run/
 /** Run a command inside a named netns (nsenter --net only: mounts, /sys and cgroups stay the host's). */
 export function execInNetns(ns: string, cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (!netnsExists(ns)) return Promise.reject(new LabError(`netns ${ns} does not exist (/run/netns/${ns}) — run labUp first`));
-  return run(["nsenter", `--net=/run/netns/${ns}`, "--", ...cmd], { timeoutMs: 60_000, ...opts });
+  return runProcess(["nsenter", `--net=/run/netns/${ns}`, "--", ...cmd], { timeoutMs: 60_000, ...opts });
 }
 /** Run a command in the lab ("VPC") netns, where the bridge and every node address are reachable. */
 export function execInLabNs(cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -174,7 +175,7 @@ table ip ${table} {
 export async function netDown(): Promise<void> {
   for (const n of [names.clientNs(), names.labNs()]) {
     if (!netnsExists(n)) continue;
-    const r = await run(["ip", "netns", "del", n], { timeoutMs: 30_000 });
+    const r = await runProcess(["ip", "netns", "del", n], { timeoutMs: 30_000 });
     if (r.code !== 0 && netnsExists(n)) throw new LabError(`network: \`ip netns del ${n}\` failed: ${r.stderr.trim()} — are processes still inside it? (ip netns pids ${n})`);
   }
 }

@@ -1,5 +1,6 @@
 import * as fs from "fs";
-import { descendants, LabError, run, RunResult } from "./exec";
+import { descendants, runProcess, RunResult } from "../../common/process";
+import { LabError } from "./exec";
 import { paths } from "./paths";
 
 /**
@@ -24,7 +25,7 @@ function leaderPid(node: string): number {
 }
 
 export function inNode(node: string, command: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
-  return run(["nsenter", "-t", String(leaderPid(node)), "-m", "-u", "-i", "-n", "-p", "--", "sh", "-c", command], {
+  return runProcess(["nsenter", "-t", String(leaderPid(node)), "-m", "-u", "-i", "-n", "-p", "--", "sh", "-c", command], {
     timeoutMs: opts.timeoutMs ?? 30_000,
     input: opts.input,
   });

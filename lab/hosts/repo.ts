@@ -12,7 +12,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
-import { runOk, run, log, LabError } from "./exec";
+import { runProcess } from "../../common/process";
+import { runOk, log, LabError } from "./exec";
 import { paths } from "./paths";
 import { removeTree, replaceDir, writeFile } from "./fsutil";
 import { readRootfsStamp, assertNotBuilding } from "./rootfs";
@@ -120,7 +121,7 @@ export async function ensureRepo(packages: readonly string[] = LAB_PACKAGES): Pr
 }
 
 async function ensureScanpackages(): Promise<void> {
-  const r = await run(["sh", "-c", "command -v dpkg-scanpackages"], { timeoutMs: 10_000 });
+  const r = await runProcess(["sh", "-c", "command -v dpkg-scanpackages"], { timeoutMs: 10_000 });
   if (r.code === 0) return;
   log("repo: installing dpkg-dev on the host (for dpkg-scanpackages)…");
   await runOk(["apt-get", "install", "-y", "--no-install-recommends", "dpkg-dev"], {

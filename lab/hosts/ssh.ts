@@ -4,7 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { run, runOk, LabError, RunResult } from "./exec";
+import { runProcess, RunResult } from "../../common/process";
+import { runOk, LabError } from "./exec";
+import { asSshArgs, sshClientOptions } from "../../common/sshOptions";
 import { paths, names } from "./paths";
 import type { LabNode } from "./topology";
 
@@ -39,22 +41,10 @@ export function publicKey(): string {
   return fs.readFileSync(pub, "utf8").trim();
 }
 
-/** ssh client options used for every lab connection. */
-export function sshOptions(): string[] {
-  return [
-    "-F", "/dev/null",
-    "-i", paths.sshKey(),
-    "-o", "IdentitiesOnly=yes",
-    "-o", "BatchMode=yes",
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "GlobalKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR",
-    "-o", "ConnectTimeout=5",
-    "-o", "ServerAliveInterval=5",
-    "-o", "ServerAliveCountMax=6",
-    "-l", "root",
-  ];
+/** ssh client options used for every lab connection: its hosts are made anew each time, so no host keys are kept. */
+function sshOptions(): string[] {
+  const options = sshClientOptions({ identityFile: paths.sshKey(), knownHostsFile: "/dev/null", strictHostKeyChecking: "no" });
+  return ["-F", "/dev/null", ...asSshArgs(options), "-l", "root"];
 }
 
 /**
@@ -67,7 +57,7 @@ export function sshOptions(): string[] {
 export async function sshExec(node: LabNode, command: string, stdin?: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
   const nsPath = `/run/netns/${names.labNs()}`;
   if (!fs.existsSync(nsPath)) throw new LabError(`sshExec(${node.name}): lab netns ${names.labNs()} does not exist (${nsPath}) — run labUp first`);
-  const r = await run(["nsenter", `--net=${nsPath}`, "--", "ssh", ...sshOptions(), "--", node.privateIp, command], {
+  const r = await runProcess(["nsenter", `--net=${nsPath}`, "--", "ssh", ...sshOptions(), "--", node.privateIp, command], {
     input: stdin ?? "", timeoutMs: opts.timeoutMs ?? 120_000,
   });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };

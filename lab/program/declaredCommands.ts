@@ -1,20 +1,7 @@
-import * as path from "path";
-import { runProgram, unwrap, isSecretValue, ProgramRun } from "./programUnderMocks";
+import { COMMAND_TYPE, isSecretValue, ProgramRun, runProgram, unwrap } from "./programUnderMocks";
+import { TYPES } from "../../tencentcloud/tokens";
 import { LabError } from "../hosts/exec";
 import type { LabStack } from "./stack";
-
-/** Loads index.ts afresh: a program registers its resources only when its module first runs. */
-export type ProgramLoader = () => Record<string, unknown>;
-
-const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", "..", d));
-
-/** Node's loader: forgets the program's own modules (not the lab's, nor Pulumi's) and loads index.ts. Jest tests pass jest.isolateModules instead. */
-const loadFresh: ProgramLoader = () => {
-  for (const id of Object.keys(require.cache)) {
-    if (PROGRAM_DIRS.some((d) => id.startsWith(d))) delete require.cache[id];
-  }
-  return require("../..");
-};
 
 /** One remote command as the Pulumi program declares it: what `pulumi up` would run over SSH. */
 export interface DeclaredCommand {
@@ -36,15 +23,14 @@ export interface DeclaredCommand {
  * Runs the Pulumi program under mocks with the lab's config, the lab's addresses standing in for
  * the cloud's outputs, and returns its remote commands in an order that respects their dependencies.
  */
-export async function declaredCommands(stack: LabStack, load: ProgramLoader = loadFresh): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
+export async function declaredCommands(stack: LabStack): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
   const run = await runProgram({
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,
     stack: stack.name,
-    load,
-    cloud: (type) => (type === "tencentcloud:Eip/instance:Instance" ? { publicIp: stack.topology.eip } : type === "command:remote:Command" ? { stdout: "", stderr: "" } : {}),
+    cloud: (type) => (type === TYPES.eip ? { publicIp: stack.topology.eip } : {}),
   });
-  const commands = run.registrations.filter((r) => r.type === "command:remote:Command");
+  const commands = run.registrations.filter((r) => r.type === COMMAND_TYPE);
   const nameOf = new Map(commands.map((c) => [c.urn, c.name]));
   const declared = commands.map((c) => {
     const connection = unwrap(c.inputs.connection) as { host: string; user: string };

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { IamHaConfig } from "../../config/types";
-import { HttpAnswer, VerifyTarget } from "../../verify/checks";
-import { mariadbLoginOptions } from "../../verify/cloudTarget";
+import { HttpAnswer, VerifyTarget } from "../../common/checks";
+import { mariadbLoginOptions, mariadbLogins } from "../../common/mariadbLogin";
 import { execInClient, execInLabNs } from "../hosts/network";
 import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
@@ -23,7 +23,6 @@ export async function getThroughEip(topology: LabTopology, site: string, path: s
 /** The verifier's view of the lab: the same checks as for a deployed stack. */
 export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword: string): VerifyTarget {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
-  const query = `mariadb --defaults-extra-file=/dev/stdin -h ${dbNode.privateIp} ${config.database.name} -N -e 'SELECT CURRENT_USER()'`;
   return {
     eip: topology.eip,
     havip: topology.havip,
@@ -31,15 +30,11 @@ export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword
     nodes: topology.nodes.map((n) => n.name),
     get: (site, path) => getThroughEip(topology, site, path),
     nodeStates: () => nodeStates(config, topology),
-    dbLogins: () =>
-      Promise.all(
-        topology.nodes
-          .filter((n) => n !== dbNode)
-          .map(async (peer) => {
-            const r = await sshExec(peer, query, mariadbLoginOptions(config.database.user, dbPassword), { timeoutMs: 30_000 });
-            return { peer: peer.name, ok: r.code === 0, detail: r.code === 0 ? `logged in as ${r.stdout.trim()}` : r.stderr.trim() };
-          }),
-      ),
+    dbLogins: () => {
+      const db = { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: dbPassword };
+      const peers = topology.nodes.filter((n) => n !== dbNode);
+      return mariadbLogins(db, peers.map((p) => p.name), (peer, command, stdin) => sshExec(peers.find((p) => p.name === peer)!, command, stdin, { timeoutMs: 30_000 }));
+    },
   };
 }
 

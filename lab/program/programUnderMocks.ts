@@ -1,11 +1,62 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { GET_IMAGES } from "../../tencentcloud/resources";
+import { FUNCTIONS, TYPES } from "../../tencentcloud/tokens";
 
 /**
  * Runs the Pulumi program (index.ts) under Pulumi's mocks and records every resource it
- * registers, with the options the engine would see. The tests assert on this record; the lab
- * runs the remote commands in it on real hosts.
+ * registers, with the options the engine would see. The lab runs the remote commands in this
+ * record on real hosts; the tests assert on it.
+ *
+ * It leans on two parts of @pulumi/pulumi that are not public API (checked at 3.248; the test
+ * "the program under mocks" in tests/program.test.ts fails loudly when an upgrade breaks either):
+ * - `runtime/mocks` `MockMonitor.prototype.registerResource`, wrapped to see each registration
+ *   request as the engine would get it (options such as deleteBeforeReplace and the expanded
+ *   dependencies are not visible through the public `setMocks` callbacks);
+ * - `runtime/settings` `waitForRPCs()`, the promise `pulumi.runtime.disconnect()` itself awaits:
+ *   it settles once no registration is in flight, so no quiet period has to be guessed.
  */
+
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+const mocksModule = require("@pulumi/pulumi/runtime/mocks");
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+/** The type token of @pulumi/command's remote.Command (its SDK sets it at runtime but does not type it). */
+export const COMMAND_TYPE = "command:remote:Command";
+
+/** Fails with the fix when a Pulumi upgrade moved what this module relies on. */
+function assertPrivateApi(): void {
+  const missing = [
+    typeof mocksModule.MockMonitor?.prototype?.registerResource !== "function" && "runtime/mocks MockMonitor.prototype.registerResource",
+    typeof settings.waitForRPCs !== "function" && "runtime/settings waitForRPCs",
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new Error(`@pulumi/pulumi ${require("@pulumi/pulumi/package.json").version} no longer has ${missing.join(" and ")}: adapt lab/program/programUnderMocks.ts, or pin @pulumi/pulumi to 3.248`);
+  }
+}
+
+/** Loads index.ts afresh: a program registers its resources only when its module first runs. */
+export type ProgramLoader = () => Record<string, unknown>;
+
+const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", "..", d));
+
+/**
+ * The one loader of index.ts. Under jest, whose module registry is its own, an isolated registry
+ * per load; under Node, the program's own modules are dropped from require.cache first (not the
+ * lab's, nor Pulumi's, whose runtime state must survive).
+ */
+export const loadProgramFresh: ProgramLoader = () => {
+  if (typeof jest !== "undefined") {
+    let loaded: Record<string, unknown> = {};
+    jest.isolateModules(() => {
+      loaded = require("../../index");
+    });
+    return loaded;
+  }
+  for (const id of Object.keys(require.cache)) {
+    if (PROGRAM_DIRS.some((d) => id.startsWith(d))) delete require.cache[id];
+  }
+  return require("../../index");
+};
 
 export interface Registration {
   type: string;
@@ -37,16 +88,14 @@ export interface RunOptions {
   /** "namespace:key" → string, as the Pulumi CLI passes config to a program. */
   config: Record<string, string>;
   secretKeys: string[];
-  /** Loads index.ts in a fresh module registry and returns its exports. */
-  load: () => Record<string, unknown>;
+  /** What registers the resources; index.ts by default. */
+  load?: ProgramLoader;
   cloud?: CloudOutputs;
   stack?: string;
 }
 
-const rpc = require("@pulumi/pulumi/runtime/rpc");
-const mocksModule = require("@pulumi/pulumi/runtime/mocks");
-
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+  assertPrivateApi();
   const registrations: Registration[] = [];
   const monitor = mocksModule.MockMonitor.prototype;
   const original = monitor.registerResource;
@@ -60,16 +109,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       {
         newResource: (args) => ({
           id: args.custom ? `${args.name}-id` : undefined,
-          state: { ...args.inputs, ...(options.cloud ?? defaultCloud)(args.type, args.name, args.inputs) },
+          state: { ...args.inputs, ...defaultCloud(args.type, args.name, args.inputs), ...options.cloud?.(args.type, args.name, args.inputs) },
         }),
-        call: (args) => (args.token === GET_IMAGES ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] } : {}),
+        call: (args) => (args.token === FUNCTIONS.getImages ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] } : {}),
       },
       "iam-ha",
       options.stack ?? "test",
     );
-    const exports = options.load();
-    const outputs = await resolveDeep(exports);
-    await settled(registrations);
+    const programExports = (options.load ?? loadProgramFresh)();
+    const outputs = await resolveDeep(programExports);
+    await settings.waitForRPCs();
+    for (const r of registrations) r.urn = urnOf(r);
     return { registrations, outputs: outputs as Record<string, unknown> };
   } finally {
     monitor.registerResource = original;
@@ -97,11 +147,11 @@ function describe(req: any): Registration {
 /** Outputs the fake cloud gives: addresses from documentation ranges, which no test sends to. */
 const defaultCloud: CloudOutputs = (type, name) => {
   switch (type) {
-    case "tencentcloud:Instance/instance:Instance":
+    case TYPES.instance:
       return { publicIp: `198.51.100.${(hash(name) % 200) + 10}` };
-    case "tencentcloud:Eip/instance:Instance":
+    case TYPES.eip:
       return { publicIp: "203.0.113.99", status: "BIND" };
-    case "command:remote:Command":
+    case COMMAND_TYPE:
       return { stdout: "", stderr: "" };
     default:
       return {};
@@ -122,17 +172,6 @@ async function resolveDeep(value: unknown): Promise<unknown> {
     return Object.fromEntries(entries);
   }
   return value;
-}
-
-/** Registration is asynchronous: wait until no new resource arrived for a while (bounded). */
-async function settled(registrations: Registration[], quietMs = 300, maxMs = 20000): Promise<void> {
-  const start = Date.now();
-  let count = -1;
-  while (count !== registrations.length && Date.now() - start < maxMs) {
-    count = registrations.length;
-    await new Promise((r) => setTimeout(r, quietMs));
-  }
-  for (const r of registrations) r.urn = urnOf(r);
 }
 
 function urnOf(r: Registration): string {

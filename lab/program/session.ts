@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { Check, formatTable, verify } from "../../verify/checks";
+import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
 import { applyCommands, AppliedCommand, removeApplied } from "./apply";
 import { log } from "../hosts/exec";
@@ -7,7 +7,7 @@ import { labDown, labUp } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
 import { netnsExists } from "../hosts/network";
 import { names, paths } from "../hosts/paths";
-import { declaredCommands, ProgramLoader } from "./declaredCommands";
+import { declaredCommands } from "./declaredCommands";
 import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
 import { installStandIns } from "./standins";
@@ -35,7 +35,7 @@ export function hostsRunning(topology: LabTopology): boolean {
   return netnsExists(names.labNs()) && topology.nodes.every((n) => fs.existsSync(paths.nodePid(n.name)) && alive(Number(fs.readFileSync(paths.nodePid(n.name), "utf8"))));
 }
 
-export async function up(stack: LabStack, load?: ProgramLoader): Promise<UpResult> {
+export async function up(stack: LabStack): Promise<UpResult> {
   const { config, topology } = stack;
   const reusedHosts = hostsRunning(topology);
   if (reusedHosts) {
@@ -47,7 +47,7 @@ export async function up(stack: LabStack, load?: ProgramLoader): Promise<UpResul
   }
   await startReceiver(topology);
   log("running the Pulumi program under mocks to collect its remote commands…");
-  const { commands } = await declaredCommands(stack, load);
+  const { commands } = await declaredCommands(stack);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
   const applied = await applyCommands(topology, commands);
   const checks = await labChecks(stack);

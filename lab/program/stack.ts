@@ -1,11 +1,11 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { PROJECT } from "../../config/declaredKeys";
 import { nthAddress, parseCidr } from "../../config/ipv4";
 import { loadConfig } from "../../config/load";
 import { mapSource } from "../../config/source";
+import { asPulumiConfig, readStackFile, StackFile, stackFilePath } from "../../config/stackFile";
 import { IamHaConfig } from "../../config/types";
 import { receiverUrl } from "../hosts/alerts";
 import { LabError } from "../hosts/exec";
@@ -39,11 +39,10 @@ function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: s
   return secrets;
 }
 
-function stackFileValues(stack: string): Record<string, unknown> {
-  const file = path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new LabError(`no stack file ${path.basename(file)}: pass --stack with one of the Pulumi.<stack>.yaml files`);
-  const config: Record<string, unknown> = parse(fs.readFileSync(file, "utf8")).config ?? {};
-  return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+function stackFile(stack: string): StackFile {
+  const file = readStackFile(stack);
+  if (!file) throw new LabError(`no stack file ${path.basename(stackFilePath(stack))}: pass --stack with one of the Pulumi.<stack>.yaml files`);
+  return file;
 }
 
 /**
@@ -54,8 +53,9 @@ function stackFileValues(stack: string): Record<string, unknown> {
 export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}): Promise<LabStack> {
   await ensureSshKey();
   const { alertToken, ...secrets } = labSecrets();
+  const file = stackFile(stack);
   const values: Record<string, unknown> = {
-    ...stackFileValues(stack),
+    ...file.values,
     ...overrides,
     ...secrets,
     sshPrivateKey: privateKey(),
@@ -69,8 +69,7 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
   // Alerts go to the lab's own receiver, on the router address of this stack's subnet.
   values.alertWebhook = receiverUrl(labTopology(loadConfig(mapSource(values, secretKeys))), alertToken);
   const config = loadConfig(mapSource(values, secretKeys));
-  const pulumiConfig: Record<string, string> = { "tencentcloud:region": "ap-guangzhou" };
-  for (const [k, v] of Object.entries(values)) pulumiConfig[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  const pulumiConfig = asPulumiConfig(values, file.others);
   return { name: stack, config, pulumiConfig, secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`), topology: labTopology(config) };
 }
 

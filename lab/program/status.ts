@@ -1,6 +1,6 @@
 import { IamHaConfig } from "../../config/types";
-import { NodeState } from "../../verify/checks";
-import { parseProbe, probeScript } from "../../verify/cloudTarget";
+import { NodeState } from "../../common/checks";
+import { parseProbe, probeScript } from "../../common/nodeProbe";
 import { inNode } from "../hosts/nodeShell";
 import type { LabTopology } from "../hosts/topology";
 

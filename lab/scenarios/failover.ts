@@ -1,5 +1,5 @@
 import { IamHaConfig } from "../../config/types";
-import { NodeState } from "../../verify/checks";
+import { NodeState } from "../../common/checks";
 import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "../hosts/exec";
 import { execInClient, execInLabNs } from "../hosts/network";
 import { awaitAlerts, logLineCounts, receivedAlerts } from "../hosts/alerts";
