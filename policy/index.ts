@@ -1,5 +1,5 @@
 // The iam-ha policy pack: `pulumi preview --policy-pack policy` (see docs/operations.md).
-// The policies live in policies.ts so tests can import them without starting this pack's server.
+// The policies live in policies/ so tests can import them without starting this pack's server.
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 

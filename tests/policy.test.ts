@@ -13,26 +13,20 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as YAML from "yaml";
-import type { ProgramRun, Registration } from "../lab/program/programUnderMocks";
+import { COMMAND_TYPE, type ProgramRun, type Registration } from "../lab/program/programUnderMocks";
 import { runWith } from "./fixtures/program";
 import { stackValues } from "./fixtures/stacks";
-import {
-  atLeastTwoNodes,
-  eipBoundToHavip,
-  findPlaintextSecrets,
-  ipv4InCidr,
-  isInternetCidr,
-  noPublicSshOrMariadb,
-  nodesInHavipSubnet,
-  policies,
-  portSpecCovers,
-  secretConfigValues,
-  secretsAreSecret,
-  T,
-} from "../policy/policies";
+import { ipv4InCidr, isInternetCidr, portSpecCovers } from "../policy/lib/network";
+import { atLeastTwoNodes } from "../policy/policies/atLeastTwoNodes";
+import { eipBoundToHavip } from "../policy/policies/eipBoundToHavip";
+import { nodesInHavipSubnet } from "../policy/policies/nodesInHavipSubnet";
+import { noPublicSshOrMariadb } from "../policy/policies/noPublicSshOrMariadb";
+import { findPlaintextSecrets, secretConfigValues, secretsAreSecret } from "../policy/policies/secretsAreSecret";
+import { TYPES } from "../tencentcloud/tokens";
 
 const ROOT = path.resolve(__dirname, "..");
 const POLICY_DIR = path.join(ROOT, "policy");
+/** @pulumi/command's remote step; not a provider token, so not in tencentcloud/tokens.ts. */
 
 // ------------------------------------------------------------------------------------------------
 // Props exactly as @pulumi/policy's server hands them to policies. Its deserializer and proxies
@@ -140,34 +134,6 @@ async function checkSecrets(type: string, name: string, js: { [k: string]: JavaS
 
 // ------------------------------------------------------------------------------------------------
 
-describe("the policy pack", () => {
-  it("has the five policies, each with a unique name and a blocking enforcement level", () => {
-    expect(policies.map((p) => p.name)).toEqual(["no-public-ssh-or-mariadb", "eip-bound-to-havip", "secrets-are-secret", "at-least-two-nodes", "nodes-in-havip-subnet"]);
-    for (const p of policies) {
-      expect(["mandatory", "remediate"]).toContain(p.enforcementLevel);
-      expect(p.description.length).toBeGreaterThan(20);
-    }
-  });
-
-  it("index.ts only creates the PolicyPack from policies.ts", () => {
-    const code = fs
-      .readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "" && !l.trim().startsWith("//"));
-    expect(code).toEqual(['import { PolicyPack } from "@pulumi/policy";', 'import { policies } from "./policies";', 'new PolicyPack("iam-ha", { policies });']);
-  });
-
-  it("is a nodejs pack whose package.json has a version and the dependencies it imports", () => {
-    expect(YAML.parse(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"))).toMatchObject({ runtime: "nodejs", description: expect.any(String) });
-    const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as { name: string; version: string; dependencies: Record<string, string> };
-    expect(pkg.name).toBe("iam-ha-policy");
-    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(pkg.dependencies).toEqual({ "@pulumi/policy": "^1.21.0", "@pulumi/pulumi": "^3.248.0", "ipaddr.js": "^2.2.0" });
-  });
-});
-
-// ------------------------------------------------------------------------------------------------
-
 describe("helpers", () => {
   it.each([
     ["0.0.0.0/0", true],
@@ -213,7 +179,7 @@ describe("helpers", () => {
 
 describe("no-public-ssh-or-mariadb", () => {
   const ruleSet = (ingresses: JavaScriptValue[]): ResourceValidationArgs =>
-    resourceArgs(T.groupRuleSet, "iam-ha-rules", analysisProps({ securityGroupId: "sg-1", ingresses }));
+    resourceArgs(TYPES.securityGroupRuleSet, "iam-ha-rules", analysisProps({ securityGroupId: "sg-1", ingresses }));
   const portsIn = (vs: Violation[]): number[] => vs.map((v) => Number(/opens TCP (\d+)/.exec(v.message)?.[1]));
 
   it.each<[string, { [k: string]: JavaScriptValue }, number[]]>([
@@ -253,13 +219,13 @@ describe("no-public-ssh-or-mariadb", () => {
   it("names the resource, the rule, the problem and the fix", async () => {
     const [v] = await checkResource(noPublicSshOrMariadb, ruleSet([{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "22" }]));
     expect(v.message).toBe(
-      `${T.groupRuleSet} "iam-ha-rules": ingress #0 (ACCEPT 0.0.0.0/0 protocol TCP port 22) opens TCP 22 (SSH) to the whole Internet (0.0.0.0/0). ` +
+      `${TYPES.securityGroupRuleSet} "iam-ha-rules": ingress #0 (ACCEPT 0.0.0.0/0 protocol TCP port 22) opens TCP 22 (SSH) to the whole Internet (0.0.0.0/0). ` +
         "Fix: restrict the source to the operators' address (config iam-ha:adminCidr, e.g. your office's /32) or a bastion's security group; never use 0.0.0.0/0 or ::/0 for port 22.",
     );
   });
 
   it("checks a single GroupRule too (cidrIp, ipProtocol, portRange, policy)", async () => {
-    const rule = (props: { [k: string]: JavaScriptValue }) => resourceArgs(T.groupRule, "ssh", analysisProps({ securityGroupId: "sg-1", ...props }));
+    const rule = (props: { [k: string]: JavaScriptValue }) => resourceArgs(TYPES.securityGroupRule, "ssh", analysisProps({ securityGroupId: "sg-1", ...props }));
     const open = { type: "INGRESS", cidrIp: "0.0.0.0/0", ipProtocol: "tcp", portRange: "22", policy: "ACCEPT" };
     expect(await checkResource(noPublicSshOrMariadb, rule(open))).toHaveLength(1);
     expect(await checkResource(noPublicSshOrMariadb, rule({ ...open, type: "egress" }))).toEqual([]);
@@ -275,7 +241,7 @@ describe("no-public-ssh-or-mariadb", () => {
   });
 
   it("neither fails nor guesses when the whole ingress list is unknown during preview", async () => {
-    const args = resourceArgs(T.groupRuleSet, "rules", analysisProps({ securityGroupId: UNKNOWN_STRING, ingresses: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2" }));
+    const args = resourceArgs(TYPES.securityGroupRuleSet, "rules", analysisProps({ securityGroupId: UNKNOWN_STRING, ingresses: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2" }));
     await expect(checkResource(noPublicSshOrMariadb, args)).resolves.toEqual([]);
   });
 });
@@ -283,11 +249,11 @@ describe("no-public-ssh-or-mariadb", () => {
 // ------------------------------------------------------------------------------------------------
 
 describe("eip-bound-to-havip", () => {
-  const havip = resource(T.havip, "iam-ha-havip", { vpcId: "vpc-1", subnetId: "subnet-1", vip: "10.0.4.99" });
+  const havip = resource(TYPES.havip, "iam-ha-havip", { vpcId: "vpc-1", subnetId: "subnet-1", vip: "10.0.4.99" });
 
   it("passes an EIP whose attachment takes addressIp from it (publicIp unknown during preview)", async () => {
-    const eip = resource(T.eip, "iam-ha-eip", { publicIp: UNKNOWN_STRING });
-    const attach = resource(T.havipEip, "iam-ha-eip-attachment", { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING }, {
+    const eip = resource(TYPES.eip, "iam-ha-eip", { publicIp: UNKNOWN_STRING });
+    const attach = resource(TYPES.havipEipAttachment, "iam-ha-eip-attachment", { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING }, {
       dependencies: [havip, eip],
       propertyDependencies: { havipId: [havip], addressIp: [eip] },
     });
@@ -295,23 +261,23 @@ describe("eip-bound-to-havip", () => {
   });
 
   it("passes an EIP whose publicIp equals an attachment's addressIp", async () => {
-    const eip = resource(T.eip, "iam-ha-eip", { publicIp: "203.0.113.50" });
-    const attach = resource(T.havipEip, "attach", { havipId: "havip-1", addressIp: "203.0.113.50" });
+    const eip = resource(TYPES.eip, "iam-ha-eip", { publicIp: "203.0.113.50" });
+    const attach = resource(TYPES.havipEipAttachment, "attach", { havipId: "havip-1", addressIp: "203.0.113.50" });
     expect(await checkStack(eipBoundToHavip, [havip, eip, attach])).toEqual([]);
   });
 
   it("refuses an EIP that nothing binds, naming it and the idle fee", async () => {
-    const eip = resource(T.eip, "iam-ha-eip", { publicIp: "203.0.113.50" });
+    const eip = resource(TYPES.eip, "iam-ha-eip", { publicIp: "203.0.113.50" });
     const violations = await checkStack(eipBoundToHavip, [havip, eip]);
-    expect(violations).toEqual([{ urn: eip.urn, message: expect.stringContaining(`${T.eip} "iam-ha-eip" is not bound to the HAVIP`) }]);
+    expect(violations).toEqual([{ urn: eip.urn, message: expect.stringContaining(`${TYPES.eip} "iam-ha-eip" is not bound to the HAVIP`) }]);
     expect(violations[0].message).toMatch(/billed as idle/);
     expect(violations[0].message).toMatch(/Fix: add a VipEipAttachment/);
   });
 
   it("refuses the one EIP left over when another is bound", async () => {
-    const bound = resource(T.eip, "bound", { publicIp: "203.0.113.50" });
-    const spare = resource(T.eip, "spare", { publicIp: "203.0.113.51" });
-    const attach = resource(T.havipEip, "attach", { havipId: "havip-1", addressIp: "203.0.113.50" }, { propertyDependencies: { addressIp: [bound] } });
+    const bound = resource(TYPES.eip, "bound", { publicIp: "203.0.113.50" });
+    const spare = resource(TYPES.eip, "spare", { publicIp: "203.0.113.51" });
+    const attach = resource(TYPES.havipEipAttachment, "attach", { havipId: "havip-1", addressIp: "203.0.113.50" }, { propertyDependencies: { addressIp: [bound] } });
     const violations = await checkStack(eipBoundToHavip, [havip, bound, spare, attach]);
     expect(violations.map((v) => v.urn)).toEqual([spare.urn]);
   });
@@ -320,13 +286,13 @@ describe("eip-bound-to-havip", () => {
 // ------------------------------------------------------------------------------------------------
 
 describe("at-least-two-nodes", () => {
-  const node = (name: string, ip: string): PolicyResource => resource(T.cvm, name, { privateIp: ip, subnetId: "subnet-1" });
+  const node = (name: string, ip: string): PolicyResource => resource(TYPES.instance, name, { privateIp: ip, subnetId: "subnet-1" });
 
   it.each([0, 1])("refuses a stack with %i CVM(s)", async (n) => {
     const nodes = [node("node-1", "10.0.4.20")].slice(0, n);
     const violations = await checkStack(atLeastTwoNodes, nodes);
     expect(violations).toHaveLength(1);
-    expect(violations[0].message).toMatch(new RegExp(`declares ${n} ${T.cvm.replace(/[/]/g, "\\/")}`));
+    expect(violations[0].message).toMatch(new RegExp(`declares ${n} ${TYPES.instance.replace(/[/]/g, "\\/")}`));
     expect(violations[0].message).toMatch(/Fix: list at least two nodes in config iam-ha:nodes/);
   });
 
@@ -338,10 +304,10 @@ describe("at-least-two-nodes", () => {
 // ------------------------------------------------------------------------------------------------
 
 describe("nodes-in-havip-subnet", () => {
-  const subnet = resource(T.subnet, "iam-ha-subnet", { vpcId: UNKNOWN_STRING, cidrBlock: "10.0.4.0/24", availabilityZone: "ap-guangzhou-3" });
-  const havip = resource(T.havip, "iam-ha-havip", { vpcId: UNKNOWN_STRING, subnetId: UNKNOWN_STRING, vip: "10.0.4.99" }, { propertyDependencies: { subnetId: [subnet] } });
+  const subnet = resource(TYPES.subnet, "iam-ha-subnet", { vpcId: UNKNOWN_STRING, cidrBlock: "10.0.4.0/24", availabilityZone: "ap-guangzhou-3" });
+  const havip = resource(TYPES.havip, "iam-ha-havip", { vpcId: UNKNOWN_STRING, subnetId: UNKNOWN_STRING, vip: "10.0.4.99" }, { propertyDependencies: { subnetId: [subnet] } });
   const node = (name: string, ip: string, links: Partial<Pick<PolicyResource, "propertyDependencies">> = { propertyDependencies: { subnetId: [subnet] } }) =>
-    resource(T.cvm, name, { privateIp: ip, subnetId: UNKNOWN_STRING }, links);
+    resource(TYPES.instance, name, { privateIp: ip, subnetId: UNKNOWN_STRING }, links);
 
   it("passes nodes inside the HAVIP's subnet (first preview: ids unknown)", async () => {
     expect(await checkStack(nodesInHavipSubnet, [subnet, havip, node("node-1", "10.0.4.20"), node("node-2", "10.0.4.21")])).toEqual([]);
@@ -357,31 +323,31 @@ describe("nodes-in-havip-subnet", () => {
   });
 
   it("matches the HAVIP's subnet by id when known", async () => {
-    const a = resource(T.subnet, "a", { id: "subnet-a", cidrBlock: "10.0.4.0/24" });
-    const b = resource(T.subnet, "b", { id: "subnet-b", cidrBlock: "10.0.5.0/24" });
-    const vip = resource(T.havip, "vip", { subnetId: "subnet-b", vip: "10.0.5.99" });
-    const n1 = resource(T.cvm, "n1", { privateIp: "10.0.5.20", subnetId: "subnet-b" });
-    const n2 = resource(T.cvm, "n2", { privateIp: "10.0.4.20", subnetId: "subnet-a" });
+    const a = resource(TYPES.subnet, "a", { id: "subnet-a", cidrBlock: "10.0.4.0/24" });
+    const b = resource(TYPES.subnet, "b", { id: "subnet-b", cidrBlock: "10.0.5.0/24" });
+    const vip = resource(TYPES.havip, "vip", { subnetId: "subnet-b", vip: "10.0.5.99" });
+    const n1 = resource(TYPES.instance, "n1", { privateIp: "10.0.5.20", subnetId: "subnet-b" });
+    const n2 = resource(TYPES.instance, "n2", { privateIp: "10.0.4.20", subnetId: "subnet-a" });
     const violations = await checkStack(nodesInHavipSubnet, [a, b, vip, n1, n2]);
     expect(violations.map((v) => v.urn)).toEqual([n2.urn]);
   });
 
   it("falls back to the only subnet when the HAVIP's subnetId cannot be resolved", async () => {
-    const vip = resource(T.havip, "vip", { subnetId: UNKNOWN_STRING });
+    const vip = resource(TYPES.havip, "vip", { subnetId: UNKNOWN_STRING });
     const violations = await checkStack(nodesInHavipSubnet, [subnet, vip, node("n1", "10.0.4.20", {}), node("n2", "192.168.1.2", {})]);
     expect(violations).toHaveLength(1);
     expect(violations[0].message).toMatch(/192\.168\.1\.2/);
   });
 
   it("refuses a node without a fixed privateIp that is created in another subnet", async () => {
-    const other = resource(T.subnet, "other", { cidrBlock: "10.0.5.0/24" });
-    const n = resource(T.cvm, "n", { subnetId: UNKNOWN_STRING }, { propertyDependencies: { subnetId: [other] } });
+    const other = resource(TYPES.subnet, "other", { cidrBlock: "10.0.5.0/24" });
+    const n = resource(TYPES.instance, "n", { subnetId: UNKNOWN_STRING }, { propertyDependencies: { subnetId: [other] } });
     const violations = await checkStack(nodesInHavipSubnet, [subnet, other, havip, n]);
     expect(violations).toEqual([{ urn: n.urn, message: expect.stringMatching(/"n" is in .*"other", but .*"iam-ha-havip" lives in .*"iam-ha-subnet"/) }]);
   });
 
   it("has nothing to check with an existing subnet (no Subnet resource)", async () => {
-    const vip = resource(T.havip, "vip", { subnetId: "subnet-existing" });
+    const vip = resource(TYPES.havip, "vip", { subnetId: "subnet-existing" });
     expect(await checkStack(nodesInHavipSubnet, [vip, node("n1", "10.9.9.9", {})])).toEqual([]);
   });
 });
@@ -400,11 +366,11 @@ describe("secrets-are-secret", () => {
 
   it("passes a remote.Command whose stdin and connection are secrets (config.requireSecret + @pulumi/command 1.x)", async () => {
     const props = { create: "sudo mysql", stdin: secret(GRANTS), connection: secret(connection(KEY)), logging: "none" };
-    expect(await checkSecrets(T.command, "grants", props)).toEqual([]);
+    expect(await checkSecrets(COMMAND_TYPE, "grants", props)).toEqual([]);
   });
 
   it("refuses MariaDB grants whose password is in a plaintext stdin, without printing the password", async () => {
-    const violations = await checkSecrets(T.command, "grants", { create: "sudo mysql", stdin: GRANTS, connection: secret(connection(KEY)) });
+    const violations = await checkSecrets(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: GRANTS, connection: secret(connection(KEY)) });
     expect(violations).toHaveLength(1);
     expect(violations[0].message).toMatch(/^command:remote:Command "grants" has a MariaDB password \(IDENTIFIED BY \.\.\.\) in plaintext at input "stdin"/);
     expect(violations[0].message).toMatch(/pulumi config set --secret iam-ha:dbPassword/);
@@ -412,42 +378,42 @@ describe("secrets-are-secret", () => {
   });
 
   it("refuses a keepalived.conf with a plaintext auth_pass in a command", async () => {
-    const violations = await checkSecrets(T.command, "keepalived-conf", { create: `sudo tee /etc/keepalived/keepalived.conf <<'EOF'\n${KEEPALIVED}EOF`, connection: secret(connection(KEY)) });
+    const violations = await checkSecrets(COMMAND_TYPE, "keepalived-conf", { create: `sudo tee /etc/keepalived/keepalived.conf <<'EOF'\n${KEEPALIVED}EOF`, connection: secret(connection(KEY)) });
     expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/a keepalived auth_pass in plaintext at input "create".*iam-ha:vrrpAuthPass/)]);
     expect(violations[0].message).not.toContain("vrrpPw1");
   });
 
   it("refuses an SSH private key in a plaintext connection (a connection not wrapped as secret)", async () => {
-    const violations = await checkSecrets(T.command, "install", { create: "true", connection: connection(KEY) });
+    const violations = await checkSecrets(COMMAND_TYPE, "install", { create: "true", connection: connection(KEY) });
     expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/a plaintext "privateKey" in plaintext at input "connection.privateKey".*iam-ha:sshPrivateKey/)]);
   });
 
   it("refuses a plaintext CVM password and passes a secret one", async () => {
-    expect(await checkSecrets(T.cvm, "node-1", { privateIp: "10.0.4.20", password: "Instance-Pass-1" })).toHaveLength(1);
-    expect(await checkSecrets(T.cvm, "node-1", { privateIp: "10.0.4.20", password: secret("Instance-Pass-1") })).toEqual([]);
+    expect(await checkSecrets(TYPES.instance, "node-1", { privateIp: "10.0.4.20", password: "Instance-Pass-1" })).toHaveLength(1);
+    expect(await checkSecrets(TYPES.instance, "node-1", { privateIp: "10.0.4.20", password: secret("Instance-Pass-1") })).toEqual([]);
   });
 
   it("refuses the stack's secret config value found in any plaintext input (PULUMI_CONFIG from the CLI)", async () => {
     process.env["PULUMI_CONFIG"] = JSON.stringify({ "iam-ha:dbPassword": "correct-horse-battery", "iam-ha:havip": "10.0.4.99" });
-    const plain = await checkSecrets(T.cvm, "node-1", { userData: "#!/bin/sh\necho correct-horse-battery > /root/db\n" });
+    const plain = await checkSecrets(TYPES.instance, "node-1", { userData: "#!/bin/sh\necho correct-horse-battery > /root/db\n" });
     expect(plain.map((v) => v.message)).toEqual([expect.stringMatching(/the value of iam-ha:dbPassword in plaintext at input "userData"/)]);
-    expect(await checkSecrets(T.cvm, "node-1", { userData: secret("#!/bin/sh\necho correct-horse-battery > /root/db\n") })).toEqual([]);
+    expect(await checkSecrets(TYPES.instance, "node-1", { userData: secret("#!/bin/sh\necho correct-horse-battery > /root/db\n") })).toEqual([]);
   });
 
   it("passes inputs unknown during preview", async () => {
-    expect(await checkSecrets(T.command, "grants", { create: "sudo mysql", stdin: UNKNOWN_STRING, connection: secret(connection(UNKNOWN_STRING)) })).toEqual([]);
+    expect(await checkSecrets(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: UNKNOWN_STRING, connection: secret(connection(UNKNOWN_STRING)) })).toEqual([]);
   });
 
   it("passes ordinary plaintext (nginx config, plain SQL)", async () => {
-    expect(await checkSecrets(T.command, "nginx", { create: "sudo nginx -t && sudo systemctl reload nginx", stdin: "server { listen 80; }" })).toEqual([]);
-    expect(await checkSecrets(T.command, "db", { create: "sudo mysql", stdin: "CREATE DATABASE IF NOT EXISTS iam;" })).toEqual([]);
+    expect(await checkSecrets(COMMAND_TYPE, "nginx", { create: "sudo nginx -t && sudo systemctl reload nginx", stdin: "server { listen 80; }" })).toEqual([]);
+    expect(await checkSecrets(COMMAND_TYPE, "db", { create: "sudo mysql", stdin: "CREATE DATABASE IF NOT EXISTS iam;" })).toEqual([]);
   });
 
   it("sees nothing without its remediation pass: validateResource alone cannot see secret markers", async () => {
-    // This is why the policy runs at enforcement level "remediate" (see policies.ts).
+    // This is why the policy runs at enforcement level "remediate" (see policy/policies/secretsAreSecret.ts).
     const props = analysisProps({ stdin: GRANTS });
     expect(props["stdin"]).toBe(GRANTS); // analysis props carry no secret marker either way
-    expect(await checkResource(secretsAreSecret, resourceArgs(T.command, "grants", props))).toEqual([]);
+    expect(await checkResource(secretsAreSecret, resourceArgs(COMMAND_TYPE, "grants", props))).toEqual([]);
     expect(secretsAreSecret.enforcementLevel).toBe("remediate");
   });
 
@@ -546,19 +512,19 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
   });
 
   it("blocks (mandatory) a plaintext DB password and lets the secret one through", async () => {
-    const plain = await analyzeResource(request(T.command, "grants", { create: "sudo mysql", stdin: "CREATE USER 'iam'@'%' IDENTIFIED BY 'x';", connection: secret({ host: "10.0.4.20" }) }));
+    const plain = await analyzeResource(request(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: "CREATE USER 'iam'@'%' IDENTIFIED BY 'x';", connection: secret({ host: "10.0.4.20" }) }));
     expect(plain).toEqual([{ policy: "secrets-are-secret", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining('in plaintext at input "stdin"') }]);
-    const secretOne = await analyzeResource(request(T.command, "grants", { create: "sudo mysql", stdin: secret("CREATE USER 'iam'@'%' IDENTIFIED BY 'x';"), connection: secret({ host: "10.0.4.20" }) }));
+    const secretOne = await analyzeResource(request(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: secret("CREATE USER 'iam'@'%' IDENTIFIED BY 'x';"), connection: secret({ host: "10.0.4.20" }) }));
     expect(secretOne).toEqual([]);
   });
 
   it("finds the stack's secret config value that the CLI passes as PULUMI_CONFIG", async () => {
-    const found = await analyzeResource(request(T.cvm, "node-1", { privateIp: "10.0.4.20", userData: "echo correct-horse-battery" }));
+    const found = await analyzeResource(request(TYPES.instance, "node-1", { privateIp: "10.0.4.20", userData: "echo correct-horse-battery" }));
     expect(found.map((d) => d.message)).toEqual([expect.stringContaining("the value of iam-ha:dbPassword")]);
   });
 
   it("blocks SSH open to the Internet", async () => {
-    const found = await analyzeResource(request(T.groupRuleSet, "rules", { securityGroupId: "sg-1", ingresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "22" }] }));
+    const found = await analyzeResource(request(TYPES.securityGroupRuleSet, "rules", { securityGroupId: "sg-1", ingresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "22" }] }));
     expect(found).toEqual([{ policy: "no-public-ssh-or-mariadb", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining("opens TCP 22 (SSH)") }]);
   });
 
@@ -584,16 +550,16 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
     return res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
   }
 
-  const subnetUrn = urnOf(T.subnet, "subnet");
-  const havipUrn = urnOf(T.havip, "havip");
-  const eipUrn = urnOf(T.eip, "eip");
+  const subnetUrn = urnOf(TYPES.subnet, "subnet");
+  const havipUrn = urnOf(TYPES.havip, "havip");
+  const eipUrn = urnOf(TYPES.eip, "eip");
   const goodStack = (): pb.AnalyzerResource[] => [
-    stackResource(T.subnet, "subnet", { cidrBlock: "10.0.4.0/24", vpcId: UNKNOWN_STRING }),
-    stackResource(T.havip, "havip", { subnetId: UNKNOWN_STRING, vpcId: UNKNOWN_STRING, vip: "10.0.4.99" }, { subnetId: [subnetUrn] }),
-    stackResource(T.eip, "eip", { publicIp: UNKNOWN_STRING }),
-    stackResource(T.havipEip, "attach", { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING }, { havipId: [havipUrn], addressIp: [eipUrn] }),
-    stackResource(T.cvm, "node-1", { privateIp: "10.0.4.20", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
-    stackResource(T.cvm, "node-2", { privateIp: "10.0.4.21", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
+    stackResource(TYPES.subnet, "subnet", { cidrBlock: "10.0.4.0/24", vpcId: UNKNOWN_STRING }),
+    stackResource(TYPES.havip, "havip", { subnetId: UNKNOWN_STRING, vpcId: UNKNOWN_STRING, vip: "10.0.4.99" }, { subnetId: [subnetUrn] }),
+    stackResource(TYPES.eip, "eip", { publicIp: UNKNOWN_STRING }),
+    stackResource(TYPES.havipEipAttachment, "attach", { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING }, { havipId: [havipUrn], addressIp: [eipUrn] }),
+    stackResource(TYPES.instance, "node-1", { privateIp: "10.0.4.20", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
+    stackResource(TYPES.instance, "node-2", { privateIp: "10.0.4.21", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
   ];
 
   it("passes a good first-preview stack (ids and the EIP's address still unknown) with no advisory either", async () => {
@@ -602,10 +568,10 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
 
   it("blocks a stack with one node outside the subnet and an unbound EIP", async () => {
     const bad = [
-      stackResource(T.subnet, "subnet", { cidrBlock: "10.0.4.0/24" }),
-      stackResource(T.havip, "havip", { subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
-      stackResource(T.eip, "eip", { publicIp: UNKNOWN_STRING }),
-      stackResource(T.cvm, "node-1", { privateIp: "10.0.5.20", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
+      stackResource(TYPES.subnet, "subnet", { cidrBlock: "10.0.4.0/24" }),
+      stackResource(TYPES.havip, "havip", { subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
+      stackResource(TYPES.eip, "eip", { publicIp: UNKNOWN_STRING }),
+      stackResource(TYPES.instance, "node-1", { privateIp: "10.0.5.20", subnetId: UNKNOWN_STRING }, { subnetId: [subnetUrn] }),
     ];
     const found = await analyzeStack(bad);
     expect(found.map((d) => [d.policy, d.level])).toEqual([
@@ -655,7 +621,7 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
     });
 
     it("would be refused if any of its secret remote steps lost its secret marker", async () => {
-      const secretSteps = customs().filter((r) => r.type === T.command && JSON.stringify(r.inputs["stdin"] ?? "").includes(specialSecretSig));
+      const secretSteps = customs().filter((r) => r.type === COMMAND_TYPE && JSON.stringify(r.inputs["stdin"] ?? "").includes(specialSecretSig));
       expect(secretSteps.length).toBeGreaterThanOrEqual(3); // both keepalived.conf steps and the grant
       for (const r of secretSteps) {
         const plainStdin = (r.inputs["stdin"] as { value: unknown }).value;
@@ -665,9 +631,9 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
     });
 
     it("would be refused without its EIP attachment, or with one node", async () => {
-      const withoutAttachment = customs().filter((r) => r.type !== T.havipEip);
+      const withoutAttachment = customs().filter((r) => r.type !== TYPES.havipEipAttachment);
       expect((await analyzeStack(withoutAttachment.map(asStackResource))).map((d) => d.policy)).toEqual(["eip-bound-to-havip"]);
-      const cvms = customs().filter((r) => r.type === T.cvm);
+      const cvms = customs().filter((r) => r.type === TYPES.instance);
       const oneNode = customs().filter((r) => r !== cvms[1]);
       expect((await analyzeStack(oneNode.map(asStackResource))).map((d) => d.policy)).toEqual(["at-least-two-nodes"]);
     });
