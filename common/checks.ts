@@ -88,7 +88,7 @@ function countBy(items: string[]): Record<string, number> {
 }
 
 /** Exactly one holder, which keepalived calls MASTER; two MASTERs is split brain. */
-export function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[]): Check {
+function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[]): Check {
   const holders = states.filter((s) => s.holdsVip).map((s) => s.name);
   const masters = states.filter((s) => s.state === "MASTER").map((s) => s.name);
   const summary = states.map((s) => `${s.name} ${s.state}${s.holdsVip ? " (holds VIP)" : ""}`).join(", ");
@@ -100,7 +100,7 @@ export function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[
 }
 
 /** keepalived's MASTER against the instance Tencent Cloud binds the HAVIP to. */
-export async function cloudHolderCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[], holderInCloud: () => Promise<string | null>): Promise<Check> {
+async function cloudHolderCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[], holderInCloud: () => Promise<string | null>): Promise<Check> {
   const name = `Tencent Cloud binds ${target.havip} to keepalived's MASTER`;
   const master = states.find((s) => s.state === "MASTER" && s.holdsVip)?.name ?? null;
   try {

@@ -18,7 +18,7 @@ export function mariadbLoginOptions(user: string, password: string): string {
  * The remote command that logs in and prints the account MariaDB matched (user@host). `cat |`
  * makes the client's stdin a pipe: sshd may hand the command a socket, which /dev/stdin cannot open.
  */
-export function mariadbLoginCommand(dbHost: string, dbName: string): string {
+function mariadbLoginCommand(dbHost: string, dbName: string): string {
   return `cat | mariadb --defaults-extra-file=/dev/stdin -h ${dbHost} ${shQuote(dbName)} -N -e 'SELECT CURRENT_USER()'`;
 }
 

@@ -57,7 +57,7 @@ export function descendants(pid: number): number[] {
 }
 
 /** Signals a process and all its descendants (parents first, so they cannot respawn children). */
-export function killTree(pid: number, signal: NodeJS.Signals = "SIGKILL"): void {
+function killTree(pid: number, signal: NodeJS.Signals = "SIGKILL"): void {
   for (const p of [pid, ...descendants(pid)]) {
     try {
       process.kill(p, signal);

@@ -427,6 +427,12 @@ describe("deployedStack (outputs + config)", () => {
     expect(viaBastion.ssh.bastion).toEqual({ host: "bastion.example", user: "root", port: 22 });
   });
 
+  test("the config goes through the program's own loader: a value it refuses is a setup error naming the key and the fix", () => {
+    const message = setupError(() => deployedStack("prod", outputsJson(), configJson({ havip: { value: "10.0.5.99", secret: false } })));
+    expect(message).toContain("iam-ha:havip: 10.0.5.99 is outside subnetCidr 10.0.4.0/24. Fix:");
+    expect(message).toContain("--stack prod");
+  });
+
   test("a stack without outputs asks whether pulumi up ran", () => {
     expect(setupError(() => deployedStack("prod", "{}", configJson()))).toContain("has `pulumi up --stack prod` completed?");
     expect(setupError(() => deployedStack("prod", outputsJson({ publicIp: "not-an-ip" }), configJson()))).toContain('output publicIp is "not-an-ip"');

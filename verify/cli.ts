@@ -32,7 +32,7 @@ const defaults: CliDeps = {
   havipHolder: async (havipId, region) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, region),
 };
 
-export function parseArgs(argv: string[]): { stack: string } {
+function parseArgs(argv: string[]): { stack: string } {
   let stack: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

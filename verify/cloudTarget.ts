@@ -51,7 +51,7 @@ export function httpGet(address: string, port: number, site: string, path: strin
   });
 }
 
-export function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
+function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
   return stack.ssh.via === "public" && node.publicIp ? node.publicIp : node.privateIp;
 }
 

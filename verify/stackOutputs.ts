@@ -53,7 +53,7 @@ function parseJson(text: string, what: string): unknown {
 }
 
 /** The stack outputs of index.ts, from `pulumi stack output --json`. */
-export function parseStackOutputs(text: string, stack: string): Outputs {
+function parseStackOutputs(text: string, stack: string): Outputs {
   const o = parseJson(text, "pulumi stack output --json");
   const fix = `has \`pulumi up --stack ${stack}\` completed?`;
   if (!isObject(o)) throw new SetupError(`the outputs of stack ${stack} are not an object; ${fix}`);

@@ -66,7 +66,7 @@ export function receivedAlerts(since: number): Alert[] {
 }
 
 /** Transitions each node's notify script logged since `since` (its lines carry node and state). */
-export async function loggedTransitions(topology: LabTopology, sinceLines: Record<string, number>): Promise<Alert[]> {
+async function loggedTransitions(topology: LabTopology, sinceLines: Record<string, number>): Promise<Alert[]> {
   const found: Alert[] = [];
   for (const node of topology.nodes) {
     const r = await inNode(node.name, `tail -n +${(sinceLines[node.name] ?? 0) + 1} /var/log/keepalived.log 2>/dev/null || true`);

@@ -23,7 +23,7 @@ import { shellWords } from "../../common/shell";
 import { runProcess } from "../../common/process";
 import { runOk, log, LabError, waitFor, tail } from "./exec";
 import { paths, names, settings } from "./paths";
-import { removeTree, writeFile, unmountUnder, mountsUnder } from "./fsutil";
+import { removeTree, writeFile, unmountUnder } from "./fsutil";
 import { prefixOf } from "./network";
 import { publicKey, sshExec } from "./ssh";
 import type { LabNode, LabTopology } from "./topology";
@@ -32,7 +32,7 @@ const CGROUP_ROOT = "/sys/fs/cgroup";
 const CGROUP_GROUP = "iam-ha-lab";
 
 /** cgroup directories a node's nspawn is placed in (one per mounted hierarchy nspawn/systemd care about). */
-export function nodeCgroupDirs(name: string): string[] {
+function nodeCgroupDirs(name: string): string[] {
   if (fs.existsSync(path.join(CGROUP_ROOT, "cgroup.controllers"))) return [path.join(CGROUP_ROOT, CGROUP_GROUP, name)]; // pure v2
   const out: string[] = [];
   for (const h of ["systemd", "unified"]) {                                                                          // hybrid / v1
@@ -235,5 +235,4 @@ export function nodesOnDisk(): string[] {
 }
 
 /** Is anything of this node still mounted? (for tests/diagnostics) */
-export function nodeMounted(name: string): boolean { return mountsUnder(paths.nodeDir(name)).length > 0; }
 

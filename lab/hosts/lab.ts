@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import { runProcess } from "../../common/process";
 import { log, LabError } from "./exec";
-import { settings, paths, names, configureLab, LabSettings } from "./paths";
+import { settings, paths, names } from "./paths";
 import { ensureRootfs } from "./rootfs";
 import { ensureRepo, LAB_PACKAGES } from "./repo";
 import { ensureSshKey } from "./ssh";
@@ -15,20 +15,6 @@ import type { LabTopology } from "./topology";
 export interface LabUpOptions {
   /** Packages the local repo must offer (default LAB_PACKAGES). */
   packages?: readonly string[];
-  /** TCP ports DNATed from eip to havip (default [80]). */
-  eipPorts?: number[];
-  /** Per-node bound for "ssh answers" (default 90 s). */
-  sshTimeoutMs?: number;
-  /** Leave a half-built lab in place when labUp fails (default: tear it down). */
-  keepOnFailure?: boolean;
-  /** Override netns name / dirs (same as configureLab). */
-  settings?: Partial<LabSettings>;
-}
-
-export interface LabUpResult {
-  topology: LabTopology;
-  nodes: { name: string; privateIp: string; pid: number; consoleLog: string; state: string; failedUnits: string }[];
-  timings: { rootfsSeconds: number; rootfsBuilt: boolean; repoSeconds: number; repoBuilt: boolean; bootSeconds: number; totalSeconds: number };
 }
 
 async function have(cmd: string): Promise<boolean> {
@@ -50,7 +36,7 @@ export async function checkHost(): Promise<void> {
 }
 
 /** Refuse clearly when the lab cannot run here, or this topology would collide with the machine's network. */
-export async function preflight(t: LabTopology): Promise<void> {
+async function preflight(t: LabTopology): Promise<void> {
   await checkHost();
   validateTopology(t);
   await checkHostCollisions(t);
@@ -65,8 +51,7 @@ function anythingLeft(t: LabTopology): boolean {
  * Bring the lab up: rootfs + repo (cached), key, network, one booted container per node,
  * each answering ssh. Tears down any previous lab of the same names first.
  */
-export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<LabUpResult> {
-  if (opts.settings) configureLab(opts.settings);
+export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<void> {
   const t0 = Date.now();
   await preflight(t);
   if (anythingLeft(t)) {
@@ -78,28 +63,23 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<La
   await ensureSshKey();
   try {
     log(`up: network: netns ${names.labNs()} (bridge ${names.bridge()} ${t.routerIp}), client netns ${names.clientNs()}, eip ${t.eip} → ${t.havip}`);
-    await netUp(t, { eipPorts: opts.eipPorts });
+    await netUp(t);
     const tb = Date.now();
     for (const n of t.nodes) await prepareNode(n, t);
     const pids = t.nodes.map((n) => startNode(n));
     log(`up: booting ${t.nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
-    await Promise.all(t.nodes.map((n, i) => waitForSsh(n, pids[i], opts.sshTimeoutMs ?? 90_000)));
+    await Promise.all(t.nodes.map((n, i) => waitForSsh(n, pids[i])));
     const bootSeconds = (Date.now() - tb) / 1000;
     const states = await Promise.all(t.nodes.map((n) => waitForBoot(n)));
     t.nodes.forEach((n, i) => {
       const s = states[i];
       log(`up: ${n.name} ssh ready, systemd: ${s.state}${s.failed ? ` (failed units: ${s.failed.replace(/\n/g, "; ")})` : ""}`);
     });
-    return {
-      topology: t,
-      nodes: t.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, pid: pids[i], consoleLog: paths.nodeConsole(n.name), state: states[i].state, failedUnits: states[i].failed })),
-      timings: { rootfsSeconds: rf.seconds, rootfsBuilt: rf.built, repoSeconds: repo.seconds, repoBuilt: repo.built, bootSeconds, totalSeconds: (Date.now() - t0) / 1000 },
-    };
+    const built = [rf.built && `rootfs built in ${rf.seconds.toFixed(0)} s`, repo.built && `repo built in ${repo.seconds.toFixed(0)} s`].filter(Boolean);
+    log(`up: hosts ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (booting ${bootSeconds.toFixed(1)} s${built.length ? `; ${built.join(", ")}` : ""})`);
   } catch (e) {
-    if (!opts.keepOnFailure) {
-      log(`up failed; tearing the lab down (console logs stay in ${settings.stateDir})…`);
-      await labDown(t).catch((e2) => log(`down after failure also failed: ${(e2 as Error).message}`));
-    }
+    log(`up failed; tearing the lab down (console logs stay in ${settings.stateDir})…`);
+    await labDown(t).catch((e2) => log(`down after failure also failed: ${(e2 as Error).message}`));
     throw e;
   }
 }

@@ -24,12 +24,10 @@ function cidr(text: string): Cidr {
 export function prefixOf(text: string): number { return cidr(text).prefix; }
 
 /** The edge ("internet") side: the eip's /24; lab netns holds .1 and the eip, the client .2. */
-export function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string } {
+function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string } {
   const edge = { network: networkOf({ network: t.eip, prefix: 24 }), prefix: 24 };
   return { cidr: `${edge.network}/24`, labIp: nthAddress(edge, 1), clientIp: nthAddress(edge, 2) };
 }
-/** Address of the client netns (e.g. 10.255.0.2). */
-export function clientIp(t: LabTopology): string { return edgeOf(t).clientIp; }
 
 /**
  * Throws a LabError listing every problem the lab itself has with the topology (the stack's
@@ -98,7 +96,7 @@ export async function checkHostCollisions(t: LabTopology): Promise<void> {
 export function netnsExists(name: string): boolean { return fs.existsSync(`/run/netns/${name}`); }
 
 /** Run a command inside a named netns (nsenter --net only: mounts, /sys and cgroups stay the host's). */
-export function execInNetns(ns: string, cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+function execInNetns(ns: string, cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (!netnsExists(ns)) return Promise.reject(new LabError(`netns ${ns} does not exist (/run/netns/${ns}) — run labUp first`));
   return runProcess(["nsenter", `--net=/run/netns/${ns}`, "--", ...cmd], { timeoutMs: 60_000, ...opts });
 }
@@ -117,10 +115,12 @@ async function inNs(ns: string, cmd: string[], what: string, input?: string): Pr
 }
 
 /** Create both namespaces, the bridge, the edge veth, addresses, forwarding and NAT. Fails if they exist. */
-export async function netUp(t: LabTopology, opts: { eipPorts?: number[] } = {}): Promise<void> {
+/** What the EIP forwards: HTTP only, like the security group's one public rule. */
+const EIP_PORTS = [80];
+
+export async function netUp(t: LabTopology): Promise<void> {
   const ns = names.labNs(); const cns = names.clientNs(); const br = names.bridge();
   const e = edgeOf(t);
-  const ports = opts.eipPorts ?? [80];
   for (const n of [ns, cns]) {
     if (netnsExists(n)) throw new LabError(`network: netns ${n} already exists — run labDown first (or \`ip netns del ${n}\`)`);
     await runOk(["ip", "netns", "add", n], { what: `ip netns add ${n}`, timeoutMs: 10_000, hint: "needs root and a kernel with network namespaces" });
@@ -145,7 +145,7 @@ export async function netUp(t: LabTopology, opts: { eipPorts?: number[] } = {}):
   if (fs.existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) {
     await execInNetns(ns, ["sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-arptables=0"], { timeoutMs: 10_000 });
   }
-  const portSet = `{ ${ports.join(", ")} }`;
+  const portSet = `{ ${EIP_PORTS.join(", ")} }`;
   const table = names.nftTable();
   const rules = `
 table ip ${table} {

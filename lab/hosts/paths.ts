@@ -1,6 +1,6 @@
 /**
  * Where the lab keeps things, and the names it gives to kernel objects.
- * Defaults can be changed by environment variables or `configureLab()`.
+ * Defaults can be changed by environment variables.
  *
  *   caches (kept by labDown):   /var/cache/iam-ha-lab/{rootfs-bookworm,repo,ssh,debs}
  *   per-run state (wiped):      /var/lib/iam-ha-lab/<node>/..., <node>.console.log, <node>.pid
@@ -29,13 +29,9 @@ export const settings: LabSettings = {
   mirror: env.IAM_HA_LAB_MIRROR || "http://deb.debian.org/debian",
 };
 
-/** Override settings (e.g. another netns name); call before labUp and use the same for labDown. */
-export function configureLab(s: Partial<LabSettings>): LabSettings {
-  Object.assign(settings, s);
-  if (!/^[a-z][a-z0-9-]{0,8}$/.test(settings.netns)) {
-    throw new Error(`lab netns name "${settings.netns}" must match [a-z][a-z0-9-]{0,8} (it is used in interface names, max 15 chars)`);
-  }
-  return settings;
+// The netns name goes into interface names, which the kernel caps at 15 characters.
+if (!/^[a-z][a-z0-9-]{0,8}$/.test(settings.netns)) {
+  throw new Error(`IAM_HA_LAB_NETNS "${settings.netns}" must match [a-z][a-z0-9-]{0,8} (it is used in interface names, max 15 chars)`);
 }
 
 export const names = {

@@ -30,7 +30,7 @@ function wanted(pkgs: readonly string[]): string[] {
   return [...new Set(pkgs.map((p) => p.trim()).filter(Boolean))].sort();
 }
 
-export function readRepoManifest(dir = paths.repo()): RepoManifest | undefined {
+function readRepoManifest(dir = paths.repo()): RepoManifest | undefined {
   try { return JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), "utf8")) as RepoManifest; } catch { return undefined; }
 }
 

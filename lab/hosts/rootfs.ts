@@ -10,7 +10,7 @@ import { paths, settings } from "./paths";
 import { removeTree, mountsUnder, replaceDir, writeFile } from "./fsutil";
 
 /** Packages debootstrap puts into the base rootfs (besides minbase's essentials). */
-export const ROOTFS_INCLUDE: readonly string[] = [
+const ROOTFS_INCLUDE: readonly string[] = [
   "systemd", "systemd-sysv", "dbus", "libpam-systemd", "openssh-server", "iproute2", "curl",
   "ca-certificates", "python3", "sudo", "procps", "iputils-ping", "less", "netbase",
 ];

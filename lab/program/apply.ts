@@ -69,7 +69,7 @@ function saveApplied(applied: AppliedCommand[]): void {
   fs.writeFileSync(STATE_FILE(), JSON.stringify(applied), { mode: 0o600 });
 }
 
-export function loadApplied(): AppliedCommand[] {
+function loadApplied(): AppliedCommand[] {
   return fs.existsSync(STATE_FILE()) ? JSON.parse(fs.readFileSync(STATE_FILE(), "utf8")) : [];
 }
 

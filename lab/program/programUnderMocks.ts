@@ -44,7 +44,7 @@ const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"]
  * per load; under Node, the program's own modules are dropped from require.cache first (not the
  * lab's, nor Pulumi's, whose runtime state must survive).
  */
-export const loadProgramFresh: ProgramLoader = () => {
+const loadProgramFresh: ProgramLoader = () => {
   if (typeof jest !== "undefined") {
     let loaded: Record<string, unknown> = {};
     jest.isolateModules(() => {

@@ -24,7 +24,7 @@ export interface LabStack {
 }
 
 /** The EIP's stand-in: an address of the lab's edge namespace, from a range no VPC subnet here uses. */
-export const LAB_EIP = "10.255.0.10";
+const LAB_EIP = "10.255.0.10";
 const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
 
 /** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
@@ -74,7 +74,7 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
 }
 
 /** The VPC router plays the subnet's first address, as on Tencent Cloud. */
-export function labTopology(config: IamHaConfig): LabTopology {
+function labTopology(config: IamHaConfig): LabTopology {
   const subnet = parseCidr(config.network.subnetCidr)!;
   const routerIp = nthAddress(subnet, 1);
   const taken = config.nodes.find((n) => n.privateIp === routerIp);

@@ -102,7 +102,7 @@ function requestFigures(events: RequestEvent[], fault: number): { failed: number
 }
 
 /** All nodes healthy and exactly one holding the VIP, as every scenario starts. */
-export async function baseline(stack: LabStack): Promise<string> {
+async function baseline(stack: LabStack): Promise<string> {
   const { config, topology } = stack;
   const ports = standInUnits(config);
   for (const node of topology.nodes) {
@@ -267,7 +267,7 @@ export async function runFailover(stack: LabStack): Promise<ScenarioResult[]> {
   return results;
 }
 
-export function formatResults(results: ScenarioResult[]): string {
+function formatResults(results: ScenarioResult[]): string {
   const rows = results.map((r) => `${r.held ? "HELD " : "BROKE"}  ${r.name.padEnd(48)} ${fmt(r.vipMovedMs).padStart(8)} ${fmt(r.recoveredMs).padStart(10)} ${`${r.failed}/${r.requests}`.padStart(9)}  ${r.detail}`);
   return [`RESULT ${"SCENARIO".padEnd(48)} ${"VIP MOVED".padStart(8)} ${"REQ OK AGAIN".padStart(10)} ${"FAILED".padStart(9)}`, ...rows].join("\n");
 }
