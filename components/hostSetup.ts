@@ -17,7 +17,7 @@ export interface HostSetupArgs {
    * order on `up`, this makes `destroy` run every step's remove while the node is still reachable.
    */
   reachableAfter: pulumi.Resource[];
-  /** The previous node's keepalived step: nodes take a new keepalived config one at a time. */
+  /** The previous node's keepalived step: nodes take a new keepalived config one at a time. Default: none (the first node). */
   keepalivedAfter?: pulumi.Resource;
 }
 

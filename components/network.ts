@@ -1,10 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IamHaConfig } from "../config/types";
-import * as tc from "../tencentcloud/resources";
+import { NodeConfig } from "../config/types";
+import * as tencentcloud from "../tencentcloud";
 
-export interface NetworkArgs {
-  /** The validated stack config: subnet, existing VPC ids, admin CIDR, nodes and site ports. */
-  config: IamHaConfig;
+type IngressRule = tencentcloud.types.input.Security.GroupRuleSetIngress;
+
+/** What the security group's ingress rules are made from. */
+export interface IngressRulesArgs {
+  /** The only source SSH (22/tcp) accepts, e.g. an admin's egress address as a /32. */
+  adminCidr: string;
+  /** Every node, in config order: each may reach every node's backends and VRRP, and the database node's MariaDB. */
+  nodes: Pick<NodeConfig, "name" | "privateIp">[];
+  /** The backend ports nginx proxies to on every node (one per site; duplicates are merged). */
+  backendPorts: number[];
+  /** The name of the node that runs MariaDB. No MariaDB rule when no node has that name. */
+  databaseNode: string;
+}
+
+export interface NetworkArgs extends IngressRulesArgs {
+  /** An existing VPC to use (with `subnetId`). Default: a new VPC from `vpcCidr`. */
+  vpcId?: string;
+  /** An existing subnet of that VPC (with `vpcId`). Default: a new subnet from `subnetCidr`. */
+  subnetId?: string;
+  /** The new VPC's CIDR (unused with an existing VPC and subnet). */
+  vpcCidr: string;
+  /** The new subnet's CIDR (unused with an existing VPC and subnet). */
+  subnetCidr: string;
+  /** The new subnet's availability zone (unused with an existing VPC and subnet). */
+  availabilityZone: string;
 }
 
 const SSH = "22";
@@ -21,51 +43,50 @@ export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetId: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
-  readonly vpc?: tc.Vpc;
-  readonly subnet?: tc.Subnet;
-  readonly securityGroup: tc.SecurityGroup;
-  readonly rules: tc.SecurityGroupRuleSet;
+  readonly vpc?: tencentcloud.vpc.Instance;
+  readonly subnet?: tencentcloud.subnet.Instance;
+  readonly securityGroup: tencentcloud.security.Group;
+  readonly rules: tencentcloud.security.GroupRuleSet;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iam-ha:network:Network", name, {}, opts);
-    const { network } = args.config;
-    if (network.vpcId && network.subnetId) {
-      this.vpcId = pulumi.output(network.vpcId);
-      this.subnetId = pulumi.output(network.subnetId);
+    if (args.vpcId && args.subnetId) {
+      this.vpcId = pulumi.output(args.vpcId);
+      this.subnetId = pulumi.output(args.subnetId);
     } else {
-      this.vpc = new tc.Vpc(`${name}-vpc`, { name: `${name}-vpc`, cidrBlock: network.vpcCidr }, { parent: this });
-      this.subnet = new tc.Subnet(
+      this.vpc = new tencentcloud.vpc.Instance(`${name}-vpc`, { name: `${name}-vpc`, cidrBlock: args.vpcCidr }, { parent: this });
+      this.subnet = new tencentcloud.subnet.Instance(
         `${name}-subnet`,
-        { name: `${name}-subnet`, vpcId: this.vpc.id, cidrBlock: network.subnetCidr, availabilityZone: network.availabilityZone },
+        { name: `${name}-subnet`, vpcId: this.vpc.id, cidrBlock: args.subnetCidr, availabilityZone: args.availabilityZone },
         { parent: this },
       );
       this.vpcId = this.vpc.id;
       this.subnetId = this.subnet.id;
     }
-    this.securityGroup = new tc.SecurityGroup(
+    this.securityGroup = new tencentcloud.security.Group(
       `${name}-sg`,
       { name: `${name}-nodes`, description: "iam-ha nodes: SSH from the admin CIDR, HTTP from anywhere, the rest between nodes" },
       { parent: this },
     );
     this.securityGroupId = this.securityGroup.id;
-    this.rules = new tc.SecurityGroupRuleSet(
+    this.rules = new tencentcloud.security.GroupRuleSet(
       `${name}-sg-rules`,
-      { securityGroupId: this.securityGroup.id, ingresses: ingressRules(args.config), egresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "ALL", port: "ALL", description: "packages and updates" }] },
+      { securityGroupId: this.securityGroup.id, ingresses: ingressRules(args), egresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "ALL", port: "ALL", description: "packages and updates" }] },
       { parent: this },
     );
     this.registerOutputs({ vpcId: this.vpcId, subnetId: this.subnetId, securityGroupId: this.securityGroupId });
   }
 }
 
-/** The ingress rules, in order. Exported for the policy pack's tests and the README. */
-export function ingressRules(config: IamHaConfig): tc.SecurityGroupRule[] {
-  const backendPorts = [...new Set(config.sites.map((s) => s.port))].sort((a, b) => a - b).join(",");
-  const dbNode = config.nodes.find((n) => n.name === config.database.node);
-  const rules: tc.SecurityGroupRule[] = [
-    { action: "ACCEPT", cidrBlock: config.network.adminCidr, protocol: "TCP", port: SSH, description: "SSH from the admin CIDR" },
+/** The ingress rules, in order (exported so that tests can check them without running the program). */
+export function ingressRules(args: IngressRulesArgs): IngressRule[] {
+  const backendPorts = [...new Set(args.backendPorts)].sort((a, b) => a - b).join(",");
+  const dbNode = args.nodes.find((n) => n.name === args.databaseNode);
+  const rules: IngressRule[] = [
+    { action: "ACCEPT", cidrBlock: args.adminCidr, protocol: "TCP", port: SSH, description: "SSH from the admin CIDR" },
     { action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: HTTP, description: "HTTP to nginx" },
   ];
-  for (const node of config.nodes) {
+  for (const node of args.nodes) {
     const from = `${node.privateIp}/32`;
     rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${node.name}'s nginx` });
     if (dbNode && node.name !== dbNode.name) {

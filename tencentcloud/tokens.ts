@@ -22,3 +22,6 @@ export const FUNCTIONS = {
   getVips: "tencentcloud:Ha/getVips:getVips",
   getImages: "tencentcloud:Images/getInstance:getInstance",
 } as const;
+
+/** The provider's package: its ProviderResource's type (the SDK's `Provider.__pulumiType`), registered as `pulumi:providers:tencentcloud`. */
+export const PROVIDER = "tencentcloud";

@@ -184,10 +184,38 @@ describe("a three-node stack under mocks", () => {
   });
 });
 
+/**
+ * Runs index.ts with values it must refuse: its error, and every registration that reached the
+ * mock monitor all the same (the harness's record is lost when the program throws).
+ */
+async function refusedRun(values: Record<string, unknown>): Promise<{ error: unknown; registered: string[] }> {
+  const monitor = require("@pulumi/pulumi/runtime/mocks").MockMonitor.prototype;
+  const original = monitor.registerResource;
+  const registered: string[] = [];
+  monitor.registerResource = function (req: any, callback: unknown) {
+    registered.push(`${req.getType()}::${req.getName()}`);
+    return original.call(this, req, callback);
+  };
+  try {
+    const error = await runWith(values).then(() => undefined, (e: unknown) => e);
+    // A resource made before the throw would still be on its way to the monitor.
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+    return { error, registered };
+  } finally {
+    monitor.registerResource = original;
+  }
+}
+
 describe("bad input under mocks", () => {
-  test("registers nothing and names the key", async () => {
-    const values = { ...stackValues("prod"), havip: "10.0.5.99" };
-    await expect(runWith(values)).rejects.toThrow(/iam-ha:havip: 10\.0\.5\.99 is outside subnetCidr 10\.0\.4\.0\/24/);
+  test.each([
+    ["an HAVIP outside the subnet", { havip: "10.0.5.99" }, /iam-ha:havip: 10\.0\.5\.99 is outside subnetCidr 10\.0\.4\.0\/24/],
+    ["a single node", { nodes: [{ name: "node-1", privateIp: "10.0.4.20", priority: 100 }] }, /iam-ha:nodes: has 1 node\(s\); failover needs at least 2/],
+    ["SSH open to the Internet", { adminCidr: "0.0.0.0/0" }, /iam-ha:adminCidr: 0\.0\.0\.0\/0 would open SSH to the whole Internet/],
+  ])("refuses %s: registers nothing and names the key", async (_what, change, message) => {
+    const { error, registered } = await refusedRun({ ...stackValues("prod"), ...change });
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(message);
+    expect(registered).toEqual([]);
   });
 });
 

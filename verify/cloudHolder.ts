@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import * as tc from "../tencentcloud/resources";
+import * as tencentcloud from "../tencentcloud";
 
 /**
  * Which CVM Tencent Cloud binds the HAVIP to right now, read through the provider's own getVips
@@ -13,7 +13,7 @@ import * as tc from "../tencentcloud/resources";
 export async function havipHolderFromTencent(havipId: string, region: string | undefined): Promise<string | null> {
   let holder: string | null | undefined;
   const program = async () => {
-    const result = await new Promise<tc.GetVipsResult>((resolve) => tc.getVips({ id: havipId }).apply((r) => { resolve(r); return r; }));
+    const result = await tencentcloud.ha.getVips({ id: havipId });
     holder = result.haVipLists?.[0]?.instanceId || null;
     return {};
   };

@@ -1,0 +1,64 @@
+// Mirrors sdk/nodejs/ha/vip.ts, ha/vipEipAttachment.ts and ha/getVips.ts of
+// @tencentcloud_iac/pulumi v0.2.3: the inputs iam-ha sets and the outputs it reads.
+import * as pulumi from "@pulumi/pulumi";
+import { FUNCTIONS, TYPES } from "../tokens";
+import * as types from "./types";
+import * as utilities from "./utilities";
+
+export interface VipArgs {
+  /** Name of the HA VIP. The length of character is limited to 1-60. */
+  name?: pulumi.Input<string>;
+  /** Subnet ID. */
+  subnetId: pulumi.Input<string>;
+  /** Virtual IP address, it must not be occupied and in this VPC network segment. If not set, it will be assigned after resource created automatically. */
+  vip?: pulumi.Input<string>;
+  /** VPC ID. */
+  vpcId: pulumi.Input<string>;
+}
+
+/** A high-availability virtual IP: the only VPC address a CVM may take over by gratuitous ARP. */
+export class Vip extends pulumi.CustomResource {
+  /** @internal As in the SDK, whose typings strip it: read tokens from tokens.ts. */
+  static readonly __pulumiType = TYPES.havip;
+
+  /** The virtual IP address. */
+  declare readonly vip: pulumi.Output<string>;
+
+  constructor(name: string, args: VipArgs, opts?: pulumi.CustomResourceOptions) {
+    const resourceInputs: pulumi.Inputs = { name: args.name, subnetId: args.subnetId, vip: args.vip, vpcId: args.vpcId };
+    super(Vip.__pulumiType, name, resourceInputs, pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts));
+  }
+}
+
+export interface VipEipAttachmentArgs {
+  /** Public address of the EIP (not its id). */
+  addressIp: pulumi.Input<string>;
+  /** ID of the attached HA VIP. */
+  havipId: pulumi.Input<string>;
+}
+
+/** An EIP bound to an HA VIP. */
+export class VipEipAttachment extends pulumi.CustomResource {
+  /** @internal As in the SDK, whose typings strip it: read tokens from tokens.ts. */
+  static readonly __pulumiType = TYPES.havipEipAttachment;
+
+  constructor(name: string, args: VipEipAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
+    const resourceInputs: pulumi.Inputs = { addressIp: args.addressIp, havipId: args.havipId };
+    super(VipEipAttachment.__pulumiType, name, resourceInputs, pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts));
+  }
+}
+
+export interface GetVipsArgs {
+  /** ID of the HA VIP to be queried. */
+  id?: string;
+}
+
+export interface GetVipsResult {
+  /** Information list of the dedicated HA VIPs. */
+  readonly haVipLists: types.output.Ha.GetVipsHaVipList[];
+}
+
+/** HA VIPs as Tencent Cloud sees them now, with the instance each one is bound to. */
+export function getVips(args?: GetVipsArgs, opts?: pulumi.InvokeOptions): Promise<GetVipsResult> {
+  return pulumi.runtime.invoke(FUNCTIONS.getVips, { id: args?.id }, pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {}));
+}
