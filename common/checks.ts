@@ -63,7 +63,10 @@ async function checkSite(target: VerifyTarget, site: string, requests: number): 
     {
       name: `${site} /healthz through ${target.eip}`,
       ok: healthy === requests,
-      detail: healthy === requests ? `${requests}/${requests} answered ${HEALTHY_BODY}` : `${healthy}/${requests} healthy; first bad: ${describe(answers.find((a) => a.status !== 200 || a.body.trim() !== HEALTHY_BODY)!)}`,
+      detail:
+        healthy === requests
+          ? `${requests}/${requests} answered ${HEALTHY_BODY}`
+          : `${healthy}/${requests} healthy; first bad: ${describe(answers.find((a) => a.status !== 200 || a.body.trim() !== HEALTHY_BODY)!)}`,
     },
   ];
   const byNode = countBy(answers.map((a) => a.node).filter((n): n is string => n !== undefined));

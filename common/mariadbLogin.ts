@@ -37,7 +37,11 @@ export interface DbLoginTarget {
 }
 
 /** Each peer logs in to the database node; `runOn` runs a command with stdin on a peer (SSH, or the lab's). */
-export function mariadbLogins(db: DbLoginTarget, peers: string[], runOn: (peer: string, command: string, stdin: string) => Promise<RunResult>): Promise<DbLogin[]> {
+export function mariadbLogins(
+  db: DbLoginTarget,
+  peers: string[],
+  runOn: (peer: string, command: string, stdin: string) => Promise<RunResult>,
+): Promise<DbLogin[]> {
   const command = mariadbLoginCommand(db.host, db.name);
   return Promise.all(
     peers.map(async (peer) => {

@@ -71,7 +71,11 @@ export class Network extends pulumi.ComponentResource {
     this.securityGroupId = this.securityGroup.id;
     this.rules = new tencentcloud.security.GroupRuleSet(
       `${name}-sg-rules`,
-      { securityGroupId: this.securityGroup.id, ingresses: ingressRules(args), egresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "ALL", port: "ALL", description: "packages and updates" }] },
+      {
+        securityGroupId: this.securityGroup.id,
+        ingresses: ingressRules(args),
+        egresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "ALL", port: "ALL", description: "packages and updates" }],
+      },
       { parent: this },
     );
     this.registerOutputs({ vpcId: this.vpcId, subnetId: this.subnetId, securityGroupId: this.securityGroupId });

@@ -79,7 +79,10 @@ export class Nodes extends pulumi.ComponentResource {
   private lookUpImage(pattern: string): pulumi.Output<string> {
     return tencentcloud.images.getInstanceOutput({ imageNameRegex: pattern, imageTypes: ["PUBLIC_IMAGE"] }, { parent: this }).apply((result) => {
       const newest = [...(result.images ?? [])].sort((a, b) => b.createdTime.localeCompare(a.createdTime))[0];
-      if (!newest) throw new Error(`iam-ha:imageNameRegex: no public image matches "${pattern}". Fix: pick a pattern from the CVM console's public images, or set iam-ha:imageId.`);
+      if (!newest)
+        throw new Error(
+          `iam-ha:imageNameRegex: no public image matches "${pattern}". Fix: pick a pattern from the CVM console's public images, or set iam-ha:imageId.`,
+        );
       return newest.imageId;
     });
   }

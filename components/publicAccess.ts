@@ -25,7 +25,11 @@ export class PublicAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: PublicAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iam-ha:network:PublicAccess", name, {}, opts);
-    this.havip = new tencentcloud.ha.Vip(`${name}-havip`, { name: `${name}-havip`, vpcId: args.vpcId, subnetId: args.subnetId, vip: args.havip }, { parent: this });
+    this.havip = new tencentcloud.ha.Vip(
+      `${name}-havip`,
+      { name: `${name}-havip`, vpcId: args.vpcId, subnetId: args.subnetId, vip: args.havip },
+      { parent: this },
+    );
     this.eip = new tencentcloud.eip.Instance(
       `${name}-eip`,
       { name: `${name}-eip`, internetChargeType: args.eipChargeType, internetMaxBandwidthOut: args.eipBandwidthOut },

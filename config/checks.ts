@@ -16,9 +16,25 @@ const MAX_AUTH_PASS_LENGTH = 8;
 const NGINX_LISTEN_PORT = 80;
 /** MariaDB's database-level privileges, which GRANT … ON db.* takes (besides ALL). */
 export const TABLE_PRIVILEGES = [
-  "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "REFERENCES",
-  "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
-  "ALTER ROUTINE", "EVENT", "TRIGGER", "DELETE HISTORY",
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "CREATE",
+  "DROP",
+  "ALTER",
+  "INDEX",
+  "REFERENCES",
+  "CREATE TEMPORARY TABLES",
+  "LOCK TABLES",
+  "EXECUTE",
+  "CREATE VIEW",
+  "SHOW VIEW",
+  "CREATE ROUTINE",
+  "ALTER ROUTINE",
+  "EVENT",
+  "TRIGGER",
+  "DELETE HISTORY",
 ];
 const DB_PRIVILEGES = ["ALL", ...TABLE_PRIVILEGES];
 
@@ -81,7 +97,11 @@ function checkHostAddress(key: string, address: string, subnet: Cidr | undefined
   if (!isIpv4(address)) {
     problems.add(key, `"${address}" is not an IPv4 address`, "write it as a.b.c.d, e.g. 10.0.4.20");
   } else if (subnet && !contains(subnet, address)) {
-    problems.add(key, `${address} is outside subnetCidr ${subnet.network}/${subnet.prefix}`, "use an address inside the subnet: an HAVIP only moves between nodes of its own subnet");
+    problems.add(
+      key,
+      `${address} is outside subnetCidr ${subnet.network}/${subnet.prefix}`,
+      "use an address inside the subnet: an HAVIP only moves between nodes of its own subnet",
+    );
   } else if (subnet && (address === networkOf(subnet) || address === broadcastOf(subnet))) {
     problems.add(key, `${address} is the subnet's ${address === networkOf(subnet) ? "network" : "broadcast"} address`, "use a host address of the subnet");
   }
@@ -101,7 +121,11 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
     if (node.priority < 1 || node.priority > 254) {
       problems.add(`${key}.priority`, `${node.priority} is outside keepalived's 1-254`, "pick a priority from 1 to 254");
     }
-    for (const [what, value] of [["name", node.name], ["privateIp", node.privateIp], ["priority", String(node.priority)]]) {
+    for (const [what, value] of [
+      ["name", node.name],
+      ["privateIp", node.privateIp],
+      ["priority", String(node.priority)],
+    ]) {
       const other = seen.get(`${what}=${value}`);
       if (other) problems.add(`${key}.${what}`, `${value} is also used by ${other}`, `give every node its own ${what}`);
       seen.set(`${what}=${value}`, key);
@@ -133,7 +157,8 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
     problems.add("vrrpAuthPass", `has ${pass.length} characters; keepalived's PASS authentication uses at most ${MAX_AUTH_PASS_LENGTH}`, passFix);
   }
   if (SAMPLE_AUTH_PASSWORDS.includes(pass)) problems.add("vrrpAuthPass", "is the article's sample password", passFix);
-  if (CONF_FORBIDDEN.test(pass)) problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ ! $ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
+  if (CONF_FORBIDDEN.test(pass))
+    problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ ! $ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
 }
 
 function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {
@@ -166,7 +191,11 @@ function checkSites(c: IamHaConfig, problems: Problems): void {
 function checkDatabase(c: IamHaConfig, problems: Problems): void {
   const { database, secrets } = c;
   if (!c.nodes.some((n) => n.name === database.node)) {
-    problems.add("dbNode", `"${database.node}" is not one of the nodes (${c.nodes.map((n) => n.name).join(", ")})`, "name a node from iam-ha:nodes, or leave it empty for the first");
+    problems.add(
+      "dbNode",
+      `"${database.node}" is not one of the nodes (${c.nodes.map((n) => n.name).join(", ")})`,
+      "name a node from iam-ha:nodes, or leave it empty for the first",
+    );
   }
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database.name)) {
     problems.add("dbName", `"${database.name}" is not a plain database name`, "use letters, digits and _ only");
@@ -176,7 +205,11 @@ function checkDatabase(c: IamHaConfig, problems: Problems): void {
   }
   const unknown = database.privileges.filter((p) => !DB_PRIVILEGES.includes(p));
   if (unknown.length > 0 || database.privileges.length === 0) {
-    problems.add("dbPrivileges", `"${unknown.join(", ") || "(none)"}" is not a MariaDB table privilege`, `use ALL or a comma-separated list of ${DB_PRIVILEGES.slice(1).join(", ")}`);
+    problems.add(
+      "dbPrivileges",
+      `"${unknown.join(", ") || "(none)"}" is not a MariaDB table privilege`,
+      `use ALL or a comma-separated list of ${DB_PRIVILEGES.slice(1).join(", ")}`,
+    );
   }
   const fix = "run: pulumi config set --secret dbPassword '<a strong password>'";
   if (secrets.dbPassword.length === 0) problems.add("dbPassword", "is empty", fix);

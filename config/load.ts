@@ -65,15 +65,16 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       port: int("sshPort"),
       publicKey: str("sshPublicKey"),
       via: oneOf<SshVia>("sshVia", str("sshVia"), ["public", "bastion", "private"], problems),
-      bastion: str("bastionHost")
-        ? { host: str("bastionHost"), user: str("bastionUser"), port: int("bastionPort") }
-        : undefined,
+      bastion: str("bastionHost") ? { host: str("bastionHost"), user: str("bastionUser"), port: int("bastionPort") } : undefined,
     },
     database: {
       node: str("dbNode") || (nodes[0]?.name ?? ""),
       name: str("dbName"),
       user: str("dbUser"),
-      privileges: str("dbPrivileges").split(",").map((p) => p.trim().toUpperCase()).filter(Boolean),
+      privileges: str("dbPrivileges")
+        .split(",")
+        .map((p) => p.trim().toUpperCase())
+        .filter(Boolean),
     },
     eip: {
       bandwidthOut: int("eipBandwidthOut"),

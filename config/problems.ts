@@ -16,10 +16,7 @@ export class Problems {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `The stack configuration has ${problems.length} problem(s); nothing was created.\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
-    );
+    super(`The stack configuration has ${problems.length} problem(s); nothing was created.\n` + problems.map((p) => `  - ${p}`).join("\n"));
     this.name = "ConfigError";
   }
 }

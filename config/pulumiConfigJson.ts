@@ -19,7 +19,10 @@ export function pulumiConfigJsonSource(json: PulumiConfigJson): ConfigSource & {
   const prefix = `${PROJECT}:`;
   const text = (entry: PulumiConfigEntry | undefined) =>
     entry?.value !== undefined ? String(entry.value) : entry?.objectValue !== undefined ? JSON.stringify(entry.objectValue) : undefined;
-  const ownKeys = () => Object.keys(json).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const ownKeys = () =>
+    Object.keys(json)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length));
   return {
     get: (key) => text(json[prefix + key]),
     isSecret: (key) => json[prefix + key]?.secret === true,

@@ -13,6 +13,9 @@ export function stackConfigSource(): ConfigSource {
   return {
     get: (key) => pulumi.runtime.getConfig(prefix + key),
     isSecret: (key) => runtimeConfig.isConfigSecret(prefix + key),
-    keys: () => Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
+    keys: () =>
+      Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length)),
   };
 }

@@ -8,7 +8,15 @@ export function configReferenceTable(keys: DeclaredKey[] = readDeclaredKeys()): 
   const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s+/g, " ");
   const rows = keys.map((k) => {
     const type = k.type ?? "list";
-    const value = k.secret ? (OPTIONAL_SECRETS.includes(k.name) ? "secret, optional" : "secret, required") : k.default === undefined ? "required" : k.default === "" ? '`""`' : `\`${k.default}\``;
+    const value = k.secret
+      ? OPTIONAL_SECRETS.includes(k.name)
+        ? "secret, optional"
+        : "secret, required"
+      : k.default === undefined
+        ? "required"
+        : k.default === ""
+          ? '`""`'
+          : `\`${k.default}\``;
     return `| \`${k.name}\` | ${type} | ${value} | ${cell(k.description)} |`;
   });
   return ["| key | type | default | what it is, when to change it |", "|---|---|---|---|", ...rows].join("\n");

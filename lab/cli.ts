@@ -21,7 +21,6 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 }
 
-
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   // Before anything is read or made: the lab keeps its key and caches where only root writes.
@@ -43,12 +42,16 @@ async function main(argv: string[]): Promise<number> {
     case "status": {
       const status = await labStatus(stack.config, stack.topology);
       if (rest.includes("--json")) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      else process.stdout.write(`EIP ${status.eip} → VIP ${status.vip}, held by ${status.master ?? "nobody"}\n${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`);
+      else
+        process.stdout.write(
+          `EIP ${status.eip} → VIP ${status.vip}, held by ${status.master ?? "nobody"}\n${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`,
+        );
       return 0;
     }
     case "exec": {
       const [target, dashes, ...words] = rest;
-      if (!target || dashes !== "--" || words.length === 0) throw new LabError(`exec needs a node and a command: npm run lab -- exec node-1 -- systemctl status keepalived\n${USAGE}`);
+      if (!target || dashes !== "--" || words.length === 0)
+        throw new LabError(`exec needs a node and a command: npm run lab -- exec node-1 -- systemctl status keepalived\n${USAGE}`);
       const r = target === "client" ? await execInClient(words) : await sshExec(nodeNamed(stack, target), shellWords(words));
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);

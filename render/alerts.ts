@@ -14,6 +14,11 @@ export function renderAlertFiles(config: IamHaConfig, node: NodeConfig): Rendere
   return [
     { path: PATHS.alertScript, mode: "0755", content: renderTemplate("iam_ha_alert.sh.mustache", view, shellValue), secret: false },
     // The URL was validated (http/https, no quote, space or control character); {{{ }}} keeps its & and =.
-    { path: PATHS.alertCurlConfig, mode: "0600", content: renderTemplate("iam-ha-alert.curl.mustache", { node: node.name, url: config.secrets.alertWebhook }, shellValue), secret: true },
+    {
+      path: PATHS.alertCurlConfig,
+      mode: "0600",
+      content: renderTemplate("iam-ha-alert.curl.mustache", { node: node.name, url: config.secrets.alertWebhook }, shellValue),
+      secret: true,
+    },
   ];
 }

@@ -57,7 +57,18 @@ describe("alerts", () => {
   afterAll(() => new Promise((r) => server.close(r)));
 
   test.each([
-    ["generic", { event: "vrrp_transition", node: "node-1", state: "MASTER", vip: "10.0.4.99", time: "2026-11-27 10:00:00", detail: "", text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" }],
+    [
+      "generic",
+      {
+        event: "vrrp_transition",
+        node: "node-1",
+        state: "MASTER",
+        vip: "10.0.4.99",
+        time: "2026-11-27 10:00:00",
+        detail: "",
+        text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00",
+      },
+    ],
     ["wecom", { msgtype: "text", text: { content: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" } }],
     ["dingtalk", { msgtype: "text", text: { content: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" } }],
     ["slack", { text: "[iam-ha] node-1 is now MASTER for VIP 10.0.4.99 at 2026-11-27 10:00:00" }],
@@ -74,7 +85,12 @@ describe("alerts", () => {
     received.length = 0;
     const r = await sendAlert(withAlerts("generic", url), "SPLIT_BRAIN", "masters: node-1 node-2");
     expect(r.code).toBe(0);
-    expect(JSON.parse(received[0].body)).toMatchObject({ event: "vip_watch", state: "SPLIT_BRAIN", detail: "masters: node-1 node-2", text: "[iam-ha] node-1 sees SPLIT_BRAIN (masters: node-1 node-2) for VIP 10.0.4.99 at 2026-11-27 10:00:00" });
+    expect(JSON.parse(received[0].body)).toMatchObject({
+      event: "vip_watch",
+      state: "SPLIT_BRAIN",
+      detail: "masters: node-1 node-2",
+      text: "[iam-ha] node-1 sees SPLIT_BRAIN (masters: node-1 node-2) for VIP 10.0.4.99 at 2026-11-27 10:00:00",
+    });
   });
 
   test("an unreachable webhook is retried with back-off for about a minute, then logged, and the script ends", async () => {

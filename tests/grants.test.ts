@@ -81,7 +81,9 @@ describe("the MariaDB grant step on a real server", () => {
     const r = runStep(broken, "apply");
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).not.toContain("db-Test-pw");
-    expect(r.stderr).toContain("the grant for iam@10.0.4.21 failed. Its output may quote a secret, so it is only on this node: /var/lib/iam-ha/grant-node-2.failure.log (root only)");
+    expect(r.stderr).toContain(
+      "the grant for iam@10.0.4.21 failed. Its output may quote a secret, so it is only on this node: /var/lib/iam-ha/grant-node-2.failure.log (root only)",
+    );
     expect(r.failureLog).toContain("db-Test-pw");
   });
 

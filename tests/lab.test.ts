@@ -24,7 +24,6 @@ jest.setTimeout(15 * 60_000);
 requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
 if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
 
-
 const lab = (...args: string[]) => projectCli("lab/cli.ts", args);
 
 const mainPid = async (node: string, unit: string) => (await inNode(node, `systemctl show -p MainPID --value ${unit}`)).stdout.trim();
@@ -62,7 +61,12 @@ test("what the lab ran is exactly what the program declares", async () => {
   const ran = new Map(first.applied.map((a) => [a.name, a]));
   expect([...ran.keys()].sort()).toEqual(commands.map((c) => c.name).sort());
   for (const c of commands) {
-    expect({ name: c.name, host: ran.get(c.name)!.host, stdin: ran.get(c.name)!.stdin, delete: ran.get(c.name)!.delete }).toEqual({ name: c.name, host: c.host, stdin: c.stdin, delete: c.delete });
+    expect({ name: c.name, host: ran.get(c.name)!.host, stdin: ran.get(c.name)!.stdin, delete: ran.get(c.name)!.delete }).toEqual({
+      name: c.name,
+      host: c.host,
+      stdin: c.stdin,
+      delete: c.delete,
+    });
   }
 });
 
@@ -87,7 +91,14 @@ test("exec runs a command on a node, or where a user stands, and exits with its 
 });
 
 test("running lab up again changes nothing on the hosts", async () => {
-  const before = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
+  const before = await Promise.all(
+    stack.topology.nodes.map(async (n) => [
+      await mainPid(n.name, "nginx"),
+      await mainPid(n.name, "keepalived"),
+      await fileStamp(n.name, "/etc/keepalived/keepalived.conf"),
+      await fileStamp(n.name, "/etc/nginx/nginx.conf"),
+    ]),
+  );
   const again = await up(stack);
   expect(again.reusedHosts).toBe(true);
   expect(again.checks.filter((c) => !c.ok)).toEqual([]);
@@ -97,16 +108,26 @@ test("running lab up again changes nothing on the hosts", async () => {
     expect(said[`${node}-nginx`]).toContain("config unchanged");
     expect(said[`${node}-keepalived`]).toContain("config unchanged");
   }
-  const after = await Promise.all(stack.topology.nodes.map(async (n) => [await mainPid(n.name, "nginx"), await mainPid(n.name, "keepalived"), await fileStamp(n.name, "/etc/keepalived/keepalived.conf"), await fileStamp(n.name, "/etc/nginx/nginx.conf")]));
+  const after = await Promise.all(
+    stack.topology.nodes.map(async (n) => [
+      await mainPid(n.name, "nginx"),
+      await mainPid(n.name, "keepalived"),
+      await fileStamp(n.name, "/etc/keepalived/keepalived.conf"),
+      await fileStamp(n.name, "/etc/nginx/nginx.conf"),
+    ]),
+  );
   expect(after).toEqual(before);
 });
 
 test("a config change reloads nginx gracefully: same master process, no failed request", async () => {
-  const sites = (stack.config.sites).map((s, i) => ({ ...s, clientMaxBodySize: i === 0 ? "7m" : s.clientMaxBodySize }));
+  const sites = stack.config.sites.map((s, i) => ({ ...s, clientMaxBodySize: i === 0 ? "7m" : s.clientMaxBodySize }));
   const changed = await loadLabStack("lab", { sites });
   const pidBefore = await mainPid("node-1", "nginx");
   const { commands } = await declaredCommands(changed);
-  const stream = sshExec(stack.topology.nodes[1], "for i in $(seq 1 150); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 -H 'Host: iam.api.marmotedu.com' http://10.0.4.20/healthz; sleep 0.02; done");
+  const stream = sshExec(
+    stack.topology.nodes[1],
+    "for i in $(seq 1 150); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 -H 'Host: iam.api.marmotedu.com' http://10.0.4.20/healthz; sleep 0.02; done",
+  );
   const applied = await applyCommands(changed.topology, commands);
   const codes = (await stream).stdout.trim().split("\n");
   expect(applied.find((a) => a.name === "node-1-nginx")!.stdout).toContain("nginx reloaded");
@@ -119,7 +140,13 @@ test("a config change reloads nginx gracefully: same master process, no failed r
 
 test.each([
   ["nginx", "/etc/nginx/iam-ha.d/iam.api.marmotedu.com.conf", "client_max_body_size 5m;", "client_max_body_size 5m", "validate_nginx"],
-  ["keepalived", "/etc/keepalived/keepalived.conf", "    enable_script_security\n", "    enable_script_security\n    vrrp_garp_interval 0\n", "validate_keepalived"],
+  [
+    "keepalived",
+    "/etc/keepalived/keepalived.conf",
+    "    enable_script_security\n",
+    "    enable_script_security\n    vrrp_garp_interval 0\n",
+    "validate_keepalived",
+  ],
 ])("a %s config that fails validation on the host is not installed, and the previous one stays", async (step, file, good, bad, validator) => {
   const { commands } = await declaredCommands(stack);
   const command = commands.find((c) => c.name === `node-1-${step}`)!;

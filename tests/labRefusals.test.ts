@@ -11,7 +11,16 @@ requireTools("ip");
 
 const lab = (args: string[], env: NodeJS.ProcessEnv = process.env) => projectCli("lab/cli.ts", args, env, 60_000);
 
-const topology = { subnetCidr: "10.0.4.0/24", routerIp: "10.0.4.1", havip: "10.0.4.99", eip: "10.255.0.10", nodes: [{ name: "node-1", privateIp: "10.0.4.20" }, { name: "node-2", privateIp: "10.0.4.21" }] };
+const topology = {
+  subnetCidr: "10.0.4.0/24",
+  routerIp: "10.0.4.1",
+  havip: "10.0.4.99",
+  eip: "10.255.0.10",
+  nodes: [
+    { name: "node-1", privateIp: "10.0.4.20" },
+    { name: "node-2", privateIp: "10.0.4.21" },
+  ],
+};
 
 test("not root: the lab says it needs root, and how", async () => {
   const uid = jest.spyOn(process, "getuid").mockReturnValue(1000);
@@ -35,7 +44,10 @@ test("a config the loader refuses stops the lab with the key and the fix, before
   await expect(loadLabStack("lab", { havip: "10.0.5.99" })).rejects.toThrow(ConfigError);
   await expect(loadLabStack("lab", { havip: "10.0.5.99" })).rejects.toThrow(/iam-ha:havip: 10\.0\.5\.99 is outside subnetCidr 10\.0\.4\.0\/24/);
   const bogus = lab(["status", "--stack", "nope"]);
-  expect([bogus.status, bogus.stderr]).toEqual([2, expect.stringContaining("no stack file Pulumi.nope.yaml: pass --stack with one of the Pulumi.<stack>.yaml files")]);
+  expect([bogus.status, bogus.stderr]).toEqual([
+    2,
+    expect.stringContaining("no stack file Pulumi.nope.yaml: pass --stack with one of the Pulumi.<stack>.yaml files"),
+  ]);
 });
 
 test("a subnet that collides with one of this machine's routes is refused", async () => {
@@ -43,7 +55,16 @@ test("a subnet that collides with one of this machine's routes is refused", asyn
   const cidr = /inet (\d+\.\d+\.\d+)\.\d+\/(\d+)/.exec(routes);
   expect(cidr).not.toBeNull();
   const [, prefix3] = cidr!;
-  const onHost = { ...topology, subnetCidr: `${prefix3}.0/24`, routerIp: `${prefix3}.1`, havip: `${prefix3}.99`, nodes: [{ name: "node-1", privateIp: `${prefix3}.20` }, { name: "node-2", privateIp: `${prefix3}.21` }] };
+  const onHost = {
+    ...topology,
+    subnetCidr: `${prefix3}.0/24`,
+    routerIp: `${prefix3}.1`,
+    havip: `${prefix3}.99`,
+    nodes: [
+      { name: "node-1", privateIp: `${prefix3}.20` },
+      { name: "node-2", privateIp: `${prefix3}.21` },
+    ],
+  };
   await expect(checkHostCollisions(onHost)).rejects.toThrow(/lab networks collide with the host's network namespace[\s\S]*overlaps lab network/);
   await expect(checkHostCollisions(topology)).resolves.toBeUndefined();
 });

@@ -11,7 +11,6 @@ jest.setTimeout(10 * 60_000);
 requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
 if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
 
-
 const nodes = [
   { name: "node-1", privateIp: "10.0.4.20", priority: 100 },
   { name: "node-2", privateIp: "10.0.4.21", priority: 50 },
@@ -31,8 +30,13 @@ afterAll(async () => {
 test("three nodes: every site balances over three backends, one MASTER, both peers log in to MariaDB", async () => {
   const result = await up(stack);
   expect(result.checks.filter((c) => !c.ok)).toEqual([]);
-  expect(result.checks.find((c) => c.name === "iam.api.marmotedu.com balances over every node's backend")!.detail).toMatch(/node-1: [34], node-2: [34], node-3: [34]/);
-  expect(result.checks.filter((c) => c.name.startsWith("MariaDB login from")).map((c) => c.name)).toEqual(["MariaDB login from node-2", "MariaDB login from node-3"]);
+  expect(result.checks.find((c) => c.name === "iam.api.marmotedu.com balances over every node's backend")!.detail).toMatch(
+    /node-1: [34], node-2: [34], node-3: [34]/,
+  );
+  expect(result.checks.filter((c) => c.name.startsWith("MariaDB login from")).map((c) => c.name)).toEqual([
+    "MariaDB login from node-2",
+    "MariaDB login from node-3",
+  ]);
   const status = await labStatus(stack.config, stack.topology);
   expect(status.nodes.map((n) => n.state).sort()).toEqual(["BACKUP", "BACKUP", "MASTER"]);
 });

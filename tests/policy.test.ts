@@ -7,7 +7,15 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import type { PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -78,7 +86,12 @@ function resourceArgs(type: string, name: string, props: Props): ResourceValidat
   };
 }
 
-function resource(type: string, name: string, js: { [k: string]: JavaScriptValue }, links: Partial<Pick<PolicyResource, "dependencies" | "propertyDependencies">> = {}): PolicyResource {
+function resource(
+  type: string,
+  name: string,
+  js: { [k: string]: JavaScriptValue },
+  links: Partial<Pick<PolicyResource, "dependencies" | "propertyDependencies">> = {},
+): PolicyResource {
   return {
     type,
     name,
@@ -225,7 +238,8 @@ describe("no-public-ssh-or-mariadb", () => {
   });
 
   it("checks a single GroupRule too (cidrIp, ipProtocol, portRange, policy)", async () => {
-    const rule = (props: { [k: string]: JavaScriptValue }) => resourceArgs(TYPES.securityGroupRule, "ssh", analysisProps({ securityGroupId: "sg-1", ...props }));
+    const rule = (props: { [k: string]: JavaScriptValue }) =>
+      resourceArgs(TYPES.securityGroupRule, "ssh", analysisProps({ securityGroupId: "sg-1", ...props }));
     const open = { type: "INGRESS", cidrIp: "0.0.0.0/0", ipProtocol: "tcp", portRange: "22", policy: "ACCEPT" };
     expect(await checkResource(noPublicSshOrMariadb, rule(open))).toHaveLength(1);
     expect(await checkResource(noPublicSshOrMariadb, rule({ ...open, type: "egress" }))).toEqual([]);
@@ -241,7 +255,11 @@ describe("no-public-ssh-or-mariadb", () => {
   });
 
   it("neither fails nor guesses when the whole ingress list is unknown during preview", async () => {
-    const args = resourceArgs(TYPES.securityGroupRuleSet, "rules", analysisProps({ securityGroupId: UNKNOWN_STRING, ingresses: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2" }));
+    const args = resourceArgs(
+      TYPES.securityGroupRuleSet,
+      "rules",
+      analysisProps({ securityGroupId: UNKNOWN_STRING, ingresses: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2" }),
+    );
     await expect(checkResource(noPublicSshOrMariadb, args)).resolves.toEqual([]);
   });
 });
@@ -253,10 +271,15 @@ describe("eip-bound-to-havip", () => {
 
   it("passes an EIP whose attachment takes addressIp from it (publicIp unknown during preview)", async () => {
     const eip = resource(TYPES.eip, "iam-ha-eip", { publicIp: UNKNOWN_STRING });
-    const attach = resource(TYPES.havipEipAttachment, "iam-ha-eip-attachment", { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING }, {
-      dependencies: [havip, eip],
-      propertyDependencies: { havipId: [havip], addressIp: [eip] },
-    });
+    const attach = resource(
+      TYPES.havipEipAttachment,
+      "iam-ha-eip-attachment",
+      { havipId: UNKNOWN_STRING, addressIp: UNKNOWN_STRING },
+      {
+        dependencies: [havip, eip],
+        propertyDependencies: { havipId: [havip], addressIp: [eip] },
+      },
+    );
     expect(await checkStack(eipBoundToHavip, [havip, eip, attach])).toEqual([]);
   });
 
@@ -277,7 +300,12 @@ describe("eip-bound-to-havip", () => {
   it("refuses the one EIP left over when another is bound", async () => {
     const bound = resource(TYPES.eip, "bound", { publicIp: "203.0.113.50" });
     const spare = resource(TYPES.eip, "spare", { publicIp: "203.0.113.51" });
-    const attach = resource(TYPES.havipEipAttachment, "attach", { havipId: "havip-1", addressIp: "203.0.113.50" }, { propertyDependencies: { addressIp: [bound] } });
+    const attach = resource(
+      TYPES.havipEipAttachment,
+      "attach",
+      { havipId: "havip-1", addressIp: "203.0.113.50" },
+      { propertyDependencies: { addressIp: [bound] } },
+    );
     const violations = await checkStack(eipBoundToHavip, [havip, bound, spare, attach]);
     expect(violations.map((v) => v.urn)).toEqual([spare.urn]);
   });
@@ -305,7 +333,12 @@ describe("at-least-two-nodes", () => {
 
 describe("nodes-in-havip-subnet", () => {
   const subnet = resource(TYPES.subnet, "iam-ha-subnet", { vpcId: UNKNOWN_STRING, cidrBlock: "10.0.4.0/24", availabilityZone: "ap-guangzhou-3" });
-  const havip = resource(TYPES.havip, "iam-ha-havip", { vpcId: UNKNOWN_STRING, subnetId: UNKNOWN_STRING, vip: "10.0.4.99" }, { propertyDependencies: { subnetId: [subnet] } });
+  const havip = resource(
+    TYPES.havip,
+    "iam-ha-havip",
+    { vpcId: UNKNOWN_STRING, subnetId: UNKNOWN_STRING, vip: "10.0.4.99" },
+    { propertyDependencies: { subnetId: [subnet] } },
+  );
   const node = (name: string, ip: string, links: Partial<Pick<PolicyResource, "propertyDependencies">> = { propertyDependencies: { subnetId: [subnet] } }) =>
     resource(TYPES.instance, name, { privateIp: ip, subnetId: UNKNOWN_STRING }, links);
 
@@ -378,14 +411,19 @@ describe("secrets-are-secret", () => {
   });
 
   it("refuses a keepalived.conf with a plaintext auth_pass in a command", async () => {
-    const violations = await checkSecrets(COMMAND_TYPE, "keepalived-conf", { create: `sudo tee /etc/keepalived/keepalived.conf <<'EOF'\n${KEEPALIVED}EOF`, connection: secret(connection(KEY)) });
+    const violations = await checkSecrets(COMMAND_TYPE, "keepalived-conf", {
+      create: `sudo tee /etc/keepalived/keepalived.conf <<'EOF'\n${KEEPALIVED}EOF`,
+      connection: secret(connection(KEY)),
+    });
     expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/a keepalived auth_pass in plaintext at input "create".*iam-ha:vrrpAuthPass/)]);
     expect(violations[0].message).not.toContain("vrrpPw1");
   });
 
   it("refuses an SSH private key in a plaintext connection (a connection not wrapped as secret)", async () => {
     const violations = await checkSecrets(COMMAND_TYPE, "install", { create: "true", connection: connection(KEY) });
-    expect(violations.map((v) => v.message)).toEqual([expect.stringMatching(/a plaintext "privateKey" in plaintext at input "connection.privateKey".*iam-ha:sshPrivateKey/)]);
+    expect(violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/a plaintext "privateKey" in plaintext at input "connection.privateKey".*iam-ha:sshPrivateKey/),
+    ]);
   });
 
   it("refuses a plaintext CVM password and passes a secret one", async () => {
@@ -401,7 +439,9 @@ describe("secrets-are-secret", () => {
   });
 
   it("passes inputs unknown during preview", async () => {
-    expect(await checkSecrets(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: UNKNOWN_STRING, connection: secret(connection(UNKNOWN_STRING)) })).toEqual([]);
+    expect(await checkSecrets(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: UNKNOWN_STRING, connection: secret(connection(UNKNOWN_STRING)) })).toEqual(
+      [],
+    );
   });
 
   it("passes ordinary plaintext (nginx config, plain SQL)", async () => {
@@ -512,9 +552,19 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
   });
 
   it("blocks (mandatory) a plaintext DB password and lets the secret one through", async () => {
-    const plain = await analyzeResource(request(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: "CREATE USER 'iam'@'%' IDENTIFIED BY 'x';", connection: secret({ host: "10.0.4.20" }) }));
-    expect(plain).toEqual([{ policy: "secrets-are-secret", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining('in plaintext at input "stdin"') }]);
-    const secretOne = await analyzeResource(request(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: secret("CREATE USER 'iam'@'%' IDENTIFIED BY 'x';"), connection: secret({ host: "10.0.4.20" }) }));
+    const plain = await analyzeResource(
+      request(COMMAND_TYPE, "grants", { create: "sudo mysql", stdin: "CREATE USER 'iam'@'%' IDENTIFIED BY 'x';", connection: secret({ host: "10.0.4.20" }) }),
+    );
+    expect(plain).toEqual([
+      { policy: "secrets-are-secret", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining('in plaintext at input "stdin"') },
+    ]);
+    const secretOne = await analyzeResource(
+      request(COMMAND_TYPE, "grants", {
+        create: "sudo mysql",
+        stdin: secret("CREATE USER 'iam'@'%' IDENTIFIED BY 'x';"),
+        connection: secret({ host: "10.0.4.20" }),
+      }),
+    );
     expect(secretOne).toEqual([]);
   });
 
@@ -524,11 +574,23 @@ describe("the pack over gRPC, as `pulumi preview --policy-pack policy` drives it
   });
 
   it("blocks SSH open to the Internet", async () => {
-    const found = await analyzeResource(request(TYPES.securityGroupRuleSet, "rules", { securityGroupId: "sg-1", ingresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "22" }] }));
-    expect(found).toEqual([{ policy: "no-public-ssh-or-mariadb", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining("opens TCP 22 (SSH)") }]);
+    const found = await analyzeResource(
+      request(TYPES.securityGroupRuleSet, "rules", {
+        securityGroupId: "sg-1",
+        ingresses: [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: "22" }],
+      }),
+    );
+    expect(found).toEqual([
+      { policy: "no-public-ssh-or-mariadb", level: pb.EnforcementLevel.MANDATORY, message: expect.stringContaining("opens TCP 22 (SSH)") },
+    ]);
   });
 
-  function stackResource(type: string, name: string, props: { [k: string]: JavaScriptValue }, propertyDependencies: Record<string, string[]> = {}): pb.AnalyzerResource {
+  function stackResource(
+    type: string,
+    name: string,
+    props: { [k: string]: JavaScriptValue },
+    propertyDependencies: Record<string, string[]> = {},
+  ): pb.AnalyzerResource {
     const r = new pb.AnalyzerResource();
     r.setType(type);
     r.setName(name);

@@ -48,15 +48,27 @@ describe("the prod stack under mocks (the article's topology)", () => {
 
   test("CVMs use the key pair, the security group and the looked-up image", () => {
     for (const cvm of ofType(run, T.cvm)) {
-      expect(cvm.inputs).toMatchObject({ keyIds: ["iam-ha-key-id"], orderlySecurityGroups: ["iam-ha-sg-id"], imageId: "img-test", subnetId: "iam-ha-subnet-id" });
+      expect(cvm.inputs).toMatchObject({
+        keyIds: ["iam-ha-key-id"],
+        orderlySecurityGroups: ["iam-ha-sg-id"],
+        imageId: "img-test",
+        subnetId: "iam-ha-subnet-id",
+      });
     }
   });
 
   test("runs ready → packages → nginx → keepalived → grant on node-1, and the front door on node-2", () => {
-    const steps = (node: string) => ofType(run, COMMAND).filter((r) => r.name.startsWith(`${node}-`)).map((r) => r.name);
+    const steps = (node: string) =>
+      ofType(run, COMMAND)
+        .filter((r) => r.name.startsWith(`${node}-`))
+        .map((r) => r.name);
     expect(steps("node-1")).toEqual(["node-1-ready", "node-1-packages", "node-1-nginx", "node-1-keepalived", "node-1-grant-node-2"]);
     expect(steps("node-2")).toEqual(["node-2-ready", "node-2-packages", "node-2-nginx", "node-2-keepalived"]);
-    for (const [later, earlier] of [["keepalived", "nginx"], ["nginx", "packages"], ["packages", "ready"]]) {
+    for (const [later, earlier] of [
+      ["keepalived", "nginx"],
+      ["nginx", "packages"],
+      ["packages", "ready"],
+    ]) {
       for (const node of ["node-1", "node-2"]) {
         expect(named(run, `${node}-${later}`).dependencies).toContain(named(run, `${node}-${earlier}`).urn);
       }
@@ -96,7 +108,7 @@ describe("the prod stack under mocks (the article's topology)", () => {
   test("no secret value appears in plaintext in any input", () => {
     const plaintext = JSON.stringify(run.registrations.map((r) => redact(r.inputs)));
     for (const [key, secret] of Object.entries(TEST_SECRETS)) {
-      const probe = key === "dbPassword" ? "db-Test-pw" : secret.trim().split("\n")[1] ?? secret;
+      const probe = key === "dbPassword" ? "db-Test-pw" : (secret.trim().split("\n")[1] ?? secret);
       expect(plaintext).not.toContain(probe);
     }
     // ...and yet they reach the hosts, inside secret inputs.
@@ -146,12 +158,23 @@ describe("the prod stack under mocks (the article's topology)", () => {
     const { publicIp, havip, nodeAddresses, sites } = run.outputs as any;
     expect(publicIp).toBe("203.0.113.99");
     expect(havip).toBe("10.0.4.99");
-    expect(nodeAddresses.map((n: any) => [n.name, n.instanceId, n.privateIp])).toEqual([["node-1", "iam-ha-node-1-id", "10.0.4.20"], ["node-2", "iam-ha-node-2-id", "10.0.4.21"]]);
+    expect(nodeAddresses.map((n: any) => [n.name, n.instanceId, n.privateIp])).toEqual([
+      ["node-1", "iam-ha-node-1-id", "10.0.4.20"],
+      ["node-2", "iam-ha-node-2-id", "10.0.4.21"],
+    ]);
     expect((run.outputs as any).havipId).toBe("iam-ha-havip-id");
     expect(nodeAddresses[0].publicIp).toMatch(/^198\.51\.100\./);
     expect(sites).toEqual([
-      { serverName: "iam.api.marmotedu.com", url: "http://iam.api.marmotedu.com/", smokeTest: "curl -H 'Host: iam.api.marmotedu.com' http://203.0.113.99/healthz" },
-      { serverName: "iam.authz.marmotedu.com", url: "http://iam.authz.marmotedu.com/", smokeTest: "curl -H 'Host: iam.authz.marmotedu.com' http://203.0.113.99/healthz" },
+      {
+        serverName: "iam.api.marmotedu.com",
+        url: "http://iam.api.marmotedu.com/",
+        smokeTest: "curl -H 'Host: iam.api.marmotedu.com' http://203.0.113.99/healthz",
+      },
+      {
+        serverName: "iam.authz.marmotedu.com",
+        url: "http://iam.authz.marmotedu.com/",
+        smokeTest: "curl -H 'Host: iam.authz.marmotedu.com' http://203.0.113.99/healthz",
+      },
     ]);
   });
 
@@ -170,7 +193,11 @@ describe("a three-node stack under mocks", () => {
   test("makes three CVMs, a front door on each, and a grant for each peer", () => {
     expect(ofType(run, T.cvm).map((r) => r.inputs.privateIp)).toEqual(["10.0.4.20", "10.0.4.21", "10.0.4.22"]);
     expect(ofType(run, COMMAND).filter((r) => r.name.endsWith("-keepalived")).length).toBe(3);
-    expect(ofType(run, COMMAND).filter((r) => r.name.includes("-grant-")).map((r) => r.name)).toEqual(["node-1-grant-node-2", "node-1-grant-node-3"]);
+    expect(
+      ofType(run, COMMAND)
+        .filter((r) => r.name.includes("-grant-"))
+        .map((r) => r.name),
+    ).toEqual(["node-1-grant-node-2", "node-1-grant-node-3"]);
   });
 
   test("every node's keepalived peers with the two others", () => {
@@ -197,7 +224,10 @@ async function refusedRun(values: Record<string, unknown>): Promise<{ error: unk
     return original.call(this, req, callback);
   };
   try {
-    const error = await runWith(values).then(() => undefined, (e: unknown) => e);
+    const error = await runWith(values).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     // A resource made before the throw would still be on its way to the monitor.
     await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     return { error, registered };

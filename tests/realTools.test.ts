@@ -29,7 +29,10 @@ function filesOf(config: IamHaConfig, nodeName: string) {
 /** `nginx -t` on the rendered nginx.conf and site files, in a prefix of their own. */
 function nginxTest(files: { path: string; mode: string; content: string }[]) {
   const root = tempDir("nginx");
-  writeTree(root, files.filter((f) => f.path.startsWith("/etc/nginx/")));
+  writeTree(
+    root,
+    files.filter((f) => f.path.startsWith("/etc/nginx/")),
+  );
   fs.copyFileSync("/etc/nginx/mime.types", `${root}/etc/nginx/mime.types`);
   return run("nginx", ["-t", "-p", `${root}/etc/nginx/`, "-c", `${root}/etc/nginx/nginx.conf`]);
 }
@@ -40,7 +43,10 @@ function nginxTest(files: { path: string; mode: string; content: string }[]) {
  */
 function keepalivedTest(files: { path: string; mode: string; content: string }[]) {
   const root = tempDir("keepalived");
-  writeTree(root, files.filter((f) => f.path.startsWith("/etc/keepalived/")));
+  writeTree(
+    root,
+    files.filter((f) => f.path.startsWith("/etc/keepalived/")),
+  );
   fs.chmodSync(`${root}/etc/keepalived`, 0o755);
   return run("unshare", ["--mount", "sh", "-c", `mount --bind ${root}/etc/keepalived /etc/keepalived && keepalived -t -f /etc/keepalived/keepalived.conf`]);
 }
@@ -78,12 +84,18 @@ describe("the checks can fail", () => {
   const files = filesOf(prod, "node-1");
 
   test("nginx -t rejects the article's upstream as printed (no ; after server)", () => {
-    const broken = files.map((f) => (f.path.endsWith("iam.api.marmotedu.com.conf") ? { ...f, content: f.content.replace(/max_fails=1 fail_timeout=3s;/g, "") } : f));
+    const broken = files.map((f) =>
+      f.path.endsWith("iam.api.marmotedu.com.conf") ? { ...f, content: f.content.replace(/max_fails=1 fail_timeout=3s;/g, "") } : f,
+    );
     expect(nginxTest(broken).code).not.toBe(0);
   });
 
   test("keepalived -t reports the article's vrrp_garp_interval 0", () => {
-    const broken = files.map((f) => (f.path.endsWith("keepalived.conf") ? { ...f, content: f.content.replace("enable_script_security", "enable_script_security\n    vrrp_garp_interval 0") } : f));
+    const broken = files.map((f) =>
+      f.path.endsWith("keepalived.conf")
+        ? { ...f, content: f.content.replace("enable_script_security", "enable_script_security\n    vrrp_garp_interval 0") }
+        : f,
+    );
     expect(keepalivedTest(broken).stderr).toMatch(/vrrp_garp_interval '0' is invalid/);
   });
 

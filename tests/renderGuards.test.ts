@@ -106,7 +106,7 @@ describe("confValue: values in nginx.conf and keepalived.conf", () => {
     expect(message).not.toContain(value);
   });
 
-  test('refuses exactly these printable characters: space ! " # $ \' ; \\ { }', () => {
+  test("refuses exactly these printable characters: space ! \" # $ ' ; \\ { }", () => {
     expect(PRINTABLE.filter((c) => refusal(() => confValue(c)) !== undefined).join("")).toBe(` !"#$';\\{}`);
   });
 
@@ -321,7 +321,9 @@ describe("sqlString: the database password as a MariaDB string literal", () => {
     }
     // The grant's own line, from the rendered grant.sql.
     const grantSessionLine = () => {
-      const line = renderGrants(prod())[0].grantSql.split("\n").find((l) => l.startsWith("SET SESSION sql_mode"));
+      const line = renderGrants(prod())[0]
+        .grantSql.split("\n")
+        .find((l) => l.startsWith("SET SESSION sql_mode"));
       if (!line) throw new Error("grant.sql sets no sql_mode");
       return line;
     };
@@ -359,7 +361,11 @@ describe("names in the grant SQL (the SQL escape, behind the config checks)", ()
 
 describe("renderTemplate: every tag must have a value (mustache would render nothing)", () => {
   test.each<[string, () => unknown, string]>([
-    ["a missing key", () => renderTemplate("tmpfiles.conf.mustache", { node: "node-1" }, shellValue), "template tmpfiles.conf.mustache: tag {{stateDir}} has no value in its view"],
+    [
+      "a missing key",
+      () => renderTemplate("tmpfiles.conf.mustache", { node: "node-1" }, shellValue),
+      "template tmpfiles.conf.mustache: tag {{stateDir}} has no value in its view",
+    ],
     ["a missing partial", () => renderTemplate("steps/ready.sh.mustache", {}, shellValue), "template steps/ready.sh.mustache: partial {{> lib}} was not given"],
     [
       "a key missing from a partial",
@@ -371,7 +377,9 @@ describe("renderTemplate: every tag must have a value (mustache would render not
   });
 
   test("runs each value through the format's escape", () => {
-    expect(refusal(() => renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam ha" }, confValue))).toMatch(/^a value for a config file contains/);
+    expect(refusal(() => renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam ha" }, confValue))).toMatch(
+      /^a value for a config file contains/,
+    );
     expect(renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam-ha" }, confValue)).toContain("d /run/iam-ha 0755 root root -");
   });
 });

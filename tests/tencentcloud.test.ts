@@ -73,7 +73,11 @@ interface Invocation {
 
 /** Every required input of `token`, with a placeholder value (all of them are strings). */
 function requiredInputs(token: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(resources[token].inputs).filter(([, required]) => required).map(([name]) => [name, `${name}-1`]));
+  return Object.fromEntries(
+    Object.entries(resources[token].inputs)
+      .filter(([, required]) => required)
+      .map(([name]) => [name, `${name}-1`]),
+  );
 }
 
 /** Each binding and function twice: with no options of ours, and with the caller's plugin options. */
@@ -164,7 +168,9 @@ describe("what the prod program registers", () => {
     for (const r of tencent) {
       const spec = resources[r.type];
       const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !(k in spec.inputs));
-      const missing = Object.entries(spec.inputs).filter(([k, required]) => required && r.inputs[k] === undefined).map(([k]) => k);
+      const missing = Object.entries(spec.inputs)
+        .filter(([k, required]) => required && r.inputs[k] === undefined)
+        .map(([k]) => k);
       expect({ resource: r.name, unknown, missing }).toEqual({ resource: r.name, unknown: [], missing: [] });
     }
   });

@@ -11,7 +11,11 @@ const exported = standIn as unknown as Record<string, Record<string, unknown>>;
 
 test("declares no binding outside the tables above (each one is checked against the SDK)", () => {
   const declared = Object.entries(exported).flatMap(([namespace, members]) =>
-    typeof members === "function" ? [namespace] : Object.keys(members).filter((k) => typeof members[k] === "function").map((k) => `${namespace}.${k}`),
+    typeof members === "function"
+      ? [namespace]
+      : Object.keys(members)
+          .filter((k) => typeof members[k] === "function")
+          .map((k) => `${namespace}.${k}`),
   );
   const checked = [SDK_PROVIDER.className, ...SDK_RESOURCES.map(([ns, name]) => `${ns}.${name}`), ...SDK_FUNCTIONS.map(([ns, name]) => `${ns}.${name}`)];
   expect(declared.sort()).toEqual(checked.sort());

@@ -53,7 +53,13 @@ function fakeTarget(over: { answer?: (i: number) => HttpAnswer; states?: NodeSta
     nodes: ["node-1", "node-2"],
     get: async () => answer(i++),
     nodeStates: async () => over.states ?? oneMaster,
-    dbLogins: async () => [{ peer: "node-2", ok: over.dbOk ?? true, detail: over.dbOk === false ? "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.21'" : "logged in as iam@10.0.4.21" }],
+    dbLogins: async () => [
+      {
+        peer: "node-2",
+        ok: over.dbOk ?? true,
+        detail: over.dbOk === false ? "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.21'" : "logged in as iam@10.0.4.21",
+      },
+    ],
   };
 }
 
@@ -105,7 +111,11 @@ describe("the shared checks (verify/checks.ts)", () => {
 
   test("nobody holding the VIP fails", async () => {
     const states = oneMaster.map((s) => ({ ...s, state: "BACKUP", holdsVip: false }));
-    expect(named(await verify(fakeTarget({ states })), "HAVIP")).toEqual({ name: `exactly one node holds the HAVIP ${HAVIP}`, ok: false, detail: `no node holds ${HAVIP}` });
+    expect(named(await verify(fakeTarget({ states })), "HAVIP")).toEqual({
+      name: `exactly one node holds the HAVIP ${HAVIP}`,
+      ok: false,
+      detail: `no node holds ${HAVIP}`,
+    });
   });
 
   test("a failed database login fails with the client's error", async () => {
@@ -187,7 +197,10 @@ describe("httpGet (the deployed target's GET)", () => {
   });
 
   test("a server that never answers is status 0 after the timeout, not a hang", async () => {
-    const silent = await listen(http.createServer(() => undefined), null);
+    const silent = await listen(
+      http.createServer(() => undefined),
+      null,
+    );
     try {
       const started = Date.now();
       const answer = await httpGet(LOCAL, silent.port, SITES[0], "/healthz", 300);
@@ -254,7 +267,11 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
       { name: "node-3", state: "UNREACHABLE", holdsVip: false },
     ]);
     const noSudo = fakeSsh(() => ({ code: 1, stderr: "sudo: a password is required\n" }));
-    expect((await cloudTarget(stack(), { ssh: noSudo.run }).nodeStates())[0]).toEqual({ name: "node-1", state: "UNKNOWN (sudo: a password is required)", holdsVip: false });
+    expect((await cloudTarget(stack(), { ssh: noSudo.run }).nodeStates())[0]).toEqual({
+      name: "node-1",
+      state: "UNKNOWN (sudo: a password is required)",
+      holdsVip: false,
+    });
   });
 
   test("a non-root user probes through sudo -n, root without; the script goes on stdin", async () => {
@@ -281,8 +298,13 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
     expect(fs.existsSync("/run/iam-ha/vrrp-state")).toBe(false); // so the script's answer for the state file is known
     const bin = scratch("verify-probe");
     fs.writeFileSync(path.join(bin, "systemctl"), "#!/bin/sh\n[ \"$*\" = 'is-active --quiet keepalived' ]\n", { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n[ "$*" = '-4 -o addr show dev eth0' ] || exit 1\necho '2: eth0    inet 10.0.4.20/24 brd 10.0.4.255 scope global eth0'\necho '2: eth0    inet ${HAVIP}/32 scope global eth0'\n`, { mode: 0o755 });
-    const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    fs.writeFileSync(
+      path.join(bin, "ip"),
+      `#!/bin/sh\n[ "$*" = '-4 -o addr show dev eth0' ] || exit 1\necho '2: eth0    inet 10.0.4.20/24 brd 10.0.4.255 scope global eth0'\necho '2: eth0    inet ${HAVIP}/32 scope global eth0'\n`,
+      { mode: 0o755 },
+    );
+    const localSh: SshRunner = async (_host, command, stdin) =>
+      run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     const holder = await cloudTarget(stack({}, { user: "root" }), { ssh: localSh }).nodeStates();
     expect(holder[0]).toEqual({ name: "node-1", state: "NONE", holdsVip: true });
     // 10.0.4.9 is a prefix of the held 10.0.4.99: it must not count as held.
@@ -291,7 +313,9 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
   });
 
   test("each peer (not the database node) logs in with the options on stdin, never the password on a command line", async () => {
-    const ssh = fakeSsh((c) => (c.host === "192.0.2.2" ? { stdout: "iam@10.0.4.21\n" } : { code: 1, stderr: "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.22'\n" }));
+    const ssh = fakeSsh((c) =>
+      c.host === "192.0.2.2" ? { stdout: "iam@10.0.4.21\n" } : { code: 1, stderr: "ERROR 1045 (28000): Access denied for user 'iam'@'10.0.4.22'\n" },
+    );
     const logins = await cloudTarget(stack(), { ssh: ssh.run }).dbLogins();
     expect(logins).toEqual([
       { peer: "node-2", ok: true, detail: "logged in as iam@10.0.4.21" },
@@ -310,7 +334,8 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
     const bin = scratch("verify-mariadb");
     fs.writeFileSync(path.join(bin, "mariadb"), '#!/bin/sh\nexec my_print_defaults "$1" client\n', { mode: 0o755 });
     // Node gives the child a socket as stdin, as sshd may: the command must still work.
-    const localSh: SshRunner = async (_host, command, stdin) => run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const localSh: SshRunner = async (_host, command, stdin) =>
+      run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     const [login] = await cloudTarget(stack({ nodes: stack().nodes.slice(0, 2) }), { ssh: localSh }).dbLogins();
     expect(login.ok).toBe(true);
     expect(login.detail).toBe(`logged in as --user=iam\n--password=${DB_PASSWORD}`);
@@ -338,10 +363,28 @@ describe("the system ssh session", () => {
 
   test("bastion mode jumps with -J user@host:port; every option lives in the session's config file (-F, which ssh hands on to the jump)", () => {
     const settings = stack({}, { via: "bastion", bastion: { host: "bastion.example", user: "jump", port: 2222 } }).ssh;
-    expect(sshArgs(settings, "/tmp/x/config", "10.0.4.20", "sh -s")).toEqual(["-F", "/tmp/x/config", "-p", "22", "-l", "ubuntu", "-J", "jump@bastion.example:2222", "--", "10.0.4.20", "sh -s"]);
+    expect(sshArgs(settings, "/tmp/x/config", "10.0.4.20", "sh -s")).toEqual([
+      "-F",
+      "/tmp/x/config",
+      "-p",
+      "22",
+      "-l",
+      "ubuntu",
+      "-J",
+      "jump@bastion.example:2222",
+      "--",
+      "10.0.4.20",
+      "sh -s",
+    ]);
     expect(sshArgs(stack().ssh, "/tmp/x/config", "192.0.2.1", "sh -s")).not.toContain("-J");
     const config = sshConfigText("/tmp/x");
-    for (const line of ["BatchMode yes", "StrictHostKeyChecking accept-new", 'UserKnownHostsFile "/tmp/x/known_hosts"', 'IdentityFile "/tmp/x/key"', "ConnectTimeout 5"]) {
+    for (const line of [
+      "BatchMode yes",
+      "StrictHostKeyChecking accept-new",
+      'UserKnownHostsFile "/tmp/x/known_hosts"',
+      'IdentityFile "/tmp/x/key"',
+      "ConnectTimeout 5",
+    ]) {
       expect(config).toContain(`  ${line}\n`);
     }
   });
@@ -421,9 +464,17 @@ describe("deployedStack (outputs + config)", () => {
   });
 
   test("sshVia public needs a public IP on every node; bastion needs bastionHost", () => {
-    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "public", secret: false } })))).toContain("node-1, node-2 have no public IP");
-    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "bastion", secret: false } })))).toContain("iam-ha:bastionHost: is empty but sshVia is bastion");
-    const viaBastion = deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "bastion", secret: false }, bastionHost: { value: "bastion.example", secret: false } }));
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "public", secret: false } })))).toContain(
+      "node-1, node-2 have no public IP",
+    );
+    expect(setupError(() => deployedStack("prod", outputsJson(), configJson({ sshVia: { value: "bastion", secret: false } })))).toContain(
+      "iam-ha:bastionHost: is empty but sshVia is bastion",
+    );
+    const viaBastion = deployedStack(
+      "prod",
+      outputsJson(),
+      configJson({ sshVia: { value: "bastion", secret: false }, bastionHost: { value: "bastion.example", secret: false } }),
+    );
     expect(viaBastion.ssh.bastion).toEqual({ host: "bastion.example", user: "root", port: 22 });
   });
 
@@ -468,7 +519,11 @@ esac
 /** The SSH session the CLI opens, faked: node-1 MASTER, node-2 BACKUP (or both MASTER), logins work. */
 function fakeSession(bothMaster = false): { session: SshSession; closed(): boolean; hosts: string[] } {
   let closed = false;
-  const ssh = fakeSsh((c) => (c.command.startsWith("mariadb") ? { stdout: "iam@10.0.4.21\n" } : probeOut("active", c.host === "10.0.4.20" || bothMaster ? "MASTER" : "BACKUP", c.host === "10.0.4.20" || bothMaster)));
+  const ssh = fakeSsh((c) =>
+    c.command.startsWith("mariadb")
+      ? { stdout: "iam@10.0.4.21\n" }
+      : probeOut("active", c.host === "10.0.4.20" || bothMaster ? "MASTER" : "BACKUP", c.host === "10.0.4.20" || bothMaster),
+  );
   return { session: { run: ssh.run, keyFile: "/nonexistent", close: () => (closed = true) }, closed: () => closed, hosts: ssh.calls.map((c) => c.host) };
 }
 
@@ -487,13 +542,17 @@ describe("npm run verify (verify/cli.ts)", () => {
     const eip = await startEip();
     const ssh = fakeSession();
     try {
-      const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => ssh.session });
+      const r = await runCli(["--stack", "prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: eip.port,
+        openSsh: async () => ssh.session,
+      });
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       expect(pulumi.calls()).toEqual(["stack output --json --stack prod", "config --json --show-secrets --stack prod"]);
       const rows = r.out.split("\n").filter((l) => /^(PASS|FAIL) /.test(l));
       expect(rows.map((l) => l.slice(0, 4))).toEqual(Array(7).fill("PASS")); // 2 sites × (healthz, balance), the VIP, the cloud's holder, node-2's login
-      expect(r.out).toMatch(/^PASS  Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +both say node-1$/m);
+      expect(r.out).toMatch(/^PASS {2}Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +both say node-1$/m);
       expect(r.out).toContain(`stack prod: EIP ${LOCAL}, HAVIP ${HAVIP}, nodes node-1, node-2 (SSH via private)`);
       expect(eip.seen.filter((s) => s.host === SITES[1])).toHaveLength(10);
       expect(ssh.closed()).toBe(true);
@@ -508,9 +567,13 @@ describe("npm run verify (verify/cli.ts)", () => {
     const pulumi = fakePulumiDir();
     const eip = await startEip();
     try {
-      const r = await runCli(["--stack=prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession(true).session });
+      const r = await runCli(["--stack=prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: eip.port,
+        openSsh: async () => fakeSession(true).session,
+      });
       expect(r.code).toBe(1);
-      expect(r.out).toMatch(/^FAIL  exactly one node holds the HAVIP 10\.0\.4\.99 +split brain: node-1 and node-2 both claim 10\.0\.4\.99$/m);
+      expect(r.out).toMatch(/^FAIL {2}exactly one node holds the HAVIP 10\.0\.4\.99 +split brain: node-1 and node-2 both claim 10\.0\.4\.99$/m);
     } finally {
       await eip.close();
     }
@@ -520,13 +583,30 @@ describe("npm run verify (verify/cli.ts)", () => {
     const pulumi = fakePulumiDir();
     const eip = await startEip();
     try {
-      const r = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => "ins-node2" });
+      const r = await runCli(["--stack", "prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: eip.port,
+        openSsh: async () => fakeSession().session,
+        havipHolder: async () => "ins-node2",
+      });
       expect(r.code).toBe(1);
-      expect(r.out).toMatch(/^FAIL  Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +keepalived: node-1, Tencent Cloud: node-2$/m);
-      const unbound = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => null });
+      expect(r.out).toMatch(/^FAIL {2}Tencent Cloud binds 10\.0\.4\.99 to keepalived's MASTER +keepalived: node-1, Tencent Cloud: node-2$/m);
+      const unbound = await runCli(["--stack", "prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: eip.port,
+        openSsh: async () => fakeSession().session,
+        havipHolder: async () => null,
+      });
       expect(unbound.out).toMatch(/Tencent Cloud: bound to no instance \(the EIP idles\)$/m);
-      const broken = await runCli(["--stack", "prod"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, httpPort: eip.port, openSsh: async () => fakeSession().session, havipHolder: async () => { throw new Error("no TENCENTCLOUD_SECRET_ID"); } });
-      expect(broken.out).toMatch(/^FAIL  Tencent Cloud binds .* could not ask Tencent Cloud: no TENCENTCLOUD_SECRET_ID$/m);
+      const broken = await runCli(["--stack", "prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: eip.port,
+        openSsh: async () => fakeSession().session,
+        havipHolder: async () => {
+          throw new Error("no TENCENTCLOUD_SECRET_ID");
+        },
+      });
+      expect(broken.out).toMatch(/^FAIL {2}Tencent Cloud binds .* could not ask Tencent Cloud: no TENCENTCLOUD_SECRET_ID$/m);
     } finally {
       await eip.close();
     }
@@ -534,7 +614,10 @@ describe("npm run verify (verify/cli.ts)", () => {
 
   test("a failing pulumi command exits 2, naming the command, what it said and the fix", async () => {
     const pulumi = fakePulumiDir();
-    const r = await runCli(["--stack", "nope"], { env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` }, openSsh: async () => fakeSession().session });
+    const r = await runCli(["--stack", "nope"], {
+      env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+      openSsh: async () => fakeSession().session,
+    });
     expect(r.code).toBe(2);
     expect(r.err).toContain("`pulumi stack output --json --stack nope` exited 255: error: no stack named 'nope' found");
     expect(r.err).toContain("pulumi stack select");

@@ -36,7 +36,12 @@ function watch(config: IamHaConfig, states: Record<string, string>, times = 1) {
   fs.mkdirSync(`${root}/bin`);
   fs.writeFileSync(`${root}/bin/curl`, FAKE_CURL, { mode: 0o755 });
   fs.writeFileSync(`${root}/bin/sleep`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-  fs.writeFileSync(`${root}/states`, Object.entries(states).map(([a, s]) => `${a}=${s}`).join("\n") + "\n");
+  fs.writeFileSync(
+    `${root}/states`,
+    Object.entries(states)
+      .map(([a, s]) => `${a}=${s}`)
+      .join("\n") + "\n",
+  );
   const script = [
     `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs t /var/log && mount -t tmpfs t /run && mkdir /run/iam-ha || exit 99`,
     `export PATH=${root}/bin:$PATH STATES=${root}/states POSTS=${root}/posts`,
@@ -82,12 +87,16 @@ describe("the VIP watch", () => {
     const off = loadConfig(mapSource({ ...prod, vipWatchSeconds: 0 }, SECRET_KEYS));
     const step = planNode(off, off.nodes[0]).steps.find((s) => s.name === "keepalived")!;
     expect(step.files.map((f) => f.path)).not.toContain("/etc/keepalived/iam_ha_vip_watch.sh");
-    expect(step.script).toContain("'/etc/keepalived/iam_ha_vip_watch.sh' '/etc/systemd/system/iam-ha-vip-watch.service' '/etc/systemd/system/iam-ha-vip-watch.timer'");
+    expect(step.script).toContain(
+      "'/etc/keepalived/iam_ha_vip_watch.sh' '/etc/systemd/system/iam-ha-vip-watch.service' '/etc/systemd/system/iam-ha-vip-watch.timer'",
+    );
   });
 
   test("nginx serves keepalived's state to the other nodes and to nobody else", () => {
     const config = withWatch(prod);
-    const conf = planNode(config, config.nodes[0]).steps.find((s) => s.name === "nginx")!.files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
+    const conf = planNode(config, config.nodes[0])
+      .steps.find((s) => s.name === "nginx")!
+      .files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
     expect(conf).toMatch(/location = \/iam-ha-state \{\n\s+access_log off;\n\s+allow 127\.0\.0\.1;\n\s+allow 10\.0\.4\.21;\n\s+deny all;/);
     expect(conf).toContain("alias /run/iam-ha/vrrp-state;");
   });

@@ -42,7 +42,10 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = fs
+  .readdirSync(WORKFLOW_DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const text = (file: string): string => fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
 const load = (file: string): Workflow => YAML.parse(text(file)) as Workflow;
 const allSteps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((j) => j.steps);
@@ -174,7 +177,11 @@ describe("workflow files", () => {
   it("actionlint reports a one-word mistake in our own preview workflow", () => {
     const mutated = text("preview.yml").replace("needs: [test, stacks]", "needs: [test, stackz]");
     expect(mutated).not.toEqual(text("preview.yml"));
-    expect(lint(mutated, "preview.yml").map((f) => f.message).join("\n")).toMatch(/stackz/);
+    expect(
+      lint(mutated, "preview.yml")
+        .map((f) => f.message)
+        .join("\n"),
+    ).toMatch(/stackz/);
   });
 
   it.each(files)("%s passes secrets only through env:, never inside a run: script or with:", (file) => {
@@ -187,7 +194,9 @@ describe("workflow files", () => {
       }
     }
     // And textually: every line mentioning secrets.* is an `env:` entry or a has-secret check.
-    for (const line of text(file).split("\n").filter((l) => l.includes("secrets."))) {
+    for (const line of text(file)
+      .split("\n")
+      .filter((l) => l.includes("secrets."))) {
       expect(line).toMatch(/^\s+[A-Z_]+: \$\{\{ secrets\.[A-Z_]+( != ''( && secrets\.[A-Z_]+ != '')?)? \}\}$/);
     }
   });
@@ -327,7 +336,10 @@ describe("deploy.yml", () => {
     const [up, destroy] = pulumiSteps(wf);
     expect(up).toMatchObject({ if: "inputs.action == 'up'", with: { command: "up", "stack-name": "${{ inputs.stack }}", policyPacks: "policy" } });
     expect(destroy).toMatchObject({ if: "inputs.action == 'destroy'", with: { command: "destroy", "stack-name": "${{ inputs.stack }}" } });
-    expect(stepNamed(pulumi, "tests")).toMatchObject({ if: "inputs.action == 'up'", run: "sudo bash scripts/test.sh --testPathIgnorePatterns tests/lab.test.ts" });
+    expect(stepNamed(pulumi, "tests")).toMatchObject({
+      if: "inputs.action == 'up'",
+      run: "sudo bash scripts/test.sh --testPathIgnorePatterns tests/lab.test.ts",
+    });
   });
 
   it("runs a destroy only from the default branch, whose stack file decides protection", () => {
@@ -358,7 +370,9 @@ describe("deploy.yml", () => {
     for (const stack of ["prod", "qa"]) {
       const run = runStep(protectedCheck, { STACK: stack }, dir);
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(new RegExp(`^::error title=Protected stack::${stack} is protected \\(iam-ha:protected: true in Pulumi\\.${stack}\\.yaml\\)`, "m"));
+      expect(run.stdout).toMatch(
+        new RegExp(`^::error title=Protected stack::${stack} is protected \\(iam-ha:protected: true in Pulumi\\.${stack}\\.yaml\\)`, "m"),
+      );
     }
     for (const stack of ["staging", "demo"]) {
       const run = runStep(protectedCheck, { STACK: stack }, dir);
@@ -396,7 +410,9 @@ describe("nightly-destroy.yml", () => {
 
   it("selects nothing in this repository today (prod only)", () => {
     const run = runStep(select, {}, ROOT);
-    expect(JSON.parse(run.outputs["stacks"])).toEqual(stacksInRepo().filter((s) => s !== "prod" && !/iam-ha:protected: true/.test(fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8"))));
+    expect(JSON.parse(run.outputs["stacks"])).toEqual(
+      stacksInRepo().filter((s) => s !== "prod" && !/iam-ha:protected: true/.test(fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8"))),
+    );
   });
 
   it("destroys each selected stack with pulumi/actions, one operation per stack at a time", () => {

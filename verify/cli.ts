@@ -39,8 +39,7 @@ function parseArgs(argv: string[]): { stack: string } {
     if (a === "--stack") {
       if (!argv[i + 1] || argv[i + 1].startsWith("-")) throw new SetupError(`--stack needs a name\n${USAGE}`);
       stack = argv[++i];
-    }
-    else if (a.startsWith("--stack=") && a.length > "--stack=".length) stack = a.slice("--stack=".length);
+    } else if (a.startsWith("--stack=") && a.length > "--stack=".length) stack = a.slice("--stack=".length);
     else throw new SetupError(`unexpected argument "${a}"\n${USAGE}`);
   }
   if (!stack) throw new SetupError(`which stack? pass --stack <name>\n${USAGE}`);

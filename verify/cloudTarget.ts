@@ -67,13 +67,27 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     get: (site, path) => httpGet(stack.publicIp, options.httpPort ?? 80, site, path, options.httpTimeoutMs),
     nodeStates: () =>
       Promise.all(
-        stack.nodes.map(async (node) => parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip)))),
+        stack.nodes.map(async (node) =>
+          parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
+        ),
       ),
     vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
     dbLogins: () => {
       const peers = stack.nodes.filter((n) => n !== dbNode);
       const db = { host: dbNode.privateIp, ...stack.db };
-      return mariadbLogins(db, peers.map((p) => p.name), (peer, command, stdin) => options.ssh(sshHost(stack, peers.find((p) => p.name === peer)!), command, stdin));
+      return mariadbLogins(
+        db,
+        peers.map((p) => p.name),
+        (peer, command, stdin) =>
+          options.ssh(
+            sshHost(
+              stack,
+              peers.find((p) => p.name === peer)!,
+            ),
+            command,
+            stdin,
+          ),
+      );
     },
   };
 }

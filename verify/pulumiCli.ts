@@ -16,7 +16,10 @@ async function pulumi(args: string[], options: PulumiOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const command = `pulumi ${args.join(" ")}`;
   const r = await runProcess(["pulumi", ...args], { env: options.env, cwd: options.cwd ?? PROJECT_DIR, timeoutMs });
-  if (r.notFound) throw new SetupError(`\`${command}\`: the Pulumi CLI is not on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/install/) and log in (pulumi login)`);
+  if (r.notFound)
+    throw new SetupError(
+      `\`${command}\`: the Pulumi CLI is not on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/install/) and log in (pulumi login)`,
+    );
   if (r.timedOut) throw new SetupError(`\`${command}\` did not finish within ${timeoutMs / 1000} s; is the backend reachable (pulumi whoami)?`);
   if (r.code !== 0) {
     // stderr only: stdout of the config command may hold decrypted secrets.

@@ -19,7 +19,9 @@ export interface SshSession {
 
 /** The client options in a config file of the session's own (see common/sshOptions.ts for why a file). */
 export function sshConfigText(dir: string): string {
-  return asSshConfig(sshClientOptions({ identityFile: path.join(dir, "key"), knownHostsFile: path.join(dir, "known_hosts"), strictHostKeyChecking: "accept-new" }));
+  return asSshConfig(
+    sshClientOptions({ identityFile: path.join(dir, "key"), knownHostsFile: path.join(dir, "known_hosts"), strictHostKeyChecking: "accept-new" }),
+  );
 }
 
 /** The ssh arguments for one command; `--` keeps a host from ever being read as an option. */

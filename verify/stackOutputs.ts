@@ -58,7 +58,8 @@ function parseStackOutputs(text: string, stack: string): Outputs {
   const fix = `has \`pulumi up --stack ${stack}\` completed?`;
   if (!isObject(o)) throw new SetupError(`the outputs of stack ${stack} are not an object; ${fix}`);
   const ip = (v: unknown, what: string): string => {
-    if (typeof v !== "string" || !isIPv4(v)) throw new SetupError(`stack ${stack}: output ${what} is ${JSON.stringify(v) ?? "missing"}, not an IPv4 address; ${fix}`);
+    if (typeof v !== "string" || !isIPv4(v))
+      throw new SetupError(`stack ${stack}: output ${what} is ${JSON.stringify(v) ?? "missing"}, not an IPv4 address; ${fix}`);
     return v;
   };
   if (!Array.isArray(o.nodeAddresses) || o.nodeAddresses.length === 0) throw new SetupError(`stack ${stack} has no output nodeAddresses; ${fix}`);
@@ -88,15 +89,21 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   const source = pulumiConfigJsonSource(json as PulumiConfigJson);
   const hidden = source.hiddenSecrets();
   if (hidden.length > 0) {
-    throw new SetupError(`stack ${stack}: pulumi did not show the secret(s) ${hidden.join(", ")}; set PULUMI_CONFIG_PASSPHRASE (or _FILE) if the stack uses a passphrase`);
+    throw new SetupError(
+      `stack ${stack}: pulumi did not show the secret(s) ${hidden.join(", ")}; set PULUMI_CONFIG_PASSPHRASE (or _FILE) if the stack uses a passphrase`,
+    );
   }
   const config = loadStackConfig(stack, source, declared);
   const noPublic = outputs.nodes.filter((n) => !n.publicIp).map((n) => n.name);
   if (config.ssh.via === "public" && noPublic.length > 0) {
-    throw new SetupError(`stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`);
+    throw new SetupError(
+      `stack ${stack}: sshVia is public but ${noPublic.join(", ")} ha${noPublic.length > 1 ? "ve" : "s"} no public IP (nodeBandwidthOut 0); use sshVia bastion or private`,
+    );
   }
   if (!outputs.nodes.some((n) => n.name === config.database.node)) {
-    throw new SetupError(`stack ${stack}: dbNode "${config.database.node}" is not one of the outputs' nodes ${outputs.nodes.map((n) => n.name).join(", ")}; run pulumi up first`);
+    throw new SetupError(
+      `stack ${stack}: dbNode "${config.database.node}" is not one of the outputs' nodes ${outputs.nodes.map((n) => n.name).join(", ")}; run pulumi up first`,
+    );
   }
   return {
     name: stack,
@@ -113,6 +120,8 @@ function loadStackConfig(stack: string, source: ConfigSource, declared: Declared
     return loadConfig(source, declared);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new SetupError(`stack ${stack}: the program's loader refuses its config:\n${error.problems.map((p) => `  - ${p}`).join("\n")}\n(set them with --stack ${stack})`);
+    throw new SetupError(
+      `stack ${stack}: the program's loader refuses its config:\n${error.problems.map((p) => `  - ${p}`).join("\n")}\n(set them with --stack ${stack})`,
+    );
   }
 }

@@ -37,7 +37,14 @@ function running(): boolean {
 export async function startReceiver(topology: LabTopology): Promise<void> {
   if (running()) return;
   fs.mkdirSync(settings.stateDir, { recursive: true });
-  const receiver = tsScript("hosts/webhookReceiver.ts", ["--listen", `${topology.routerIp}:${RECEIVER_PORT}`, "--out", files.out(), "--lifetime", String(RECEIVER_LIFETIME_S)]);
+  const receiver = tsScript("hosts/webhookReceiver.ts", [
+    "--listen",
+    `${topology.routerIp}:${RECEIVER_PORT}`,
+    "--out",
+    files.out(),
+    "--lifetime",
+    String(RECEIVER_LIFETIME_S),
+  ]);
   const child = spawn("nsenter", [`--net=/run/netns/${names.labNs()}`, "--", ...receiver], {
     cwd: PROJECT_ROOT,
     detached: true,
@@ -46,7 +53,8 @@ export async function startReceiver(topology: LabTopology): Promise<void> {
   child.unref();
   fs.writeFileSync(files.pid(), String(child.pid));
   for (let i = 0; i < 50; i++) {
-    if ((await inNode(topology.nodes[0].name, `curl -s -o /dev/null --max-time 1 -X POST http://${topology.routerIp}:${RECEIVER_PORT}/ready`)).code === 0) return;
+    if ((await inNode(topology.nodes[0].name, `curl -s -o /dev/null --max-time 1 -X POST http://${topology.routerIp}:${RECEIVER_PORT}/ready`)).code === 0)
+      return;
     await sleep(200);
   }
   throw new LabError(`the webhook receiver did not start on ${topology.routerIp}:${RECEIVER_PORT}`);
@@ -86,7 +94,12 @@ export async function logLineCounts(topology: LabTopology): Promise<Record<strin
 const key = (a: Alert) => `${a.node}:${a.state}`;
 
 /** Waits (bounded) until every logged transition arrived as an alert; returns what is missing. */
-export async function awaitAlerts(topology: LabTopology, since: number, sinceLines: Record<string, number>, timeoutMs = 15_000): Promise<{ logged: Alert[]; missing: Alert[]; extra: Alert[] }> {
+export async function awaitAlerts(
+  topology: LabTopology,
+  since: number,
+  sinceLines: Record<string, number>,
+  timeoutMs = 15_000,
+): Promise<{ logged: Alert[]; missing: Alert[]; extra: Alert[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const logged = await loggedTransitions(topology, sinceLines);
@@ -96,7 +109,8 @@ export async function awaitAlerts(topology: LabTopology, since: number, sinceLin
       if (i >= 0) received.splice(i, 1);
       return i < 0;
     });
-    if (missing.length === 0 || Date.now() > deadline) return { logged, missing, extra: received.map((k) => ({ node: k.split(":")[0], state: k.split(":")[1] })) };
+    if (missing.length === 0 || Date.now() > deadline)
+      return { logged, missing, extra: received.map((k) => ({ node: k.split(":")[0], state: k.split(":")[1] })) };
     await sleep(250);
   }
 }

@@ -35,7 +35,8 @@ const CGROUP_GROUP = "iam-ha-lab";
 function nodeCgroupDirs(name: string): string[] {
   if (fs.existsSync(path.join(CGROUP_ROOT, "cgroup.controllers"))) return [path.join(CGROUP_ROOT, CGROUP_GROUP, name)]; // pure v2
   const out: string[] = [];
-  for (const h of ["systemd", "unified"]) {                                                                          // hybrid / v1
+  for (const h of ["systemd", "unified"]) {
+    // hybrid / v1
     if (fs.existsSync(path.join(CGROUP_ROOT, h, "cgroup.procs"))) out.push(path.join(CGROUP_ROOT, h, CGROUP_GROUP, name));
   }
   return out;
@@ -46,10 +47,16 @@ function cgroupPids(dir: string): number[] {
   const pids: number[] = [];
   const walk = (d: string) => {
     let ents: fs.Dirent[];
-    try { ents = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      ents = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     try {
       for (const l of fs.readFileSync(path.join(d, "cgroup.procs"), "utf8").split("\n")) if (l.trim()) pids.push(Number(l));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     for (const e of ents) if (e.isDirectory()) walk(path.join(d, e.name));
   };
   walk(dir);
@@ -59,14 +66,27 @@ function cgroupPids(dir: string): number[] {
 function removeCgroupTree(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
-  try { fs.rmdirSync(dir); } catch { /* busy: reported by caller */ }
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    /* busy: reported by caller */
+  }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 function cmdline(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" "); } catch { return ""; }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
 }
 /** Is `pid` the systemd-nspawn we started for `name`? (guards against stale pid files) */
 function isOurNspawn(pid: number, name: string): boolean {
@@ -92,9 +112,18 @@ export async function prepareNode(node: LabNode, t: LabTopology): Promise<string
   for (const d of [root, paths.nodeUpper(node.name), paths.nodeWork(node.name)]) fs.mkdirSync(d, { recursive: true });
   const overlayOk = fs.readFileSync("/proc/filesystems", "utf8").includes("overlay");
   if (overlayOk) {
-    await runOk(["mount", "-t", "overlay", `iam-ha-lab-${node.name}`, "-o",
-      `lowerdir=${paths.rootfs()},upperdir=${paths.nodeUpper(node.name)},workdir=${paths.nodeWork(node.name)}`, root],
-      { what: `overlay mount for node ${node.name} at ${root}`, timeoutMs: 30_000, hint: "needs root and overlayfs (modprobe overlay)" });
+    await runOk(
+      [
+        "mount",
+        "-t",
+        "overlay",
+        `iam-ha-lab-${node.name}`,
+        "-o",
+        `lowerdir=${paths.rootfs()},upperdir=${paths.nodeUpper(node.name)},workdir=${paths.nodeWork(node.name)}`,
+        root,
+      ],
+      { what: `overlay mount for node ${node.name} at ${root}`, timeoutMs: 30_000, hint: "needs root and overlayfs (modprobe overlay)" },
+    );
   } else {
     log(`node ${node.name}: no overlayfs in this kernel, copying the rootfs (cp -a --reflink=auto)…`);
     await runOk(["cp", "-a", "--reflink=auto", `${paths.rootfs()}/.`, root], { what: `copy rootfs for ${node.name}`, timeoutMs: 10 * 60_000 });
@@ -102,17 +131,26 @@ export async function prepareNode(node: LabNode, t: LabTopology): Promise<string
   const p = (rel: string) => path.join(root, rel);
   writeFile(p("etc/hostname"), `${node.name}\n`);
   writeFile(p("etc/machine-id"), crypto.randomBytes(16).toString("hex") + "\n", 0o444);
-  writeFile(p("etc/hosts"), [
-    "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
-    ...t.nodes.map((n) => `${n.privateIp}\t${n.name}`), "",
-  ].join("\n"));
+  writeFile(
+    p("etc/hosts"),
+    ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", ...t.nodes.map((n) => `${n.privateIp}\t${n.name}`), ""].join("\n"),
+  );
   writeFile(p("etc/resolv.conf"), "# iam-ha lab: no DNS (the lab has no way out)\n");
-  writeFile(p("etc/systemd/network/10-iam-lab.network"), [
-    "# iam-ha lab: static address of this node on the lab \"VPC subnet\" (sorts before 80-container-host0.network)",
-    "[Match]", "Name=host0", "",
-    "[Network]", `Address=${node.privateIp}/${prefixOf(t.subnetCidr)}`, `Gateway=${t.routerIp}`,
-    "LinkLocalAddressing=no", "IPv6AcceptRA=no", "",
-  ].join("\n"));
+  writeFile(
+    p("etc/systemd/network/10-iam-lab.network"),
+    [
+      '# iam-ha lab: static address of this node on the lab "VPC subnet" (sorts before 80-container-host0.network)',
+      "[Match]",
+      "Name=host0",
+      "",
+      "[Network]",
+      `Address=${node.privateIp}/${prefixOf(t.subnetCidr)}`,
+      `Gateway=${t.routerIp}`,
+      "LinkLocalAddressing=no",
+      "IPv6AcceptRA=no",
+      "",
+    ].join("\n"),
+  );
   fs.mkdirSync(p("root/.ssh"), { recursive: true, mode: 0o700 });
   fs.chmodSync(p("root/.ssh"), 0o700);
   writeFile(p("root/.ssh/authorized_keys"), publicKey() + "\n", 0o600);
@@ -129,17 +167,25 @@ export function startNode(node: LabNode): number {
   fs.mkdirSync(settings.stateDir, { recursive: true });
   const consoleFd = fs.openSync(paths.nodeConsole(node.name), "w");
   const nspawn = [
-    "systemd-nspawn", "--boot", "--register=no", "--keep-unit",
-    `--directory=${root}`, `--machine=${node.name}`,
+    "systemd-nspawn",
+    "--boot",
+    "--register=no",
+    "--keep-unit",
+    `--directory=${root}`,
+    `--machine=${node.name}`,
     `--network-bridge=${names.bridge()}`,
     `--bind-ro=${paths.repo()}:${paths.repoInContainer}`,
-    "--link-journal=no", "--resolv-conf=off", "--console=read-only",
+    "--link-journal=no",
+    "--resolv-conf=off",
+    "--console=read-only",
   ];
   // The shell moves itself into the node's own cgroup(s), then execs nsenter, which execs nspawn (same pid).
-  const script = cgDirs.map((d) => `echo $$ > ${shellWords([`${d}/cgroup.procs`])} || exit 97; `).join("") +
+  const script =
+    cgDirs.map((d) => `echo $$ > ${shellWords([`${d}/cgroup.procs`])} || exit 97; `).join("") +
     `exec ${shellWords(["nsenter", `--net=/run/netns/${names.labNs()}`, "--", ...nspawn])}`;
   const child = spawn("sh", ["-c", script], {
-    detached: true, stdio: ["ignore", consoleFd, consoleFd],
+    detached: true,
+    stdio: ["ignore", consoleFd, consoleFd],
     env: { ...process.env, SYSTEMD_LOG_COLOR: "0", SYSTEMD_COLORS: "0" },
   });
   fs.closeSync(consoleFd);
@@ -150,34 +196,50 @@ export function startNode(node: LabNode): number {
 }
 
 function consoleTail(name: string, n = 40): string {
-  try { return tail(fs.readFileSync(paths.nodeConsole(name), "utf8").replace(/\x1b\[[0-9;]*m/g, ""), n); } catch { return "(no console log)"; }
+  try {
+    return tail(fs.readFileSync(paths.nodeConsole(name), "utf8").replace(/\x1b\[[0-9;]*m/g, ""), n);
+  } catch {
+    return "(no console log)";
+  }
 }
 
 /** Wait until sshd on the node answers with the lab key (bounded); throws with the console tail if not. */
 export async function waitForSsh(node: LabNode, pid: number, timeoutMs = 90_000): Promise<void> {
   let lastErr = "";
   let died = false;
-  const ok = await waitFor(async () => {
-    if (!alive(pid)) { died = true; return true; }
-    const r = await sshExec(node, "true", undefined, { timeoutMs: 10_000 });
-    lastErr = r.stderr.trim();
-    return r.code === 0;
-  }, timeoutMs, 500);
+  const ok = await waitFor(
+    async () => {
+      if (!alive(pid)) {
+        died = true;
+        return true;
+      }
+      const r = await sshExec(node, "true", undefined, { timeoutMs: 10_000 });
+      lastErr = r.stderr.trim();
+      return r.code === 0;
+    },
+    timeoutMs,
+    500,
+  );
   if (died) {
-    throw new LabError(`node ${node.name}: systemd-nspawn (pid ${pid}) exited during boot.\n` +
-      `--- ${paths.nodeConsole(node.name)} (tail) ---\n${consoleTail(node.name)}`);
+    throw new LabError(
+      `node ${node.name}: systemd-nspawn (pid ${pid}) exited during boot.\n` + `--- ${paths.nodeConsole(node.name)} (tail) ---\n${consoleTail(node.name)}`,
+    );
   }
   if (!ok) {
-    throw new LabError(`node ${node.name}: ssh to root@${node.privateIp} did not answer within ${timeoutMs / 1000} s (last ssh error: ${lastErr || "none"}).\n` +
-      `--- ${paths.nodeConsole(node.name)} (tail) ---\n${consoleTail(node.name)}\n` +
-      `--- what to do --- look at the console log above; the container is still running (pid ${pid}); labDown removes it`);
+    throw new LabError(
+      `node ${node.name}: ssh to root@${node.privateIp} did not answer within ${timeoutMs / 1000} s (last ssh error: ${lastErr || "none"}).\n` +
+        `--- ${paths.nodeConsole(node.name)} (tail) ---\n${consoleTail(node.name)}\n` +
+        `--- what to do --- look at the console log above; the container is still running (pid ${pid}); labDown removes it`,
+    );
   }
 }
 
 /** Wait for the node's boot to finish (systemctl is-system-running --wait); returns the state (running / degraded…). */
 export async function waitForBoot(node: LabNode, timeoutMs = 60_000): Promise<{ state: string; failed: string }> {
   const secs = Math.max(1, Math.round(timeoutMs / 1000));
-  const r = await sshExec(node, `timeout ${secs} systemctl is-system-running --wait; systemctl --failed --no-legend --plain`, undefined, { timeoutMs: timeoutMs + 10_000 });
+  const r = await sshExec(node, `timeout ${secs} systemctl is-system-running --wait; systemctl --failed --no-legend --plain`, undefined, {
+    timeoutMs: timeoutMs + 10_000,
+  });
   const lines = r.stdout.trim().split("\n");
   return { state: (lines[0] ?? "").trim() || "unknown", failed: lines.slice(1).join("\n").trim() };
 }
@@ -188,24 +250,44 @@ export async function stopNode(name: string, graceMs = 20_000): Promise<void> {
   try {
     const pid = Number(fs.readFileSync(paths.nodePid(name), "utf8").trim());
     if (pid > 1 && isOurNspawn(pid, name)) pids.add(pid);
-  } catch { /* no pid file */ }
+  } catch {
+    /* no pid file */
+  }
   for (const p of findNspawnPids(name)) pids.add(p);
-  for (const p of pids) { try { process.kill(p, "SIGTERM"); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+  }
   if (pids.size) await waitFor(() => [...pids].every((p) => !alive(p)), graceMs, 200);
   // Anything still in the node's cgroups (a hung container, or nspawn killed earlier): SIGKILL, bounded.
   const cg = nodeCgroupDirs(name);
   const left = () => [...new Set([...cg.flatMap(cgroupPids), ...[...pids].filter(alive)])];
   for (let i = 0; i < 3 && left().length; i++) {
-    for (const p of left()) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+    for (const p of left()) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
     await waitFor(() => left().length === 0, 5_000, 100);
   }
   const still = left();
-  if (still.length) throw new LabError(`node ${name}: processes ${still.join(", ")} did not die after SIGKILL (uninterruptible?) — check \`ps -o pid,stat,cmd -p ${still.join(",")}\``);
+  if (still.length)
+    throw new LabError(
+      `node ${name}: processes ${still.join(", ")} did not die after SIGKILL (uninterruptible?) — check \`ps -o pid,stat,cmd -p ${still.join(",")}\``,
+    );
   for (const d of cg) removeCgroupTree(d);
   for (const d of cg) if (fs.existsSync(d)) throw new LabError(`node ${name}: could not remove cgroup ${d} — check cgroup.procs below it`);
   // nspawn's own runtime dirs on the host (normally removed by nspawn at exit; not after SIGKILL).
   for (const d of [`/run/systemd/nspawn/propagate/${name}`, `/run/systemd/nspawn/unix-export/${name}`]) {
-    if (fs.existsSync(d)) { await unmountUnder(d); await runProcess(["rm", "-rf", "--one-file-system", d], { timeoutMs: 30_000 }); }
+    if (fs.existsSync(d)) {
+      await unmountUnder(d);
+      await runProcess(["rm", "-rf", "--one-file-system", d], { timeoutMs: 30_000 });
+    }
   }
   fs.rmSync(paths.nodePid(name), { force: true });
 }
@@ -213,7 +295,11 @@ export async function stopNode(name: string, graceMs = 20_000): Promise<void> {
 /** Remove the (empty) /sys/fs/cgroup/.../iam-ha-lab parents once no node uses them. */
 export function removeEmptyCgroupParents(): void {
   for (const d of nodeCgroupDirs("x").map((p) => path.dirname(p))) {
-    try { if (fs.readdirSync(d, { withFileTypes: true }).every((e) => !e.isDirectory())) fs.rmdirSync(d); } catch { /* absent or busy */ }
+    try {
+      if (fs.readdirSync(d, { withFileTypes: true }).every((e) => !e.isDirectory())) fs.rmdirSync(d);
+    } catch {
+      /* absent or busy */
+    }
   }
 }
 
@@ -228,11 +314,10 @@ export function nodesOnDisk(): string[] {
   if (!fs.existsSync(d)) return [];
   const out = new Set<string>();
   for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    if (e.isDirectory() && fs.existsSync(path.join(d, e.name, "upper")) || e.isDirectory() && fs.existsSync(path.join(d, e.name, "root"))) out.add(e.name);
+    if ((e.isDirectory() && fs.existsSync(path.join(d, e.name, "upper"))) || (e.isDirectory() && fs.existsSync(path.join(d, e.name, "root")))) out.add(e.name);
     if (e.isFile() && e.name.endsWith(".pid")) out.add(e.name.slice(0, -4));
   }
   return [...out];
 }
 
 /** Is anything of this node still mounted? (for tests/diagnostics) */
-

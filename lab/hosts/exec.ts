@@ -7,7 +7,10 @@ import { shellWords } from "../../common/shell";
 import * as path from "path";
 
 export class LabError extends Error {
-  constructor(message: string) { super(message); this.name = "LabError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "LabError";
+  }
 }
 
 /** Last `n` lines of a text, for error messages. */
@@ -23,7 +26,9 @@ export async function runOk(cmd: readonly string[], opts: RunOptions & { what?: 
     const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : `exited with code ${r.code}`;
     throw new LabError(
       `${opts.what ?? "command"} failed: \`${shellWords(cmd)}\` ${why}\n` +
-      `--- stderr (tail) ---\n${tail(r.stderr || r.stdout)}` + (opts.hint ? `\n--- what to do ---\n${opts.hint}` : ""));
+        `--- stderr (tail) ---\n${tail(r.stderr || r.stdout)}` +
+        (opts.hint ? `\n--- what to do ---\n${opts.hint}` : ""),
+    );
   }
   return r;
 }

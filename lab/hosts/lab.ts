@@ -23,15 +23,27 @@ async function have(cmd: string): Promise<boolean> {
 
 /** Refuse clearly when the lab cannot run on this machine: not Linux, not root, tools missing. */
 export async function checkHost(): Promise<void> {
-  if (process.platform !== "linux") throw new LabError(`the lab needs Linux (network namespaces, systemd-nspawn); this is ${process.platform} — run it on a Linux machine or VM`);
-  if (typeof process.getuid === "function" && process.getuid() !== 0) throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
+  if (process.platform !== "linux")
+    throw new LabError(`the lab needs Linux (network namespaces, systemd-nspawn); this is ${process.platform} — run it on a Linux machine or VM`);
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    throw new LabError("the lab needs root (netns, mounts, systemd-nspawn) — run it as root, e.g. `sudo bash scripts/lab.sh`");
   const tools: [string, string][] = [
-    ["systemd-nspawn", "systemd-container"], ["debootstrap", "debootstrap"], ["nsenter", "util-linux"], ["ip", "iproute2"],
-    ["nft", "nftables"], ["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["apt-get", "apt"], ["mount", "mount"],
+    ["systemd-nspawn", "systemd-container"],
+    ["debootstrap", "debootstrap"],
+    ["nsenter", "util-linux"],
+    ["ip", "iproute2"],
+    ["nft", "nftables"],
+    ["ssh", "openssh-client"],
+    ["ssh-keygen", "openssh-client"],
+    ["apt-get", "apt"],
+    ["mount", "mount"],
   ];
   const missing: string[] = [];
   for (const [c, pkg] of tools) if (!(await have(c))) missing.push(`${c} (package ${pkg})`);
-  if (missing.length) throw new LabError(`missing on this host: ${missing.join(", ")} — install with: apt-get install -y ${[...new Set(missing.map((m) => /package (\S+)\)/.exec(m)![1]))].join(" ")}`);
+  if (missing.length)
+    throw new LabError(
+      `missing on this host: ${missing.join(", ")} — install with: apt-get install -y ${[...new Set(missing.map((m) => /package (\S+)\)/.exec(m)![1]))].join(" ")}`,
+    );
   if (!fs.existsSync("/sys/fs/cgroup")) throw new LabError("no /sys/fs/cgroup on this host — systemd-nspawn needs cgroups mounted");
 }
 
@@ -43,8 +55,7 @@ async function preflight(t: LabTopology): Promise<void> {
 }
 
 function anythingLeft(t: LabTopology): boolean {
-  return netnsExists(names.labNs()) || netnsExists(names.clientNs()) ||
-    nodesOnDisk().length > 0 || t.nodes.some((n) => fs.existsSync(paths.nodeDir(n.name)));
+  return netnsExists(names.labNs()) || netnsExists(names.clientNs()) || nodesOnDisk().length > 0 || t.nodes.some((n) => fs.existsSync(paths.nodeDir(n.name)));
 }
 
 /**
@@ -92,20 +103,44 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
 export async function labDown(t?: LabTopology): Promise<void> {
   const nodes = [...new Set([...(t?.nodes.map((n) => n.name) ?? []), ...nodesOnDisk()])];
   const errors: string[] = [];
-  await Promise.all(nodes.map(async (n) => {
-    try { await stopNode(n); } catch (e) { errors.push((e as Error).message); }
-  }));
+  await Promise.all(
+    nodes.map(async (n) => {
+      try {
+        await stopNode(n);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }),
+  );
   for (const n of nodes) {
-    try { await removeNode(n); } catch (e) { errors.push((e as Error).message); }
+    try {
+      await removeNode(n);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
   }
   // Processes still inside our netns (started by the lab: ssh clients, test servers…): end them, bounded.
   for (const ns of [names.labNs(), names.clientNs()]) {
     if (!netnsExists(ns)) continue;
     const r = await runProcess(["ip", "netns", "pids", ns], { timeoutMs: 10_000 });
-    const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p !== process.pid);
-    for (const p of pids) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+    const pids = r.stdout
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => p !== process.pid);
+    for (const p of pids) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
   }
-  try { await netDown(); } catch (e) { errors.push((e as Error).message); }
+  try {
+    await netDown();
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
   removeEmptyCgroupParents();
   if (errors.length) throw new LabError(`labDown: some things could not be removed:\n  - ${errors.join("\n  - ")}`);
 }

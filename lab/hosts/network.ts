@@ -21,7 +21,9 @@ function cidr(text: string): Cidr {
   if (!c) throw new LabError(`"${text}" is not an IPv4 CIDR`);
   return c;
 }
-export function prefixOf(text: string): number { return cidr(text).prefix; }
+export function prefixOf(text: string): number {
+  return cidr(text).prefix;
+}
 
 /** The edge ("internet") side: the eip's /24; lab netns holds .1 and the eip, the client .2. */
 function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string } {
@@ -47,7 +49,10 @@ export function validateTopology(t: LabTopology): void {
     hostAddr("routerIp", t.routerIp);
     hostAddr("havip", t.havip);
     if (!Array.isArray(t.nodes) || t.nodes.length < 2) errs.push(`nodes: need at least 2, got ${t.nodes?.length ?? 0}`);
-    const seenIp = new Map<string, string>([[t.routerIp, "routerIp"], [t.havip, "havip"]]);
+    const seenIp = new Map<string, string>([
+      [t.routerIp, "routerIp"],
+      [t.havip, "havip"],
+    ]);
     const seenName = new Set<string>();
     for (const n of t.nodes ?? []) {
       if (!/^[a-z][a-z0-9-]{0,11}$/.test(n.name)) errs.push(`node name "${n.name}" must match [a-z][a-z0-9-]{0,11} (hostname, machine and interface name)`);
@@ -79,7 +84,8 @@ export async function checkHostCollisions(t: LabTopology): Promise<void> {
   for (const line of routes.stdout.split("\n")) {
     const dst = line.trim().split(/\s+/)[0];
     if (!dst || dst === "default" || !/^\d/.test(dst)) continue;
-    for (const o of ours) if (overlaps(cidr(dst.includes("/") ? dst : `${dst}/32`), cidr(o))) problems.push(`host route "${line.trim()}" overlaps lab network ${o}`);
+    for (const o of ours)
+      if (overlaps(cidr(dst.includes("/") ? dst : `${dst}/32`), cidr(o))) problems.push(`host route "${line.trim()}" overlaps lab network ${o}`);
   }
   for (const line of addrs.stdout.split("\n")) {
     const m = /inet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
@@ -87,13 +93,17 @@ export async function checkHostCollisions(t: LabTopology): Promise<void> {
     for (const o of ours) if (overlaps(cidr(m[1]), cidr(o))) problems.push(`host address ${m[1]} (${line.trim().split(/\s+/)[1]}) overlaps lab network ${o}`);
   }
   if (problems.length) {
-    throw new LabError(`lab networks collide with the host's network namespace:\n  - ${problems.join("\n  - ")}\n` +
-      `fix: choose a topology whose subnetCidr and eip /24 are unused on this host (see \`ip -4 route\`), e.g. 10.0.4.0/24 and 10.255.0.10`);
+    throw new LabError(
+      `lab networks collide with the host's network namespace:\n  - ${problems.join("\n  - ")}\n` +
+        `fix: choose a topology whose subnetCidr and eip /24 are unused on this host (see \`ip -4 route\`), e.g. 10.0.4.0/24 and 10.255.0.10`,
+    );
   }
 }
 
 // ---------- namespaces ----------
-export function netnsExists(name: string): boolean { return fs.existsSync(`/run/netns/${name}`); }
+export function netnsExists(name: string): boolean {
+  return fs.existsSync(`/run/netns/${name}`);
+}
 
 /** Run a command inside a named netns (nsenter --net only: mounts, /sys and cgroups stay the host's). */
 function execInNetns(ns: string, cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -119,7 +129,9 @@ async function inNs(ns: string, cmd: string[], what: string, input?: string): Pr
 const EIP_PORTS = [80];
 
 export async function netUp(t: LabTopology): Promise<void> {
-  const ns = names.labNs(); const cns = names.clientNs(); const br = names.bridge();
+  const ns = names.labNs();
+  const cns = names.clientNs();
+  const br = names.bridge();
   const e = edgeOf(t);
   for (const n of [ns, cns]) {
     if (netnsExists(n)) throw new LabError(`network: netns ${n} already exists — run labDown first (or \`ip netns del ${n}\`)`);
@@ -176,6 +188,7 @@ export async function netDown(): Promise<void> {
   for (const n of [names.clientNs(), names.labNs()]) {
     if (!netnsExists(n)) continue;
     const r = await runProcess(["ip", "netns", "del", n], { timeoutMs: 30_000 });
-    if (r.code !== 0 && netnsExists(n)) throw new LabError(`network: \`ip netns del ${n}\` failed: ${r.stderr.trim()} — are processes still inside it? (ip netns pids ${n})`);
+    if (r.code !== 0 && netnsExists(n))
+      throw new LabError(`network: \`ip netns del ${n}\` failed: ${r.stderr.trim()} — are processes still inside it? (ip netns pids ${n})`);
   }
 }

@@ -21,7 +21,9 @@ export async function ensureSshKey(): Promise<string> {
   fs.chmodSync(path.dirname(key), 0o700);
   for (const f of [key, `${key}.pub`]) fs.rmSync(f, { force: true });
   await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "iam-ha-lab", "-f", key], {
-    timeoutMs: 30_000, what: `ssh-keygen for the lab key ${key}`, hint: "install openssh-client (apt-get install -y openssh-client)",
+    timeoutMs: 30_000,
+    what: `ssh-keygen for the lab key ${key}`,
+    hint: "install openssh-client (apt-get install -y openssh-client)",
   });
   fs.chmodSync(key, 0o600);
   return key;
@@ -58,7 +60,8 @@ export async function sshExec(node: LabNode, command: string, stdin?: string, op
   const nsPath = `/run/netns/${names.labNs()}`;
   if (!fs.existsSync(nsPath)) throw new LabError(`sshExec(${node.name}): lab netns ${names.labNs()} does not exist (${nsPath}) — run labUp first`);
   const r = await runProcess(["nsenter", `--net=${nsPath}`, "--", "ssh", ...sshOptions(), "--", node.privateIp, command], {
-    input: stdin ?? "", timeoutMs: opts.timeoutMs ?? 120_000,
+    input: stdin ?? "",
+    timeoutMs: opts.timeoutMs ?? 120_000,
   });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
 }

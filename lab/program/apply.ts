@@ -34,9 +34,12 @@ export async function applyCommands(topology: LabTopology, commands: DeclaredCom
   const finished = new Map<string, Promise<void>>();
   for (const command of commands) {
     const waits = command.after.map((a) => finished.get(a)!);
-    finished.set(command.name, Promise.all(waits).then(async () => {
-      applied.push({ ...(await applyOne(topology, command)), name: command.name });
-    }));
+    finished.set(
+      command.name,
+      Promise.all(waits).then(async () => {
+        applied.push({ ...(await applyOne(topology, command)), name: command.name });
+      }),
+    );
   }
   // Wait for every command, failed or not, before saving: `down` must know all that ran.
   const outcomes = await Promise.allSettled(finished.values());
@@ -55,14 +58,24 @@ async function applyOne(topology: LabTopology, command: DeclaredCommand): Promis
   const shown = command.secret ? "(output hidden: the step carries a secret)" : tail(r.stdout + r.stderr, 40);
   if (r.code !== 0) {
     // A secret step's own lines ([iam-ha] …) never hold the secret; tool output might.
-    const said = command.secret ? r.stderr.split("\n").filter((l) => l.startsWith("[iam-ha]")).join("\n") : shown;
+    const said = command.secret
+      ? r.stderr
+          .split("\n")
+          .filter((l) => l.startsWith("[iam-ha]"))
+          .join("\n")
+      : shown;
     throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${said}\nFix the cause, then run the lab again (steps are idempotent).`);
   }
   log(`${command.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s${command.secret ? "" : `\n${indent(shown)}`}`);
   return { host: command.host, delete: command.delete, stdin: command.stdin, stdout: r.stdout };
 }
 
-const indent = (text: string) => text.split("\n").filter(Boolean).map((l) => `      ${l}`).join("\n");
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => `      ${l}`)
+    .join("\n");
 
 function saveApplied(applied: AppliedCommand[]): void {
   fs.mkdirSync(settings.stateDir, { recursive: true });

@@ -53,7 +53,13 @@ function inDependencyOrder(commands: DeclaredCommand[]): DeclaredCommand[] {
   const ordered: DeclaredCommand[] = [];
   while (ordered.length < commands.length) {
     const ready = commands.filter((c) => !done.has(c.name) && c.after.every((a) => done.has(a)));
-    if (ready.length === 0) throw new LabError(`the program's commands depend on each other in a cycle: ${commands.filter((c) => !done.has(c.name)).map((c) => c.name).join(", ")}`);
+    if (ready.length === 0)
+      throw new LabError(
+        `the program's commands depend on each other in a cycle: ${commands
+          .filter((c) => !done.has(c.name))
+          .map((c) => c.name)
+          .join(", ")}`,
+      );
     for (const c of ready) {
       done.add(c.name);
       ordered.push(c);

@@ -19,7 +19,6 @@ export async function getThroughEip(topology: LabTopology, site: string, path: s
   return { status, body, node };
 }
 
-
 /** The verifier's view of the lab: the same checks as for a deployed stack. */
 export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword: string): VerifyTarget {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
@@ -33,7 +32,17 @@ export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword
     dbLogins: () => {
       const db = { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: dbPassword };
       const peers = topology.nodes.filter((n) => n !== dbNode);
-      return mariadbLogins(db, peers.map((p) => p.name), (peer, command, stdin) => sshExec(peers.find((p) => p.name === peer)!, command, stdin, { timeoutMs: 30_000 }));
+      return mariadbLogins(
+        db,
+        peers.map((p) => p.name),
+        (peer, command, stdin) =>
+          sshExec(
+            peers.find((p) => p.name === peer)!,
+            command,
+            stdin,
+            { timeoutMs: 30_000 },
+          ),
+      );
     },
   };
 }
@@ -45,7 +54,9 @@ export async function loginFromOutsider(config: IamHaConfig, topology: LabTopolo
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-lab-login-"));
   try {
     fs.writeFileSync(path.join(dir, "login.cnf"), mariadbLoginOptions(config.database.user, dbPassword), { mode: 0o600 });
-    const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], { timeoutMs: 30_000 });
+    const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], {
+      timeoutMs: 30_000,
+    });
     return { refused: r.code !== 0 && /Access denied|is not allowed to connect/.test(r.stderr), detail: r.stderr.trim() || r.stdout.trim() };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

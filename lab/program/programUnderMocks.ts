@@ -8,7 +8,7 @@ import { FUNCTIONS, TYPES } from "../../tencentcloud/tokens";
  * record on real hosts; the tests assert on it.
  *
  * It leans on two parts of @pulumi/pulumi that are not public API (checked at 3.248; the test
- * "the program under mocks" in tests/program.test.ts fails loudly when an upgrade breaks either):
+ * tests/programUnderMocks.test.ts fails loudly when an upgrade breaks either):
  * - `runtime/mocks` `MockMonitor.prototype.registerResource`, wrapped to see each registration
  *   request as the engine would get it (options such as deleteBeforeReplace and the expanded
  *   dependencies are not visible through the public `setMocks` callbacks);
@@ -30,7 +30,9 @@ function assertPrivateApi(): void {
     typeof settings.waitForRPCs !== "function" && "runtime/settings waitForRPCs",
   ].filter(Boolean);
   if (missing.length > 0) {
-    throw new Error(`@pulumi/pulumi ${require("@pulumi/pulumi/package.json").version} no longer has ${missing.join(" and ")}: adapt lab/program/programUnderMocks.ts, or pin @pulumi/pulumi to 3.248`);
+    throw new Error(
+      `@pulumi/pulumi ${require("@pulumi/pulumi/package.json").version} no longer has ${missing.join(" and ")}: adapt lab/program/programUnderMocks.ts, or pin @pulumi/pulumi to 3.248`,
+    );
   }
 }
 
@@ -111,7 +113,10 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
           id: args.custom ? `${args.name}-id` : undefined,
           state: { ...args.inputs, ...defaultCloud(args.type, args.name, args.inputs), ...options.cloud?.(args.type, args.name, args.inputs) },
         }),
-        call: (args) => (args.token === FUNCTIONS.getImages ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] } : {}),
+        call: (args) =>
+          args.token === FUNCTIONS.getImages
+            ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] }
+            : {},
       },
       "iam-ha",
       options.stack ?? "test",
@@ -164,7 +169,14 @@ function hash(text: string): number {
 
 async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    return resolveDeep(await new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => { resolve(v); return v; })));
+    return resolveDeep(
+      await new Promise((resolve) =>
+        (value as pulumi.Output<unknown>).apply((v) => {
+          resolve(v);
+          return v;
+        }),
+      ),
+    );
   }
   if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
   if (value && typeof value === "object" && !(value instanceof pulumi.Resource)) {

@@ -32,7 +32,10 @@ function alive(pid: number): boolean {
 
 /** Whether this topology's hosts are up from an earlier run (then `up` takes the update path). */
 export function hostsRunning(topology: LabTopology): boolean {
-  return netnsExists(names.labNs()) && topology.nodes.every((n) => fs.existsSync(paths.nodePid(n.name)) && alive(Number(fs.readFileSync(paths.nodePid(n.name), "utf8"))));
+  return (
+    netnsExists(names.labNs()) &&
+    topology.nodes.every((n) => fs.existsSync(paths.nodePid(n.name)) && alive(Number(fs.readFileSync(paths.nodePid(n.name), "utf8"))))
+  );
 }
 
 export async function up(stack: LabStack): Promise<UpResult> {

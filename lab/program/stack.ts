@@ -29,7 +29,12 @@ const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
 
 /** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
 function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: string } {
-  const random = (n: number) => crypto.randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+  const random = (n: number) =>
+    crypto
+      .randomBytes(n * 2)
+      .toString("base64")
+      .replace(/[^A-Za-z0-9]/g, "")
+      .slice(0, n);
   const kept = fs.existsSync(SECRET_FILE()) ? JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8")) : {};
   const secrets = { vrrpAuthPass: random(8), dbPassword: random(24), alertToken: random(16), ...kept };
   if (Object.keys(secrets).length !== Object.keys(kept).length) {
@@ -79,7 +84,9 @@ function labTopology(config: IamHaConfig): LabTopology {
   const routerIp = nthAddress(subnet, 1);
   const taken = config.nodes.find((n) => n.privateIp === routerIp);
   if (taken || config.vrrp.havip === routerIp) {
-    throw new LabError(`${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`);
+    throw new LabError(
+      `${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`,
+    );
   }
   return {
     subnetCidr: config.network.subnetCidr,

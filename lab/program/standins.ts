@@ -21,7 +21,9 @@ async function onNode(node: LabNode, what: string, command: string, stdin?: stri
 
 /** The stand-ins' systemd units, one per backend port: "iam-standin@8080 iam-standin@9090". */
 export function standInUnits(config: IamHaConfig): string {
-  return backendPorts(config).map((p) => `iam-standin@${p}`).join(" ");
+  return backendPorts(config)
+    .map((p) => `iam-standin@${p}`)
+    .join(" ");
 }
 
 const backendPorts = (config: IamHaConfig) => [...new Set(config.sites.map((s) => s.port))];
@@ -39,9 +41,21 @@ export async function installStandIns(config: IamHaConfig, topology: LabTopology
   );
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
   const peers = topology.nodes.filter((n) => n !== dbNode);
-  await onNode(dbNode, "installing MariaDB", "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-server >/dev/null 2>&1");
+  await onNode(
+    dbNode,
+    "installing MariaDB",
+    "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-server >/dev/null 2>&1",
+  );
   await onNode(dbNode, "configuring MariaDB", "cat > /etc/mysql/mariadb.conf.d/60-iam-lab.cnf && systemctl restart mariadb", asset("mariadb-lab.cnf"));
   await onNode(dbNode, "creating the iam database", `mariadb -e 'CREATE DATABASE IF NOT EXISTS \`${config.database.name}\`'`);
-  await Promise.all(peers.map((p) => onNode(p, "installing the MariaDB client", "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-client >/dev/null 2>&1")));
+  await Promise.all(
+    peers.map((p) =>
+      onNode(
+        p,
+        "installing the MariaDB client",
+        "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-client >/dev/null 2>&1",
+      ),
+    ),
+  );
   log(`${dbNode.name}: MariaDB runs with database ${config.database.name}`);
 }

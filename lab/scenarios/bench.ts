@@ -65,7 +65,8 @@ async function requestsPerSecond(stack: LabStack, where: "eip" | "backend"): Pro
 }
 
 function report(ours: Map<string, Figures>, article: Map<string, Figures>): string {
-  const header = "SCENARIO                                          | OURS: VIP moved med/worst, req ok again med/worst, failed med/worst | ARTICLE: same | recovery ratio";
+  const header =
+    "SCENARIO                                          | OURS: VIP moved med/worst, req ok again med/worst, failed med/worst | ARTICLE: same | recovery ratio";
   const rows = [...ours.keys()].map((name) => {
     const o = ours.get(name)!;
     const a = article.get(name)!;
@@ -96,8 +97,12 @@ async function main(argv: string[]): Promise<void> {
   const articleFigures = await measureScenarios(article, rounds);
   log("switching back to ours…");
   await applySettings(ours);
-  process.stdout.write(`\nFailover, ${rounds} round(s) each (requests every 20 ms through the EIP; 1 s request timeout):\n${report(oursFigures, articleFigures)}\n`);
-  process.stdout.write(`\nThroughput (${THROUGHPUT_CONCURRENCY} keep-alive clients, ${THROUGHPUT_SECONDS} s): through the EIP ${eipRps.toFixed(0)} req/s, direct to ${ours.topology.nodes[0].name}'s backend ${backendRps.toFixed(0)} req/s (${((eipRps / backendRps) * 100).toFixed(0)} %)\n`);
+  process.stdout.write(
+    `\nFailover, ${rounds} round(s) each (requests every 20 ms through the EIP; 1 s request timeout):\n${report(oursFigures, articleFigures)}\n`,
+  );
+  process.stdout.write(
+    `\nThroughput (${THROUGHPUT_CONCURRENCY} keep-alive clients, ${THROUGHPUT_SECONDS} s): through the EIP ${eipRps.toFixed(0)} req/s, direct to ${ours.topology.nodes[0].name}'s backend ${backendRps.toFixed(0)} req/s (${((eipRps / backendRps) * 100).toFixed(0)} %)\n`,
+  );
 }
 
 main(process.argv.slice(2)).catch((e) => {

@@ -57,7 +57,10 @@ export async function runLoadgen(where: "client" | "lab", args: string[], timeou
   const exec = where === "client" ? execInClient : execInLabNs;
   const r = await exec(tsScript("scenarios/loadgen.ts", args), { timeoutMs, cwd: PROJECT_ROOT });
   if (r.code !== 0) throw new LabError(`the request generator failed in the ${where} namespace: ${r.stderr.trim()}`);
-  return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Requests from where a user stands, in the background; resolves with every answer. */
@@ -109,8 +112,15 @@ async function baseline(stack: LabStack): Promise<string> {
     await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start nginx ${ports} && systemctl start keepalived`);
   }
   const since = Date.now();
-  const ok = await pollUntil(config, stack, since, (s) => holderOf(s) !== null && holderOf(s) !== "split" && s.every((n) => n.state === (n.holdsVip ? "MASTER" : "BACKUP")), 30_000);
-  if (ok === null) throw new LabError(`the lab did not settle with one MASTER and the rest BACKUP within 30 s: ${JSON.stringify(await nodeStates(config, topology))}`);
+  const ok = await pollUntil(
+    config,
+    stack,
+    since,
+    (s) => holderOf(s) !== null && holderOf(s) !== "split" && s.every((n) => n.state === (n.holdsVip ? "MASTER" : "BACKUP")),
+    30_000,
+  );
+  if (ok === null)
+    throw new LabError(`the lab did not settle with one MASTER and the rest BACKUP within 30 s: ${JSON.stringify(await nodeStates(config, topology))}`);
   // nginx skips a backend for fail_timeout after a failure: wait until every node's backend
   // answers again, so each scenario starts from the same place.
   const seen = new Set<string>();
@@ -133,7 +143,16 @@ interface Scenario {
 }
 
 const movesAway = (config: IamHaConfig, stack: LabStack, master: string, fault: number) =>
-  pollUntil(config, stack, fault, (s) => { const h = holderOf(s); return h !== null && h !== "split" && h !== master; }, MOVE_DEADLINE_MS);
+  pollUntil(
+    config,
+    stack,
+    fault,
+    (s) => {
+      const h = holderOf(s);
+      return h !== null && h !== "split" && h !== master;
+    },
+    MOVE_DEADLINE_MS,
+  );
 
 /**
  * Drops every VRRP advert on the lab's bridge (in the lab's own namespace), as a security group
@@ -142,7 +161,11 @@ const movesAway = (config: IamHaConfig, stack: LabStack, master: string, fault: 
  */
 const SPLIT_TABLE = "iam_lab_split";
 async function blockVrrp(): Promise<void> {
-  for (const cmd of [`add table bridge ${SPLIT_TABLE}`, `add chain bridge ${SPLIT_TABLE} forward { type filter hook forward priority 0; }`, `add rule bridge ${SPLIT_TABLE} forward ip protocol vrrp drop`]) {
+  for (const cmd of [
+    `add table bridge ${SPLIT_TABLE}`,
+    `add chain bridge ${SPLIT_TABLE} forward { type filter hook forward priority 0; }`,
+    `add rule bridge ${SPLIT_TABLE} forward ip protocol vrrp drop`,
+  ]) {
     const r = await execInLabNs(["nft", cmd]);
     if (r.code !== 0) throw new LabError(`nft ${cmd} failed in the lab's namespace: ${r.stderr.trim()}`);
   }
@@ -177,7 +200,11 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         await sh(master, "systemctl start nginx");
         const seen = await watchHolders(config, stack, STEADY_MS);
         const stayed = seen.length === 1 && seen[0] === holder;
-        return { held: stayed, vipMovedMs: moved, detail: stayed ? `stayed on ${holder} after nginx came back` : `holders after nginx came back: ${seen.join(" → ")}` };
+        return {
+          held: stayed,
+          vipMovedMs: moved,
+          detail: stayed ? `stayed on ${holder} after nginx came back` : `holders after nginx came back: ${seen.join(" → ")}`,
+        };
       },
     },
     {
@@ -201,9 +228,18 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         await blockVrrp();
         try {
           const split = await pollUntil(config, stack, fault, (s) => s.filter((n) => n.state === "MASTER").length > 1, MOVE_DEADLINE_MS);
-          const reported = split === null ? false : await waitFor(() => receivedAlerts(fault).some((a) => a.state === "SPLIT_BRAIN"), (config.alerts.vipWatchSeconds * 2 + 15) * 1000, POLL_MS);
+          const reported =
+            split === null
+              ? false
+              : await waitFor(() => receivedAlerts(fault).some((a) => a.state === "SPLIT_BRAIN"), (config.alerts.vipWatchSeconds * 2 + 15) * 1000, POLL_MS);
           await unblockVrrp();
-          const settled = await pollUntil(config, stack, Date.now(), (s) => s.filter((n) => n.state === "MASTER").length === 1 && holderOf(s) !== null && holderOf(s) !== "split", 15_000);
+          const settled = await pollUntil(
+            config,
+            stack,
+            Date.now(),
+            (s) => s.filter((n) => n.state === "MASTER").length === 1 && holderOf(s) !== null && holderOf(s) !== "split",
+            15_000,
+          );
           const seen = await watchHolders(config, stack, STEADY_MS);
           const steady = settled !== null && seen.length === 1 && seen[0] !== "split" && seen[0] !== "none";
           const detail = `${split === null ? "no split brain happened" : `split brain after ${fmt(split)}`}; ${reported ? "the VIP watch alerted SPLIT_BRAIN" : "no SPLIT_BRAIN alert"}; holders once adverts flowed again: ${seen.join(" → ")}`;
@@ -248,9 +284,17 @@ export async function runScenario(stack: LabStack, scenario: Scenario): Promise<
     requests: events.length,
     transitions: alerts.logged.length,
     alertsMissing,
-    detail: [outcome.detail, figures.failed > 0 && !scenario.expectFailures ? `${figures.failed} requests failed` : "", alertsMissing.length ? `no alert for: ${alertsMissing.join(", ")}` : `${alerts.logged.length} transitions alerted`].filter(Boolean).join("; "),
+    detail: [
+      outcome.detail,
+      figures.failed > 0 && !scenario.expectFailures ? `${figures.failed} requests failed` : "",
+      alertsMissing.length ? `no alert for: ${alertsMissing.join(", ")}` : `${alerts.logged.length} transitions alerted`,
+    ]
+      .filter(Boolean)
+      .join("; "),
   };
-  log(`${held ? "HELD" : "BROKE"}  ${scenario.name}: VIP moved ${fmt(result.vipMovedMs)}, requests ok again ${fmt(result.recoveredMs)}, ${result.failed}/${result.requests} failed${result.detail ? `; ${result.detail}` : ""}`);
+  log(
+    `${held ? "HELD" : "BROKE"}  ${scenario.name}: VIP moved ${fmt(result.vipMovedMs)}, requests ok again ${fmt(result.recoveredMs)}, ${result.failed}/${result.requests} failed${result.detail ? `; ${result.detail}` : ""}`,
+  );
   return result;
 }
 
@@ -268,6 +312,9 @@ export async function runFailover(stack: LabStack): Promise<ScenarioResult[]> {
 }
 
 function formatResults(results: ScenarioResult[]): string {
-  const rows = results.map((r) => `${r.held ? "HELD " : "BROKE"}  ${r.name.padEnd(48)} ${fmt(r.vipMovedMs).padStart(8)} ${fmt(r.recoveredMs).padStart(10)} ${`${r.failed}/${r.requests}`.padStart(9)}  ${r.detail}`);
+  const rows = results.map(
+    (r) =>
+      `${r.held ? "HELD " : "BROKE"}  ${r.name.padEnd(48)} ${fmt(r.vipMovedMs).padStart(8)} ${fmt(r.recoveredMs).padStart(10)} ${`${r.failed}/${r.requests}`.padStart(9)}  ${r.detail}`,
+  );
   return [`RESULT ${"SCENARIO".padEnd(48)} ${"VIP MOVED".padStart(8)} ${"REQ OK AGAIN".padStart(10)} ${"FAILED".padStart(9)}`, ...rows].join("\n");
 }

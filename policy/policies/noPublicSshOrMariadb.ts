@@ -6,7 +6,11 @@ import { knownString, peek, peekArray, stringOrUnknown, UNKNOWN } from "../lib/p
 import { label } from "../lib/resources";
 
 const GUARDED_PORTS: ReadonlyArray<{ port: number; what: string; fix: string }> = [
-  { port: 22, what: "SSH", fix: "restrict the source to the operators' address (config iam-ha:adminCidr, e.g. your office's /32) or a bastion's security group" },
+  {
+    port: 22,
+    what: "SSH",
+    fix: "restrict the source to the operators' address (config iam-ha:adminCidr, e.g. your office's /32) or a bastion's security group",
+  },
   { port: 3306, what: "MariaDB", fix: "allow 3306 only from the nodes' subnet CIDR or their security group (sourceSecurityId)" },
 ];
 

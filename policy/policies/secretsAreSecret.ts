@@ -37,7 +37,13 @@
 import { ResourceValidationPolicy, Secret } from "@pulumi/policy";
 import { label } from "../lib/resources";
 
-export const SECRET_CONFIG_KEYS = ["iam-ha:vrrpAuthPass", "iam-ha:dbPassword", "iam-ha:sshPrivateKey", "iam-ha:alertWebhook", "tencentcloud:secretKey"] as const;
+export const SECRET_CONFIG_KEYS = [
+  "iam-ha:vrrpAuthPass",
+  "iam-ha:dbPassword",
+  "iam-ha:sshPrivateKey",
+  "iam-ha:alertWebhook",
+  "tencentcloud:secretKey",
+] as const;
 
 interface SecretFinding {
   /** Where in the inputs, e.g. `stdin` or `connection.privateKey`. */
@@ -66,7 +72,10 @@ const SECRET_PROPERTY_NAMES: ReadonlyMap<string, string | undefined> = new Map([
 const MIN_CONFIG_VALUE_LENGTH = 8;
 
 function isSecretValue(v: unknown): boolean {
-  return v instanceof Secret || (v !== null && typeof v === "object" && (v as { constructor?: { name?: string } }).constructor?.name === "Secret" && "value" in (v as object));
+  return (
+    v instanceof Secret ||
+    (v !== null && typeof v === "object" && (v as { constructor?: { name?: string } }).constructor?.name === "Secret" && "value" in (v as object))
+  );
 }
 
 /** The raw value behind the policy proxies (a `Secret` for a secret input); see above. */
@@ -143,7 +152,9 @@ export function findPlaintextSecrets(props: object, configSecrets: ReadonlyArray
 }
 
 function plaintextMessage(args: { type: string; name: string }, f: SecretFinding): string {
-  const setIt = f.configKey ? `set it with \`pulumi config set --secret ${f.configKey} ...\`, read it with config.requireSecret()` : "pass it as a secret (config.requireSecret() or pulumi.secret())";
+  const setIt = f.configKey
+    ? `set it with \`pulumi config set --secret ${f.configKey} ...\`, read it with config.requireSecret()`
+    : "pass it as a secret (config.requireSecret() or pulumi.secret())";
   return (
     `${label(args)} has ${f.what} in plaintext at input "${f.path}"; Pulumi would store it unencrypted in the state and show it in diffs. ` +
     `Fix: ${setIt}, and build the input with pulumi.interpolate so it stays secret (never config.require() or a plain template string).`
@@ -155,14 +166,16 @@ const plaintextFindings = new Map<string, string[]>();
 
 export const secretsAreSecret: ResourceValidationPolicy = {
   name: "secrets-are-secret",
-  description:
-    "The keepalived auth_pass, the MariaDB password and the SSH private key must reach resources as Pulumi secrets, never as plaintext.",
+  description: "The keepalived auth_pass, the MariaDB password and the SSH private key must reach resources as Pulumi secrets, never as plaintext.",
   // "remediate" is what lets this policy see secret markers; its violations count as mandatory.
   enforcementLevel: "remediate",
   remediateResource: (args) => {
     const found = findPlaintextSecrets(args.props, secretConfigValues());
     if (found.length > 0) {
-      plaintextFindings.set(args.urn, found.map((f) => plaintextMessage(args, f)));
+      plaintextFindings.set(
+        args.urn,
+        found.map((f) => plaintextMessage(args, f)),
+      );
     } else {
       plaintextFindings.delete(args.urn);
     }
