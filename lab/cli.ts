@@ -1,10 +1,10 @@
 import { shellWords } from "../common/shell";
 import { LabError } from "./hosts/exec";
-import { checkHost } from "./hosts/lab";
+import { checkHost, hostsRunning } from "./hosts/lab";
 import { execInClient } from "./hosts/network";
 import { sshExec } from "./hosts/ssh";
 import { loadLabStack } from "./program/stack";
-import { down, hostsRunning, labChecks, printChecks, up } from "./program/session";
+import { down, labChecks, printChecks, up } from "./program/session";
 import { labStatus } from "./program/status";
 import { runFailover } from "./scenarios/failover";
 

@@ -73,6 +73,11 @@ function removeCgroupTree(dir: string): void {
   }
 }
 
+/** Whether the node's nspawn (from its pid file) still runs. */
+export function nodeRunning(name: string): boolean {
+  return fs.existsSync(paths.nodePid(name)) && alive(Number(fs.readFileSync(paths.nodePid(name), "utf8")));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -9,7 +9,7 @@ import { ensureRootfs } from "./rootfs";
 import { ensureRepo, LAB_PACKAGES } from "./repo";
 import { ensureSshKey } from "./ssh";
 import { validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
-import { prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
+import { nodeRunning, prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
 import type { LabTopology } from "./topology";
 
 export interface LabUpOptions {
@@ -56,6 +56,11 @@ async function preflight(t: LabTopology): Promise<void> {
 
 function anythingLeft(t: LabTopology): boolean {
   return netnsExists(names.labNs()) || netnsExists(names.clientNs()) || nodesOnDisk().length > 0 || t.nodes.some((n) => fs.existsSync(paths.nodeDir(n.name)));
+}
+
+/** Whether this topology's hosts are up from an earlier run (then `up` takes the update path). */
+export function hostsRunning(topology: LabTopology): boolean {
+  return netnsExists(names.labNs()) && topology.nodes.every((n) => nodeRunning(n.name));
 }
 
 /**

@@ -1,17 +1,13 @@
-import * as fs from "fs";
 import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
 import { applyCommands, AppliedCommand, removeApplied } from "./apply";
 import { log } from "../hosts/exec";
-import { labDown, labUp } from "../hosts/lab";
+import { hostsRunning, labDown, labUp } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
-import { netnsExists } from "../hosts/network";
-import { names, paths } from "../hosts/paths";
 import { declaredCommands } from "./declaredCommands";
 import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
 import { installStandIns } from "./standins";
-import type { LabTopology } from "../hosts/topology";
 
 /** The lab's main job: hosts, the IAM stand-ins, then exactly the program's remote commands, then the checks. */
 
@@ -19,23 +15,6 @@ export interface UpResult {
   reusedHosts: boolean;
   applied: AppliedCommand[];
   checks: Check[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether this topology's hosts are up from an earlier run (then `up` takes the update path). */
-export function hostsRunning(topology: LabTopology): boolean {
-  return (
-    netnsExists(names.labNs()) &&
-    topology.nodes.every((n) => fs.existsSync(paths.nodePid(n.name)) && alive(Number(fs.readFileSync(paths.nodePid(n.name), "utf8"))))
-  );
 }
 
 export async function up(stack: LabStack): Promise<UpResult> {

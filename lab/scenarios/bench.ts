@@ -7,7 +7,8 @@ import { applyCommands } from "../program/apply";
 import { log } from "../hosts/exec";
 import { declaredCommands } from "../program/declaredCommands";
 import { runLoadgen, runScenario, scenarios, ScenarioResult } from "./failover";
-import { hostsRunning, up } from "../program/session";
+import { hostsRunning } from "../hosts/lab";
+import { up } from "../program/session";
 import { LabStack, loadLabStack } from "../program/stack";
 
 /** The article's keepalived and nginx settings (seeds/000): a 5 s check, no process or stop tracking, nginx defaults upstream. */
