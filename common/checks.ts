@@ -18,6 +18,13 @@ export interface NodeState {
   holdsVip: boolean;
 }
 
+/** One peer's login to the database node. */
+export interface DbLogin {
+  peer: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface VerifyTarget {
   eip: string;
   havip: string;
@@ -27,7 +34,7 @@ export interface VerifyTarget {
   get(site: string, path: string): Promise<HttpAnswer>;
   nodeStates(): Promise<NodeState[]>;
   /** Each peer logs in to the database node as the configured user. */
-  dbLogins(): Promise<{ peer: string; ok: boolean; detail: string }[]>;
+  dbLogins(): Promise<DbLogin[]>;
   /**
    * The node the cloud itself binds the HAVIP to (Tencent Cloud's getVips), where there is a
    * cloud: keepalived's MASTER must be that node, or traffic goes elsewhere than keepalived thinks.

@@ -1,3 +1,4 @@
+import { DbLogin } from "./checks";
 import { unreachable } from "./nodeProbe";
 import { RunResult } from "./process";
 import { shQuote } from "./shell";
@@ -22,12 +23,6 @@ function mariadbLoginCommand(dbHost: string, dbName: string): string {
   return `cat | mariadb --defaults-extra-file=/dev/stdin -h ${dbHost} ${shQuote(dbName)} -N -e 'SELECT CURRENT_USER()'`;
 }
 
-export interface DbLogin {
-  peer: string;
-  ok: boolean;
-  detail: string;
-}
-
 /** What the login check needs: the database node's address, the database and the account. */
 export interface DbLoginTarget {
   host: string;
@@ -37,10 +32,10 @@ export interface DbLoginTarget {
 }
 
 /** Each peer logs in to the database node; `runOn` runs a command with stdin on a peer (SSH, or the lab's). */
-export function mariadbLogins(
+export function mariadbLogins<Peer extends { name: string }>(
   db: DbLoginTarget,
-  peers: string[],
-  runOn: (peer: string, command: string, stdin: string) => Promise<RunResult>,
+  peers: Peer[],
+  runOn: (peer: Peer, command: string, stdin: string) => Promise<RunResult>,
 ): Promise<DbLogin[]> {
   const command = mariadbLoginCommand(db.host, db.name);
   return Promise.all(
@@ -48,7 +43,7 @@ export function mariadbLogins(
       const r = await runOn(peer, command, mariadbLoginOptions(db.user, db.password));
       const ok = r.code === 0;
       const detail = ok ? `logged in as ${r.stdout.trim()}` : `${unreachable(r) ? "unreachable over SSH: " : ""}${r.stderr.trim() || `exit ${r.code}`}`;
-      return { peer, ok, detail };
+      return { peer: peer.name, ok, detail };
     }),
   );
 }

@@ -82,8 +82,8 @@ export class Network extends pulumi.ComponentResource {
   }
 }
 
-/** The ingress rules, in order (exported so that tests can check them without running the program). */
-export function ingressRules(args: IngressRulesArgs): IngressRule[] {
+/** The ingress rules, in order. */
+function ingressRules(args: IngressRulesArgs): IngressRule[] {
   const backendPorts = [...new Set(args.backendPorts)].sort((a, b) => a - b).join(",");
   const dbNode = args.nodes.find((n) => n.name === args.databaseNode);
   const rules: IngressRule[] = [

@@ -72,23 +72,12 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
         ),
       ),
     vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
-    dbLogins: () => {
-      const peers = stack.nodes.filter((n) => n !== dbNode);
-      const db = { host: dbNode.privateIp, ...stack.db };
-      return mariadbLogins(
-        db,
-        peers.map((p) => p.name),
-        (peer, command, stdin) =>
-          options.ssh(
-            sshHost(
-              stack,
-              peers.find((p) => p.name === peer)!,
-            ),
-            command,
-            stdin,
-          ),
-      );
-    },
+    dbLogins: () =>
+      mariadbLogins(
+        { host: dbNode.privateIp, ...stack.db },
+        stack.nodes.filter((n) => n !== dbNode),
+        (peer, command, stdin) => options.ssh(sshHost(stack, peer), command, stdin),
+      ),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Small, bounded process helpers for the lab. Every run has a timeout; every
- * failure message names the command, where it ran, and its stderr tail.
+ * The lab's error type, `runOk` (the shared runner, throwing a message that names the command,
+ * its stderr tail and the fix), polling, progress lines, and how the lab starts its own scripts.
  */
 import { DEFAULT_TIMEOUT_MS, runProcess, RunOptions, RunResult } from "../../common/process";
 import { shellWords } from "../../common/shell";

@@ -20,7 +20,7 @@ export async function getThroughEip(topology: LabTopology, site: string, path: s
 }
 
 /** The verifier's view of the lab: the same checks as for a deployed stack. */
-export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword: string): VerifyTarget {
+export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTarget {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
   return {
     eip: topology.eip,
@@ -29,31 +29,22 @@ export function labTarget(config: IamHaConfig, topology: LabTopology, dbPassword
     nodes: topology.nodes.map((n) => n.name),
     get: (site, path) => getThroughEip(topology, site, path),
     nodeStates: () => nodeStates(config, topology),
-    dbLogins: () => {
-      const db = { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: dbPassword };
-      const peers = topology.nodes.filter((n) => n !== dbNode);
-      return mariadbLogins(
-        db,
-        peers.map((p) => p.name),
-        (peer, command, stdin) =>
-          sshExec(
-            peers.find((p) => p.name === peer)!,
-            command,
-            stdin,
-            { timeoutMs: 30_000 },
-          ),
-      );
-    },
+    dbLogins: () =>
+      mariadbLogins(
+        { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },
+        topology.nodes.filter((n) => n !== dbNode),
+        (peer, command, stdin) => sshExec(peer, command, stdin, { timeoutMs: 30_000 }),
+      ),
   };
 }
 
 /** The grant is for the peers only: the same login from the lab's router address must be refused. */
-export async function loginFromOutsider(config: IamHaConfig, topology: LabTopology, dbPassword: string): Promise<{ refused: boolean; detail: string }> {
+export async function loginFromOutsider(config: IamHaConfig, topology: LabTopology): Promise<{ refused: boolean; detail: string }> {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
   // The host's client wants a real file for its options (not a pipe); it is root's and short-lived.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-lab-login-"));
   try {
-    fs.writeFileSync(path.join(dir, "login.cnf"), mariadbLoginOptions(config.database.user, dbPassword), { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, "login.cnf"), mariadbLoginOptions(config.database.user, config.secrets.dbPassword), { mode: 0o600 });
     const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], {
       timeoutMs: 30_000,
     });

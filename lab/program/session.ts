@@ -39,8 +39,8 @@ export async function up(stack: LabStack): Promise<UpResult> {
 /** The verifier's checks plus the lab's own: the grant admits the peers and no one else. */
 export async function labChecks(stack: LabStack): Promise<Check[]> {
   const { config, topology } = stack;
-  const checks = await verify(labTarget(config, topology, config.secrets.dbPassword));
-  const outsider = await loginFromOutsider(config, topology, config.secrets.dbPassword);
+  const checks = await verify(labTarget(config, topology));
+  const outsider = await loginFromOutsider(config, topology);
   checks.push({ name: `MariaDB refuses ${config.database.user} from ${topology.routerIp} (not a peer)`, ok: outsider.refused, detail: outsider.detail });
   return checks;
 }
