@@ -1,5 +1,7 @@
-import { broadcastOf, Cidr, contains, covers, isIpv4, networkOf, parseCidr } from "./ipv4";
-import { Problems } from "./problems";
+import { checkAccess } from "./accessChecks";
+import { Cidr } from "./ipv4";
+import { checkHostAddress, checkNetwork } from "./networkChecks";
+import { checkRange, Problems } from "./problems";
 import { IamHaConfig } from "./types";
 
 /** Values from the article that are public knowledge and so no secret at all. */
@@ -14,6 +16,11 @@ export const CONF_FORBIDDEN = /[\s"'{};#\\!$]|[^\x20-\x7e]/;
 /** keepalived's PASS authentication keeps only the first 8 characters. */
 const MAX_AUTH_PASS_LENGTH = 8;
 const NGINX_LISTEN_PORT = 80;
+/** Tencent binds an HAVIP to at most 10 CVMs (AssociateHaVipInstance; the HAVIP guide, 215/36694). */
+const MAX_HAVIP_INSTANCES = 10;
+const SSH_PORT = 22;
+const MARIADB_PORT = 3306;
+const SSHD_REASON = "nginx would send HTTP to sshd and the peers' backend rule would open SSH between the nodes";
 /** MariaDB's database-level privileges, which GRANT … ON db.* takes (besides ALL). */
 export const TABLE_PRIVILEGES = [
   "SELECT",
@@ -37,10 +44,15 @@ export const TABLE_PRIVILEGES = [
   "DELETE HISTORY",
 ];
 const DB_PRIVILEGES = ["ALL", ...TABLE_PRIVILEGES];
+/** MariaDB's own schemas ("System Tables", https://mariadb.com/kb/en/system-tables); compared in lower case. */
+const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
 
-/** Every rule on values, each problem naming its key and fix. */
-export function checkConfig(c: IamHaConfig, problems: Problems): void {
-  const subnet = checkNetwork(c, problems);
+/**
+ * Every rule on values, each problem naming its key and fix. `region` is the stack's
+ * tencentcloud:region (another namespace), when it sets one.
+ */
+export function checkConfig(c: IamHaConfig, region: string | undefined, problems: Problems): void {
+  const subnet = checkNetwork(c, region, problems);
   checkNodes(c, subnet, problems);
   checkVrrp(c, subnet, problems);
   checkSites(c, problems);
@@ -52,64 +64,28 @@ export function checkConfig(c: IamHaConfig, problems: Problems): void {
 function checkAlerts(c: IamHaConfig, problems: Problems): void {
   checkRange("vipWatchSeconds", c.alerts.vipWatchSeconds, 0, 86400, problems);
   const url = c.secrets.alertWebhook;
-  if (url && !/^https?:\/\/[^\s"'\\]+$/.test(url)) {
-    problems.add("alertWebhook", "is not an http(s) URL without spaces or quotes", "run: pulumi config set --secret alertWebhook 'https://…'");
-  }
-}
-
-function cidrOf(key: string, text: string, problems: Problems): Cidr | undefined {
-  const cidr = parseCidr(text);
-  if (!cidr) {
-    problems.add(key, `"${text}" is not an IPv4 CIDR`, `write it as address/prefix, e.g. 10.0.4.0/24`);
-    return undefined;
-  }
-  if (networkOf(cidr) !== cidr.network) {
-    problems.add(key, `"${text}" has host bits set`, `use ${networkOf(cidr)}/${cidr.prefix}`);
-    return undefined;
-  }
-  return cidr;
-}
-
-function checkNetwork(c: IamHaConfig, problems: Problems): Cidr | undefined {
-  const { network } = c;
-  const subnet = cidrOf("subnetCidr", network.subnetCidr, problems);
-  const admin = cidrOf("adminCidr", network.adminCidr, problems);
-  if (admin && admin.prefix === 0) {
-    problems.add("adminCidr", "0.0.0.0/0 would open SSH to the whole Internet", "set your own egress address, e.g. 203.0.113.10/32");
-  }
-  if (Boolean(network.vpcId) !== Boolean(network.subnetId)) {
-    problems.add(network.vpcId ? "subnetId" : "vpcId", "an existing VPC and subnet go together", "set both vpcId and subnetId, or neither");
-  }
-  if (!network.vpcId) {
-    const vpc = cidrOf("vpcCidr", network.vpcCidr, problems);
-    if (vpc && subnet && !covers(vpc, subnet)) {
-      problems.add("subnetCidr", `${network.subnetCidr} is not inside vpcCidr ${network.vpcCidr}`, "pick a subnet inside the VPC");
-    }
-  }
-  if (!/^[a-z]+(-[a-z]+)+-\d+$/.test(network.availabilityZone)) {
-    problems.add("availabilityZone", `"${network.availabilityZone}" is not a zone name`, "use a zone like ap-guangzhou-3");
-  }
-  return subnet;
-}
-
-/** An address that a node or the HAVIP may use: IPv4, in the subnet, not its network or broadcast. */
-function checkHostAddress(key: string, address: string, subnet: Cidr | undefined, problems: Problems): void {
-  if (!isIpv4(address)) {
-    problems.add(key, `"${address}" is not an IPv4 address`, "write it as a.b.c.d, e.g. 10.0.4.20");
-  } else if (subnet && !contains(subnet, address)) {
+  // The URL is written into a curl config file (render/), one quoted line: no control characters, ASCII only.
+  if (/[\x00-\x1f\x7f]|[^\x00-\x7f]/.test(url)) {
     problems.add(
-      key,
-      `${address} is outside subnetCidr ${subnet.network}/${subnet.prefix}`,
-      "use an address inside the subnet: an HAVIP only moves between nodes of its own subnet",
+      "alertWebhook",
+      "contains a control character or a non-ASCII character, which curl's config file cannot hold",
+      "percent-encode it (a space is %20, é is %C3%A9), then run: pulumi config set --secret alertWebhook 'https://…'",
     );
-  } else if (subnet && (address === networkOf(subnet) || address === broadcastOf(subnet))) {
-    problems.add(key, `${address} is the subnet's ${address === networkOf(subnet) ? "network" : "broadcast"} address`, "use a host address of the subnet");
+  } else if (url && !/^https?:\/\/[^\s"'\\]+$/.test(url)) {
+    problems.add("alertWebhook", "is not an http(s) URL without spaces or quotes", "run: pulumi config set --secret alertWebhook 'https://…'");
   }
 }
 
 function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
   if (c.nodes.length < 2) {
     problems.add("nodes", `has ${c.nodes.length} node(s); failover needs at least 2`, "list two or more nodes");
+  }
+  if (c.nodes.length > MAX_HAVIP_INSTANCES) {
+    problems.add(
+      "nodes",
+      `has ${c.nodes.length} nodes; an HAVIP can be bound to at most ${MAX_HAVIP_INSTANCES} instances`,
+      `list at most ${MAX_HAVIP_INSTANCES} nodes, or split them into stacks`,
+    );
   }
   const seen = new Map<string, string>();
   c.nodes.forEach((node, i) => {
@@ -161,12 +137,6 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
     problems.add("vrrpAuthPass", "contains a space, quote, brace, ; # \\ ! $ or a non-ASCII character, which keepalived.conf cannot hold", passFix);
 }
 
-function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.add(key, `${value} is outside ${min}-${max}`, `pick a whole number from ${min} to ${max}`);
-  }
-}
-
 function checkSites(c: IamHaConfig, problems: Problems): void {
   if (c.sites.length === 0) problems.add("sites", "lists no site", "list at least one {serverName, port}");
   const names = new Set<string>();
@@ -179,13 +149,23 @@ function checkSites(c: IamHaConfig, problems: Problems): void {
     names.add(site.serverName);
     if (!Number.isInteger(site.port) || site.port < 1 || site.port > 65535) {
       problems.add(`${key}.port`, `${site.port} is not a TCP port`, "use the backend's port, 1-65535 (iam-apiserver: 8080)");
-    } else if (site.port === NGINX_LISTEN_PORT) {
-      problems.add(`${key}.port`, `${site.port} is the port nginx itself listens on`, "run the backend on another port, e.g. 8080");
+    } else {
+      const taken = takenPort(site.port, c.ssh.port);
+      if (taken) problems.add(`${key}.port`, `${site.port} is ${taken}`, "run the backend on another port, e.g. 8080");
     }
     if (!/^\d+[kKmMgG]?$/.test(site.clientMaxBodySize)) {
       problems.add(`${key}.clientMaxBodySize`, `"${site.clientMaxBodySize}" is not an nginx size`, "use a number with k, m or g, e.g. 5m");
     }
   });
+}
+
+/** Why a port on the nodes cannot be a site's backend; undefined when it can. */
+function takenPort(port: number, sshPort: number): string | undefined {
+  if (port === NGINX_LISTEN_PORT) return "the port nginx itself listens on";
+  if (port === SSH_PORT) return `SSH's port: ${SSHD_REASON}`;
+  if (port === sshPort) return `sshPort, the nodes' SSH port: ${SSHD_REASON}`;
+  if (port === MARIADB_PORT) return "MariaDB's port: nginx would send HTTP to MariaDB and the site would publish the database";
+  return undefined;
 }
 
 function checkDatabase(c: IamHaConfig, problems: Problems): void {
@@ -199,6 +179,12 @@ function checkDatabase(c: IamHaConfig, problems: Problems): void {
   }
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database.name)) {
     problems.add("dbName", `"${database.name}" is not a plain database name`, "use letters, digits and _ only");
+  } else if (SYSTEM_SCHEMAS.includes(database.name.toLowerCase())) {
+    problems.add(
+      "dbName",
+      `"${database.name}" is one of MariaDB's own schemas: privileges on it (mysql.* holds every account) let the peers take over the server`,
+      "use the IAM database, e.g. iam",
+    );
   }
   if (!/^[A-Za-z0-9_]{1,80}$/.test(database.user)) {
     problems.add("dbUser", `"${database.user}" is not a plain user name`, "use letters, digits and _ only");
@@ -216,30 +202,4 @@ function checkDatabase(c: IamHaConfig, problems: Problems): void {
   if (SAMPLE_DB_PASSWORDS.includes(secrets.dbPassword)) problems.add("dbPassword", "is the article's sample password", fix);
   // A control character (a newline above all) cannot stand in a client's option file.
   if (/[\x00-\x1f\x7f]/.test(secrets.dbPassword)) problems.add("dbPassword", "contains a control character such as a newline", fix);
-}
-
-function checkAccess(c: IamHaConfig, problems: Problems): void {
-  const { ssh, compute, secrets } = c;
-  if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( \S.*)?$/.test(ssh.publicKey.trim())) {
-    problems.add("sshPublicKey", "is not an OpenSSH public key", "paste the one line of your key's .pub file");
-  }
-  if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(secrets.sshPrivateKey.trim())) {
-    problems.add("sshPrivateKey", "is not a PEM or OpenSSH private key", "run: pulumi config set --secret sshPrivateKey < ~/.ssh/<key>");
-  }
-  if (ssh.via === "bastion" && !ssh.bastion) {
-    problems.add("bastionHost", "is empty but sshVia is bastion", "set the bastion's address, or another sshVia");
-  }
-  if (ssh.via === "public" && compute.nodeBandwidthOut < 1) {
-    problems.add("nodeBandwidthOut", "is 0, so nodes get no public IP, but sshVia is public", "give nodes bandwidth (e.g. 1) or use sshVia bastion or private");
-  }
-  checkRange("sshPort", ssh.port, 1, 65535, problems);
-  checkRange("systemDiskSize", compute.systemDiskSize, 20, 16000, problems);
-  checkRange("eipBandwidthOut", c.eip.bandwidthOut, 1, 1000, problems);
-  if (!compute.imageId) {
-    try {
-      new RegExp(compute.imageNameRegex);
-    } catch {
-      problems.add("imageNameRegex", `"${compute.imageNameRegex}" is not a regular expression`, "fix the pattern or set imageId");
-    }
-  }
 }

@@ -49,3 +49,15 @@ export function nthAddress(cidr: Cidr, n: number): string {
   const value = ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3] + n;
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join(".");
 }
+
+/** RFC 1918's private ranges, the only ones Tencent Cloud VPCs and subnets use. */
+export const PRIVATE_RANGES: readonly Cidr[] = [
+  { network: "10.0.0.0", prefix: 8 },
+  { network: "172.16.0.0", prefix: 12 },
+  { network: "192.168.0.0", prefix: 16 },
+];
+
+/** The private range that holds all of `cidr`, or undefined when it is (partly) public. */
+export function privateRangeOf(cidr: Cidr): Cidr | undefined {
+  return PRIVATE_RANGES.find((range) => covers(range, cidr));
+}

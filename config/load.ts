@@ -4,18 +4,19 @@ import { parseNodes, parseSites } from "./lists";
 import { ConfigError, Problems } from "./problems";
 import { RawValues, readRawValues } from "./rawValues";
 import { ConfigSource } from "./source";
-import { AlertFormat, IamHaConfig, OsFamily, SshVia } from "./types";
+import { AlertFormat, IamHaConfig, OsFamily, SshVia, SYSTEM_DISK_TYPES, SystemDiskType } from "./types";
 
 /**
  * The one config loader: reads and validates the whole stack configuration and returns it typed,
  * or throws a ConfigError that lists every problem with its key and fix. Call it before
- * registering any resource, so bad input never leaves a half-made stack.
+ * registering any resource, so bad input never leaves a half-made stack. The zone is checked
+ * against the source's tencentcloud:region, the region the provider creates everything in.
  */
 export function loadConfig(source: ConfigSource, declared: DeclaredKey[] = readDeclaredKeys()): IamHaConfig {
   const problems = new Problems();
   const raw = readRawValues(source, declared, problems);
   const config = buildConfig(raw, problems);
-  if (problems.empty) checkConfig(config, problems);
+  if (problems.empty) checkConfig(config, source.namespaced("tencentcloud:region"), problems);
   if (!problems.empty) throw new ConfigError(problems.lines);
   return config;
 }
@@ -58,14 +59,18 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       imageNameRegex: str("imageNameRegex"),
       osFamily: oneOf<OsFamily>("osFamily", str("osFamily"), ["debian", "rhel"], problems),
       systemDiskSize: int("systemDiskSize"),
+      systemDiskType: oneOf<SystemDiskType>("systemDiskType", str("systemDiskType"), SYSTEM_DISK_TYPES, problems),
       nodeBandwidthOut: int("nodeBandwidthOut"),
     },
     ssh: {
       user: str("sshUser"),
       port: int("sshPort"),
       publicKey: str("sshPublicKey"),
+      keyPairId: str("sshKeyPairId") || undefined,
       via: oneOf<SshVia>("sshVia", str("sshVia"), ["public", "bastion", "private"], problems),
-      bastion: str("bastionHost") ? { host: str("bastionHost"), user: str("bastionUser"), port: int("bastionPort") } : undefined,
+      bastion: str("bastionHost")
+        ? { host: str("bastionHost"), user: str("bastionUser"), port: int("bastionPort"), hostKey: str("bastionHostKey") }
+        : undefined,
     },
     database: {
       node: str("dbNode") || (nodes[0]?.name ?? ""),

@@ -20,3 +20,10 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** A whole number from min to max, or a problem naming the range. */
+export function checkRange(key: string, value: number, min: number, max: number, problems: Problems): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.add(key, `${value} is outside ${min}-${max}`, `pick a whole number from ${min} to ${max}`);
+  }
+}

@@ -15,7 +15,7 @@ export type PulumiConfigJson = Record<string, PulumiConfigEntry | undefined>;
  * config loader: the verifier reads a deployed stack's config with the same rules and defaults as
  * the program. A secret the CLI did not decrypt has no value; `hiddenSecrets` names them.
  */
-export function pulumiConfigJsonSource(json: PulumiConfigJson): ConfigSource & { hiddenSecrets(): string[]; namespaced(key: string): string | undefined } {
+export function pulumiConfigJsonSource(json: PulumiConfigJson): ConfigSource & { hiddenSecrets(): string[] } {
   const prefix = `${PROJECT}:`;
   const text = (entry: PulumiConfigEntry | undefined) =>
     entry?.value !== undefined ? String(entry.value) : entry?.objectValue !== undefined ? JSON.stringify(entry.objectValue) : undefined;

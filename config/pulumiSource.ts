@@ -7,7 +7,7 @@ import { ConfigSource } from "./source";
 // wraps them in pulumi.secret before any resource sees them.
 const runtimeConfig: { isConfigSecret(key: string): boolean } = require("@pulumi/pulumi/runtime/config");
 
-/** The running stack's `iam-ha:` configuration. */
+/** The running stack's `iam-ha:` configuration (and, for the checks across namespaces, the others'). */
 export function stackConfigSource(): ConfigSource {
   const prefix = `${PROJECT}:`;
   return {
@@ -17,5 +17,6 @@ export function stackConfigSource(): ConfigSource {
       Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith(prefix))
         .map((k) => k.slice(prefix.length)),
+    namespaced: (key) => pulumi.runtime.getConfig(key),
   };
 }

@@ -3,6 +3,9 @@
 export type OsFamily = "debian" | "rhel";
 export type SshVia = "public" | "bastion" | "private";
 export type AlertFormat = "generic" | "wecom" | "dingtalk" | "slack";
+/** CVM system disk types, the default first (the v0.2.3 provider's Instance.systemDiskType). */
+export const SYSTEM_DISK_TYPES = ["CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD", "CLOUD_BASIC", "LOCAL_BASIC", "LOCAL_SSD"] as const;
+export type SystemDiskType = (typeof SYSTEM_DISK_TYPES)[number];
 
 export interface NodeConfig {
   /** Resource and host name, e.g. node-1. */
@@ -62,14 +65,18 @@ export interface IamHaConfig {
     imageNameRegex: string;
     osFamily: OsFamily;
     systemDiskSize: number;
+    systemDiskType: SystemDiskType;
     nodeBandwidthOut: number;
   };
   ssh: {
     user: string;
     port: number;
     publicKey: string;
+    /** A key pair already imported in the account (skey-…), used instead of importing publicKey. */
+    keyPairId?: string;
     via: SshVia;
-    bastion?: { host: string; user: string; port: number };
+    /** hostKey: the bastion's OpenSSH host public key line, which every connection through it pins; required with via bastion. */
+    bastion?: { host: string; user: string; port: number; hostKey: string };
   };
   database: {
     /** Name of the node that runs MariaDB. */
