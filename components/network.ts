@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Problems } from "../config/problems";
 import { NodeConfig } from "../config/types";
 import * as tencentcloud from "../tencentcloud";
 
@@ -6,8 +7,10 @@ type IngressRule = tencentcloud.types.input.Security.GroupRuleSetIngress;
 
 /** What the security group's ingress rules are made from. */
 export interface IngressRulesArgs {
-  /** The only source SSH (22/tcp) accepts, e.g. an admin's egress address as a /32. */
+  /** The only source SSH accepts, e.g. an admin's egress address as a /32. Peers inside it are still refused. */
   adminCidr: string;
+  /** The nodes' SSH port (config sshPort, default 22). */
+  sshPort: number;
   /** Every node, in config order: each may reach every node's backends and VRRP, and the database node's MariaDB. */
   nodes: Pick<NodeConfig, "name" | "privateIp">[];
   /** The backend ports nginx proxies to on every node (one per site; duplicates are merged). */
@@ -23,21 +26,18 @@ export interface NetworkArgs extends IngressRulesArgs {
   subnetId?: string;
   /** The new VPC's CIDR (unused with an existing VPC and subnet). */
   vpcCidr: string;
-  /** The new subnet's CIDR (unused with an existing VPC and subnet). */
+  /** The new subnet's CIDR; an existing subnet must have it. */
   subnetCidr: string;
-  /** The new subnet's availability zone (unused with an existing VPC and subnet). */
+  /** The new subnet's availability zone; an existing subnet must lie in it. */
   availabilityZone: string;
 }
 
-const SSH = "22";
 const HTTP = "80";
 const MARIADB = "3306";
 
 /**
- * The VPC and subnet (or the existing ones from config) and the nodes' security group: SSH from
- * the admin CIDR only, HTTP from anywhere, and the rest between the nodes only. VRRP forces an
- * ALL rule between peers (see below), which already covers the backend and MariaDB rules; those
- * stay explicit so the intent survives a provider that can name protocol 112.
+ * The VPC and subnet (or the existing ones from config) and the nodes' security group: HTTP from
+ * anywhere, from each peer only its backend ports, MariaDB and VRRP, and SSH from the admin CIDR.
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
@@ -50,9 +50,12 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iam-ha:network:Network", name, {}, opts);
+    // What the group waits for: with an existing subnet, its check (a subnet that fails it leaves nothing made).
+    let checked: pulumi.Input<pulumi.Resource[]> = [];
     if (args.vpcId && args.subnetId) {
-      this.vpcId = pulumi.output(args.vpcId);
-      this.subnetId = pulumi.output(args.subnetId);
+      this.subnetId = checkedSubnet(args.vpcId, args.subnetId, args, this);
+      this.vpcId = this.subnetId.apply(() => args.vpcId!);
+      checked = this.subnetId.apply(() => []);
     } else {
       this.vpc = new tencentcloud.vpc.Instance(`${name}-vpc`, { name: `${name}-vpc`, cidrBlock: args.vpcCidr }, { parent: this });
       this.subnet = new tencentcloud.subnet.Instance(
@@ -65,8 +68,8 @@ export class Network extends pulumi.ComponentResource {
     }
     this.securityGroup = new tencentcloud.security.Group(
       `${name}-sg`,
-      { name: `${name}-nodes`, description: "iam-ha nodes: SSH from the admin CIDR, HTTP from anywhere, the rest between nodes" },
-      { parent: this },
+      { name: `${name}-nodes`, description: "iam-ha nodes: HTTP from anywhere, backends, MariaDB and VRRP between nodes, SSH from the admin CIDR" },
+      { parent: this, dependsOn: checked },
     );
     this.securityGroupId = this.securityGroup.id;
     this.rules = new tencentcloud.security.GroupRuleSet(
@@ -82,23 +85,76 @@ export class Network extends pulumi.ComponentResource {
   }
 }
 
-/** The ingress rules, in order. */
+/**
+ * The existing subnet's id, once Tencent confirms it lies in that VPC, in availabilityZone and with
+ * subnetCidr (the nodes' addresses and the HAVIP were checked against those); otherwise the
+ * deployment fails, naming the keys and the fix, before anything that needs the subnet is made.
+ */
+function checkedSubnet(
+  vpcId: string,
+  subnetId: string,
+  want: Pick<NetworkArgs, "availabilityZone" | "subnetCidr">,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  return tencentcloud.vpc.getSubnetsOutput({ vpcId, subnetId }, { parent }).apply(({ instanceLists }) => {
+    const problems = new Problems();
+    const subnet = instanceLists.find((s) => s.subnetId === subnetId);
+    if (!subnet) {
+      problems.add("subnetId", `VPC ${vpcId} has no subnet ${subnetId}`, `set subnetId to a subnet of vpcId ${vpcId}, or vpcId to the subnet's VPC`);
+    } else {
+      const { availabilityZone: zone, cidrBlock: cidr } = subnet;
+      if (zone !== want.availabilityZone) {
+        problems.add(
+          "availabilityZone",
+          `subnet ${subnetId} is in ${zone}, not ${want.availabilityZone}`,
+          `set availabilityZone to ${zone}, or subnetId to a subnet in ${want.availabilityZone}`,
+        );
+      }
+      if (cidr !== want.subnetCidr) {
+        problems.add(
+          "subnetCidr",
+          `subnet ${subnetId} is ${cidr}, not ${want.subnetCidr}`,
+          `set subnetCidr to ${cidr} (and the nodes and havip inside it), or subnetId to a subnet of ${want.subnetCidr}`,
+        );
+      }
+    }
+    if (!problems.empty)
+      throw new pulumi.RunError(`The existing subnet does not fit the stack configuration:\n${problems.lines.map((p) => `  - ${p}`).join("\n")}`);
+    return subnetId;
+  });
+}
+
+/**
+ * The ingress rules, in order. Tencent matches a group's rules from the top and the first match,
+ * ACCEPT or DROP, decides; a packet no rule matches is dropped (Tencent Cloud, 安全组概述,
+ * https://www.tencentcloud.com/zh/document/product/213/12452; the rule set's `ingress` "is ordered,
+ * the first rule has the highest priority": terraform-provider-tencentcloud v1.82.42,
+ * tencentcloud/services/vpc/resource_tc_security_group_rule_set.go). v0.2.3's rules name only TCP,
+ * UDP, ICMP, ICMPv6 or ALL, and VRRP is IP protocol 112: so each peer's TCP and UDP is dropped after
+ * the ports it needs, and only then is ALL accepted from it, which now lets through just what is
+ * neither TCP nor UDP (VRRP adverts, ICMP). SSH comes after the peers' drops: an admin CIDR that
+ * covers the peers (the subnet, with sshVia private) still gives them no SSH to each other.
+ */
 function ingressRules(args: IngressRulesArgs): IngressRule[] {
   const backendPorts = [...new Set(args.backendPorts)].sort((a, b) => a - b).join(",");
   const dbNode = args.nodes.find((n) => n.name === args.databaseNode);
-  const rules: IngressRule[] = [
-    { action: "ACCEPT", cidrBlock: args.adminCidr, protocol: "TCP", port: SSH, description: "SSH from the admin CIDR" },
-    { action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: HTTP, description: "HTTP to nginx" },
-  ];
-  for (const node of args.nodes) {
-    const from = `${node.privateIp}/32`;
-    rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${node.name}'s nginx` });
-    if (dbNode && node.name !== dbNode.name) {
-      rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: MARIADB, description: `MariaDB from ${node.name}` });
+  const peers = args.nodes.map((node) => ({ name: node.name, from: `${node.privateIp}/32` }));
+  // Public anyway; first, so the peers' VIP watch reaches every node's nginx too.
+  const rules: IngressRule[] = [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: HTTP, description: "HTTP to nginx" }];
+  for (const { name, from } of peers) {
+    rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${name}'s nginx` });
+    // The group is shared by every node, so this opens 3306 on all of them; only the database node listens.
+    if (dbNode && name !== dbNode.name) {
+      rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: MARIADB, description: `MariaDB from ${name}` });
     }
-    // VRRP adverts are IP protocol 112, which v0.2.3's rules cannot name (TCP/UDP/ICMP/ALL only),
-    // so the peers get ALL. Blocked adverts are the commonest cause of two MASTERs.
-    rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "ALL", port: "ALL", description: `VRRP adverts from ${node.name}` });
   }
+  for (const { name, from } of peers) {
+    rules.push({ action: "DROP", cidrBlock: from, protocol: "TCP", port: "ALL", description: `no other TCP from ${name} (SSH included)` });
+    rules.push({ action: "DROP", cidrBlock: from, protocol: "UDP", port: "ALL", description: `no UDP from ${name}` });
+  }
+  for (const { name, from } of peers) {
+    rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "ALL", port: "ALL", description: `VRRP adverts and ICMP from ${name}` });
+  }
+  rules.push({ action: "ACCEPT", cidrBlock: args.adminCidr, protocol: "TCP", port: String(args.sshPort), description: "SSH from the admin CIDR" });
   return rules;
 }

@@ -14,6 +14,7 @@ export const TYPES = {
   instance: "tencentcloud:Instance/instance:Instance",
   havip: "tencentcloud:Ha/vip:Vip",
   havipEipAttachment: "tencentcloud:Ha/vipEipAttachment:VipEipAttachment",
+  havipInstanceAttachment: "tencentcloud:Ha/vipInstanceAttachment:VipInstanceAttachment",
   eip: "tencentcloud:Eip/instance:Instance",
 } as const;
 
@@ -21,6 +22,7 @@ export const TYPES = {
 export const FUNCTIONS = {
   getVips: "tencentcloud:Ha/getVips:getVips",
   getImages: "tencentcloud:Images/getInstance:getInstance",
+  getSubnets: "tencentcloud:Vpc/getSubnets:getSubnets",
 } as const;
 
 /** The provider's package: its ProviderResource's type (the SDK's `Provider.__pulumiType`), registered as `pulumi:providers:tencentcloud`. */

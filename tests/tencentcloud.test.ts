@@ -5,7 +5,7 @@ import { FUNCTIONS, PROVIDER, TYPES } from "../tencentcloud/tokens";
 import { ProgramRun, runProgram } from "../lab/program/programUnderMocks";
 import { runWith } from "./fixtures/program";
 import { stackValues } from "./fixtures/stacks";
-import { SDK_FUNCTIONS, SDK_PROVIDER, SDK_RESOURCES } from "./fixtures/tencentcloudSdk";
+import { SDK_CONFIG, SDK_FUNCTIONS, SDK_PROVIDER, SDK_RESOURCES } from "./fixtures/tencentcloudSdk";
 
 /**
  * Our bindings (tencentcloud/) against the real SDK, @tencentcloud_iac/pulumi 0.2.3: the same
@@ -43,6 +43,11 @@ test("Provider is the SDK's, at the top of the package, with its token", () => {
   expect(schema.provider.name).toBe(SDK_PROVIDER.token);
 });
 
+test("config is the SDK's config module: one property per provider setting the schema declares", () => {
+  expect(Object.keys(tencentcloud.config).sort()).toEqual([...SDK_CONFIG].sort());
+  expect(Object.keys(schema.provider.config).sort()).toEqual([...SDK_CONFIG].sort());
+});
+
 test.each(SDK_FUNCTIONS)("%s.%s is the SDK's function, invoking %s", (namespace, functionName, token) => {
   expect(typeof exported[namespace][functionName]).toBe("function");
   expect(Object.values(FUNCTIONS)).toContain(token);
@@ -63,6 +68,13 @@ test("the HAVIP lookup is the SDK's ha.getVips, with the inputs and outputs the 
   expect(Object.keys(fn.inputs)).toEqual(expect.arrayContaining(["id", "vpcId", "subnetId", "addressIp", "name"]));
   expect(fn.outputs).toContain("haVipLists");
   expect(schema.outputTypes["Ha.GetVipsHaVipList"]).toEqual(expect.arrayContaining(["id", "vip", "instanceId", "state"]));
+});
+
+test("the subnet lookup is the SDK's vpc.getSubnets, with the filters and results the network check uses", () => {
+  const fn = functions[FUNCTIONS.getSubnets];
+  expect(Object.keys(fn.inputs)).toEqual(expect.arrayContaining(["vpcId", "subnetId"]));
+  expect(fn.outputs).toContain("instanceLists");
+  expect(schema.outputTypes["Vpc.GetSubnetsInstanceList"]).toEqual(expect.arrayContaining(["subnetId", "vpcId", "availabilityZone", "cidrBlock"]));
 });
 
 interface Invocation {
@@ -97,6 +109,8 @@ function everyBinding(): Record<string, unknown> {
       pulumi.output(tencentcloud.ha.getVips({ id: "havip-1" }, CALLER)),
       tencentcloud.images.getInstanceOutput({ imageNameRegex: "^Ubuntu" }),
       tencentcloud.images.getInstanceOutput({ imageNameRegex: "^Ubuntu" }, CALLER),
+      tencentcloud.vpc.getSubnetsOutput({ vpcId: "vpc-1", subnetId: "subnet-1" }),
+      tencentcloud.vpc.getSubnetsOutput({ vpcId: "vpc-1", subnetId: "subnet-1" }, CALLER),
     ],
   };
 }
@@ -142,12 +156,18 @@ describe("the bindings under Pulumi's mocks", () => {
   });
 
   test("each function invokes its SDK token, with the plugin defaults unless the caller gives its own", () => {
-    expect(invocations).toEqual([
-      { token: FUNCTIONS.getVips, ...PLUGIN },
-      { token: FUNCTIONS.getVips, ...CALLER },
-      { token: FUNCTIONS.getImages, ...PLUGIN },
-      { token: FUNCTIONS.getImages, ...CALLER },
-    ]);
+    // Invokes whose arguments are Outputs go out when those resolve: the order is not the calls'.
+    const byToken = (a: Invocation, b: Invocation) => `${a.token} ${a.version}`.localeCompare(`${b.token} ${b.version}`);
+    expect([...invocations].sort(byToken)).toEqual(
+      [
+        { token: FUNCTIONS.getVips, ...PLUGIN },
+        { token: FUNCTIONS.getVips, ...CALLER },
+        { token: FUNCTIONS.getImages, ...PLUGIN },
+        { token: FUNCTIONS.getImages, ...CALLER },
+        { token: FUNCTIONS.getSubnets, ...PLUGIN },
+        { token: FUNCTIONS.getSubnets, ...CALLER },
+      ].sort(byToken),
+    );
   });
 
   test.each(SDK_RESOURCES.filter(([, , , outputs]) => outputs.length > 0))("%s.%s exposes the outputs we read", (namespace, className, _token, outputs) => {

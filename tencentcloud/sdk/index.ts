@@ -8,6 +8,7 @@
  * differently is said in provider.ts and instance.ts.
  */
 export * from "./provider";
+export { config } from "./config";
 
 import * as eip from "./eip";
 import * as ha from "./ha";

@@ -1,8 +1,21 @@
 // Mirrors sdk/nodejs/types/{input,output}.ts of @tencentcloud_iac/pulumi v0.2.3 (the SDK's
-// `types.input` and `types.output`): the nested types iam-ha uses, with the fields it sets or reads.
+// `types.input` and `types.output`): the nested types iam-ha uses, with the fields it sets or reads,
+// and the provider's settings, whole.
 import * as pulumi from "@pulumi/pulumi";
 
+/** Every field of `T` as an input: how the SDK's input.Provider* types mirror output.config.*. */
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
 export namespace input {
+  /** The provider's `assumeRole` setting. */
+  export type ProviderAssumeRole = Inputs<output.config.AssumeRole>;
+  /** The provider's `assumeRoleWithSaml` setting. */
+  export type ProviderAssumeRoleWithSaml = Inputs<output.config.AssumeRoleWithSaml>;
+  /** The provider's `assumeRoleWithWebIdentity` setting. */
+  export type ProviderAssumeRoleWithWebIdentity = Inputs<output.config.AssumeRoleWithWebIdentity>;
+  /** The provider's `mfaCertification` setting. */
+  export type ProviderMfaCertification = Inputs<output.config.MfaCertification>;
+
   export namespace Security {
     /** One ingress rule of a GroupRuleSet. */
     export interface GroupRuleSetIngress {
@@ -35,6 +48,66 @@ export namespace input {
 }
 
 export namespace output {
+  export namespace config {
+    /** Credentials from CAM's AssumeRole (each field can also come from a TENCENTCLOUD_ASSUME_ROLE_* variable). */
+    export interface AssumeRole {
+      /** External role ID, which can be obtained by clicking the role name in the CAM console. */
+      externalId?: string;
+      /** A more restrictive policy when making the AssumeRole call. */
+      policy?: string;
+      /** The ARN of the role to assume. */
+      roleArn: string;
+      /** MFA serial number, the identification number of the MFA device associated with the calling CAM user. */
+      serialNumber?: string;
+      /** The duration of the session when making the AssumeRole call, 0 to 43200 seconds (default 7200). */
+      sessionDuration: number;
+      /** The session name to use when making the AssumeRole call. */
+      sessionName: string;
+      /** Caller identity uin. */
+      sourceIdentity?: string;
+      /** MFA authentication code. */
+      tokenCode?: string;
+    }
+
+    /** Credentials from CAM's AssumeRoleWithSAML. */
+    export interface AssumeRoleWithSaml {
+      /** Player Access Description Name. */
+      principalArn: string;
+      /** The ARN of the role to assume. */
+      roleArn: string;
+      /** SAML assertion information encoded in base64. */
+      samlAssertion: string;
+      /** The duration of the session when making the AssumeRoleWithSAML call, 0 to 43200 seconds (default 7200). */
+      sessionDuration: number;
+      /** The session name to use when making the AssumeRole call. */
+      sessionName: string;
+    }
+
+    /** Credentials from CAM's AssumeRoleWithWebIdentity. */
+    export interface AssumeRoleWithWebIdentity {
+      /** Identity provider name, Default is OIDC. */
+      providerId?: string;
+      /** The ARN of the role to assume. */
+      roleArn: string;
+      /** The duration of the session when making the AssumeRoleWithWebIdentity call, 0 to 43200 seconds (default 7200). */
+      sessionDuration: number;
+      /** The session name to use when making the AssumeRole call. */
+      sessionName: string;
+      /** OIDC token issued by IdP. */
+      webIdentityToken: string;
+    }
+
+    /** Temporary credentials behind MFA. */
+    export interface MfaCertification {
+      /** Specify the validity period of the temporary certificate (default 1800 seconds). */
+      durationSeconds?: number;
+      /** MFA serial number, the identification number of the MFA device associated with the calling CAM user. */
+      serialNumber: string;
+      /** MFA authentication code. */
+      tokenCode: string;
+    }
+  }
+
   export namespace Ha {
     /** One HA VIP, as getVips lists it. */
     export interface GetVipsHaVipList {
@@ -46,6 +119,20 @@ export namespace output {
       state: string;
       /** Virtual IP address. */
       vip: string;
+    }
+  }
+
+  export namespace Vpc {
+    /** One subnet, as getSubnets lists it. */
+    export interface GetSubnetsInstanceList {
+      /** Zone of the subnet to be queried. */
+      availabilityZone: string;
+      /** Filter subnet with this CIDR. */
+      cidrBlock: string;
+      /** ID of the subnet to be queried. */
+      subnetId: string;
+      /** ID of the VPC to be queried. */
+      vpcId: string;
     }
   }
 
