@@ -4,18 +4,26 @@ import { Network } from "./components/network";
 import { NodeSshArgs, Nodes } from "./components/nodes";
 import { PublicAccess } from "./components/publicAccess";
 import { loadConfig } from "./config/load";
+import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
 import { planNode, stepCommand } from "./render/steps";
 import * as tencentcloud from "./tencentcloud";
 
 // Everything is validated before the first resource: bad input leaves nothing half-made.
 const config = loadConfig(stackConfigSource());
+configWarnings(config).forEach((warning) => pulumi.log.warn(warning));
 
-const cloud = new pulumi.Config("tencentcloud");
+// An explicit provider reads no stack config itself: pass on every tencentcloud:* setting v0.2.3
+// declares (the SDK's config module). The Provider keeps secretKey and securityToken secret; the
+// role and MFA settings carry tokens too, so they stay secret in state as well.
+const { assumeRole, assumeRoleWithSaml, assumeRoleWithWebIdentity, mfaCertification, ...settings } = tencentcloud.config;
+const secretIfSet = <T>(value: T | undefined) => (value === undefined ? undefined : pulumi.secret(value));
 const provider = new tencentcloud.Provider("tencentcloud", {
-  region: cloud.get("region"),
-  secretId: cloud.get("secretId"),
-  secretKey: cloud.getSecret("secretKey"),
+  ...settings,
+  assumeRole: secretIfSet(assumeRole),
+  assumeRoleWithSaml: secretIfSet(assumeRoleWithSaml),
+  assumeRoleWithWebIdentity: secretIfSet(assumeRoleWithWebIdentity),
+  mfaCertification: secretIfSet(mfaCertification),
 });
 const opts = { providers: [provider] };
 
@@ -28,6 +36,7 @@ const network = new Network(
     subnetCidr: config.network.subnetCidr,
     availabilityZone: config.network.availabilityZone,
     adminCidr: config.network.adminCidr,
+    sshPort: config.ssh.port,
     nodes: config.nodes,
     backendPorts: config.sites.map((site) => site.port),
     databaseNode: config.database.node,
@@ -43,8 +52,10 @@ const nodes = new Nodes(
     imageId: config.compute.imageId,
     imageNameRegex: config.compute.imageNameRegex,
     systemDiskSize: config.compute.systemDiskSize,
+    systemDiskType: config.compute.systemDiskType,
     publicBandwidthOut: config.compute.nodeBandwidthOut,
     sshPublicKey: config.ssh.publicKey,
+    keyPairId: config.ssh.keyPairId,
     vpcId: network.vpcId,
     subnetId: network.subnetId,
     securityGroupId: network.securityGroupId,
@@ -68,6 +79,7 @@ for (const node of config.nodes) {
       removeCommand: stepCommand(config, "remove"),
       reachableAfter: [nodes.instances[node.name], network.rules],
       keepalivedAfter: hosts[hosts.length - 1]?.steps.keepalived,
+      deletedWith: nodes.instances[node.name],
     }),
   );
 }
@@ -77,6 +89,7 @@ const access = new PublicAccess(
     vpcId: network.vpcId,
     subnetId: network.subnetId,
     havip: config.vrrp.havip,
+    holders: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
     eipChargeType: config.eip.chargeType,
     eipBandwidthOut: config.eip.bandwidthOut,
     vipHolders: hosts.map((h) => h.steps.keepalived),
@@ -93,6 +106,8 @@ export const nodeAddresses = config.nodes.map((node) => ({
   instanceId: nodes.instances[node.name].id,
   privateIp: node.privateIp,
   publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
+  /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
+  hostKey: nodes.hostPublicKey(node.name),
 }));
 export const sites = config.sites.map((site) => ({
   serverName: site.serverName,

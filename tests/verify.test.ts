@@ -8,7 +8,7 @@ import { mariadbLoginOptions } from "../common/mariadbLogin";
 import { probeScript } from "../common/nodeProbe";
 import { cloudTarget, httpGet } from "../verify/cloudTarget";
 import { RunResult } from "../common/process";
-import { openSshSession, sshArgs, sshConfigText, SshRunner, SshSession } from "../verify/ssh";
+import { knownHosts, openSshSession, sshArgs, sshConfigText, SshRunner, SshSession } from "../verify/ssh";
 import { DeployedStack, deployedStack, SetupError } from "../verify/stackOutputs";
 import { asPulumiConfig, readStackFile } from "../config/stackFile";
 import { requireTools, run, tempDir } from "./fixtures/tools";
@@ -33,6 +33,18 @@ const HAVIP = "10.0.4.99";
 const SITES = ["iam.api.marmotedu.com", "iam.authz.marmotedu.com"];
 const DB_PASSWORD = 'pa"ss\\word with spaces';
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
+
+/** A new host public key line from the real ssh-keygen, as Pulumi's tls.PrivateKey gives one. */
+function hostKey(): string {
+  const dir = tempDir("verify-hostkey");
+  try {
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path.join(dir, "k")]);
+    return fs.readFileSync(path.join(dir, "k.pub"), "utf8").trim();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const HOST_KEYS = ["node-1", "node-2", "node-3", "bastion"].map(hostKey);
 
 // ---------- the shared checks, with a fake target ----------
 
@@ -220,9 +232,9 @@ function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ss
     publicIp: LOCAL,
     havip: HAVIP,
     nodes: [
-      { name: "node-1", privateIp: "10.0.4.20", publicIp: "192.0.2.1" },
-      { name: "node-2", privateIp: "10.0.4.21", publicIp: "192.0.2.2" },
-      { name: "node-3", privateIp: "10.0.4.22", publicIp: "192.0.2.3" },
+      { name: "node-1", privateIp: "10.0.4.20", publicIp: "192.0.2.1", hostKey: HOST_KEYS[0] },
+      { name: "node-2", privateIp: "10.0.4.21", publicIp: "192.0.2.2", hostKey: HOST_KEYS[1] },
+      { name: "node-3", privateIp: "10.0.4.22", publicIp: "192.0.2.3", hostKey: HOST_KEYS[2] },
     ],
     sites: SITES,
     ssh: { user: "ubuntu", port: 22, via: "public", privateKey: PRIVATE_KEY, ...ssh },
@@ -347,8 +359,8 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
 describe("the system ssh session", () => {
   test("a node that refuses SSH is UNREACHABLE; the key sits in a 0600 file only while the session is open", async () => {
     requireTools("ssh");
-    const local = stack({ nodes: [{ name: "node-1", privateIp: "10.0.4.20", publicIp: LOCAL }] }, { port: await closedPort() });
-    const session = await openSshSession(local.ssh, 20_000);
+    const local = stack({ nodes: [{ name: "node-1", privateIp: "10.0.4.20", publicIp: LOCAL, hostKey: HOST_KEYS[0] }] }, { port: await closedPort() });
+    const session = await openSshSession(local.ssh, knownHosts(local), 20_000);
     try {
       expect(fs.statSync(session.keyFile).mode & 0o777).toBe(0o600);
       expect(fs.readFileSync(session.keyFile, "utf8")).toBe(`${PRIVATE_KEY}\n`);
@@ -361,32 +373,115 @@ describe("the system ssh session", () => {
     expect(fs.existsSync(path.dirname(session.keyFile))).toBe(false);
   });
 
-  test("bastion mode jumps with -J user@host:port; every option lives in the session's config file (-F, which ssh hands on to the jump)", () => {
-    const settings = stack({}, { via: "bastion", bastion: { host: "bastion.example", user: "jump", port: 2222 } }).ssh;
-    expect(sshArgs(settings, "/tmp/x/config", "10.0.4.20", "sh -s")).toEqual([
-      "-F",
-      "/tmp/x/config",
-      "-p",
-      "22",
-      "-l",
-      "ubuntu",
-      "-J",
-      "jump@bastion.example:2222",
-      "--",
-      "10.0.4.20",
-      "sh -s",
+  test("the session pins every node's host key and the bastion's: a 0600 known_hosts of the stack's keys only, StrictHostKeyChecking yes", async () => {
+    const bastion = { host: "bastion.example", user: "jump", port: 2222, hostKey: HOST_KEYS[3] };
+    const deployed = stack({}, { via: "bastion", port: 2200, bastion });
+    expect(knownHosts(deployed)).toEqual([
+      { name: "node-1", host: "10.0.4.20", port: 2200, key: HOST_KEYS[0] },
+      { name: "node-2", host: "10.0.4.21", port: 2200, key: HOST_KEYS[1] },
+      { name: "node-3", host: "10.0.4.22", port: 2200, key: HOST_KEYS[2] },
+      { name: "the bastion", host: "bastion.example", port: 2222, key: HOST_KEYS[3] },
     ]);
-    expect(sshArgs(stack().ssh, "/tmp/x/config", "192.0.2.1", "sh -s")).not.toContain("-J");
+    const session = await openSshSession(deployed.ssh, knownHosts(deployed), 20_000);
+    try {
+      const file = path.join(path.dirname(session.keyFile), "known_hosts");
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(file, "utf8")).toBe(
+        `[10.0.4.20]:2200 ${HOST_KEYS[0]}\n[10.0.4.21]:2200 ${HOST_KEYS[1]}\n[10.0.4.22]:2200 ${HOST_KEYS[2]}\n[bastion.example]:2222 ${HOST_KEYS[3]}\n`,
+      );
+      // ssh itself reads the file: it finds the pinned key under the name and port it dials.
+      const found = run("ssh-keygen", ["-F", "[10.0.4.21]:2200", "-f", file]);
+      expect(found.stdout).toContain(HOST_KEYS[1]);
+    } finally {
+      session.close();
+    }
+    const public22 = knownHosts(stack());
+    expect(public22.map((h) => [h.host, h.port])).toEqual([
+      ["192.0.2.1", 22],
+      ["192.0.2.2", 22],
+      ["192.0.2.3", 22],
+    ]);
     const config = sshConfigText("/tmp/x");
     for (const line of [
       "BatchMode yes",
-      "StrictHostKeyChecking accept-new",
+      "StrictHostKeyChecking yes",
       'UserKnownHostsFile "/tmp/x/known_hosts"',
       'IdentityFile "/tmp/x/key"',
       "ConnectTimeout 5",
     ]) {
       expect(config).toContain(`  ${line}\n`);
     }
+  });
+
+  test("a node that answers with another host key is refused: the error names the node, says nothing was sent, and what to do", async () => {
+    // A stand-in for OpenSSH's answer when the key in known_hosts does not match (exit 255).
+    const bin = scratch("verify-fakessh");
+    fs.writeFileSync(
+      path.join(bin, "ssh"),
+      '#!/bin/sh\n[ "$1" = -V ] && exit 0\necho "Host key for 192.0.2.2 has changed and you have requested strict checking." >&2\necho "Host key verification failed." >&2\nexit 255\n',
+      { mode: 0o755 },
+    );
+    const deployed = stack();
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${bin}:${pathBefore}`;
+    try {
+      const session = await openSshSession(deployed.ssh, knownHosts(deployed), 20_000);
+      try {
+        await expect(session.run("192.0.2.2", "sh -s", "secret stdin")).rejects.toThrow(
+          /^node-2 \(192\.0\.2\.2\) did not present the host key the stack pinned for it \(nodeAddresses\[\]\.hostKey\); nothing was sent to it\..*Fix:/s,
+        );
+        await expect(cloudTarget(deployed, { ssh: session.run }).nodeStates()).rejects.toThrow(SetupError);
+      } finally {
+        session.close();
+      }
+    } finally {
+      process.env.PATH = pathBefore;
+    }
+  });
+
+  test("bastion mode: an explicit ProxyCommand, each word quoted, % doubled; no -J (ssh runs -J through a shell unquoted)", () => {
+    const settings = stack({}, { via: "bastion", bastion: { host: "bastion.example", user: "jump", port: 2222, hostKey: HOST_KEYS[3] } }).ssh;
+    const args = sshArgs(settings, "/tmp/x y/config", "10.0.4.20", "sh -s");
+    expect(args).not.toContain("-J");
+    expect(args).toEqual([
+      "-F",
+      "/tmp/x y/config",
+      "-p",
+      "22",
+      "-l",
+      "ubuntu",
+      "-o",
+      "ProxyCommand=ssh -F '/tmp/x y/config' -p '2222' -l 'jump' -W '%h:%p' -- 'bastion.example'",
+      "--",
+      "10.0.4.20",
+      "sh -s",
+    ]);
+    expect(sshArgs(stack().ssh, "/tmp/x/config", "192.0.2.1", "sh -s").join(" ")).not.toContain("ProxyCommand");
+  });
+
+  test.each([
+    ["bastionUser", { user: "x$(touch${IFS}MARKER)", host: LOCAL }],
+    ["bastionUser", { user: "x`touch${IFS}MARKER`", host: LOCAL }],
+    ["bastionHost", { user: "root", host: "127.0.0.1;touch${IFS}MARKER;" }],
+    ["bastionHost", { user: "root", host: "%h$(touch${IFS}MARKER)" }],
+  ])("a hostile %s (%j) never reaches a shell on the operator's machine", async (_key, hostile) => {
+    requireTools("ssh");
+    const marker = path.join(scratch("verify-hostile"), "pwned");
+    const bastion = {
+      user: hostile.user.replace("MARKER", marker),
+      host: hostile.host.replace("MARKER", marker),
+      port: await closedPort(),
+      hostKey: HOST_KEYS[3],
+    };
+    const deployed = stack({ nodes: [{ name: "node-1", privateIp: LOCAL, hostKey: HOST_KEYS[0] }] }, { via: "bastion", port: await closedPort(), bastion });
+    const session = await openSshSession(deployed.ssh, knownHosts(deployed), 20_000);
+    try {
+      const r = await session.run(LOCAL, "true");
+      expect(r.code).toBe(255);
+    } finally {
+      session.close();
+    }
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });
 
@@ -398,8 +493,8 @@ function outputsJson(over: Record<string, unknown> = {}): string {
     publicIp: LOCAL,
     havip: HAVIP,
     nodeAddresses: [
-      { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20" },
-      { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21" },
+      { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", hostKey: HOST_KEYS[0] },
+      { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", hostKey: HOST_KEYS[1] },
     ],
     havipId: "havip-test",
     sites: SITES.map((s) => ({ serverName: s, url: `http://${s}/`, smokeTest: `curl -H 'Host: ${s}' http://${LOCAL}/healthz` })),
@@ -442,8 +537,8 @@ describe("deployedStack (outputs + config)", () => {
       havipId: "havip-test",
       region: "ap-guangzhou",
       nodes: [
-        { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", publicIp: undefined },
-        { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", publicIp: undefined },
+        { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", publicIp: undefined, hostKey: HOST_KEYS[0] },
+        { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", publicIp: undefined, hostKey: HOST_KEYS[1] },
       ],
       sites: SITES,
       ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
@@ -473,9 +568,26 @@ describe("deployedStack (outputs + config)", () => {
     const viaBastion = deployedStack(
       "prod",
       outputsJson(),
-      configJson({ sshVia: { value: "bastion", secret: false }, bastionHost: { value: "bastion.example", secret: false } }),
+      configJson({
+        sshVia: { value: "bastion", secret: false },
+        bastionHost: { value: "bastion.example", secret: false },
+        bastionHostKey: { value: HOST_KEYS[3], secret: false },
+      }),
     );
-    expect(viaBastion.ssh.bastion).toEqual({ host: "bastion.example", user: "root", port: 22 });
+    expect(viaBastion.ssh.bastion).toEqual({ host: "bastion.example", user: "root", port: 22, hostKey: HOST_KEYS[3] });
+  });
+
+  test("a node without a host key in the outputs is refused: the verifier never trusts a host key on first use", () => {
+    const outputs = JSON.parse(outputsJson());
+    delete outputs.nodeAddresses[1].hostKey;
+    expect(setupError(() => deployedStack("prod", JSON.stringify(outputs), configJson()))).toBe(
+      "stack prod: nodeAddresses[1] (node-2) has no hostKey, so its SSH host cannot be pinned (the verifier never trusts a host key on first use); " +
+        "run `pulumi up --stack prod` with this version of iam-ha, which makes and exports every node's host key",
+    );
+    outputs.nodeAddresses[1].hostKey = "ssh-ed25519 not base64!";
+    expect(setupError(() => deployedStack("prod", JSON.stringify(outputs), configJson()))).toContain(
+      'stack prod: nodeAddresses[1] (node-2) has hostKey "ssh-ed25519 not base64!", not an OpenSSH public key line',
+    );
   });
 
   test("the config goes through the program's own loader: a value it refuses is a setup error naming the key and the fix", () => {

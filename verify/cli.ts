@@ -1,7 +1,8 @@
 import { Check, formatTable, verify } from "../common/checks";
 import { cloudTarget } from "./cloudTarget";
 import { readDeployedStack } from "./pulumiCli";
-import { openSshSession, SshSession, SshSettings } from "./ssh";
+import { knownHosts, openSshSession, SshSession, SshSettings } from "./ssh";
+import { PinnedHost } from "../common/sshOptions";
 import { SetupError } from "./stackOutputs";
 
 const USAGE = `usage: npm run verify -- --stack <name>
@@ -16,7 +17,8 @@ export interface CliDeps {
   err(text: string): void;
   httpPort: number;
   pulumiTimeoutMs: number;
-  openSsh(settings: SshSettings): Promise<SshSession>;
+  /** An SSH session that accepts only the `hosts`' pinned keys. */
+  openSsh(settings: SshSettings, hosts: PinnedHost[]): Promise<SshSession>;
   /** Which instance Tencent Cloud binds the HAVIP to (through the provider's getVips). */
   havipHolder(havipId: string, region: string | undefined): Promise<string | null>;
 }
@@ -27,7 +29,7 @@ const defaults: CliDeps = {
   err: (t) => process.stderr.write(t),
   httpPort: 80,
   pulumiTimeoutMs: 60_000,
-  openSsh: (settings) => openSshSession(settings),
+  openSsh: (settings, hosts) => openSshSession(settings, hosts),
   // Loaded when used: it pulls in Pulumi's Automation API.
   havipHolder: async (havipId, region) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, region),
 };
@@ -49,7 +51,7 @@ function parseArgs(argv: string[]): { stack: string } {
 async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
   const stack = await readDeployedStack(name, { env: deps.env, timeoutMs: deps.pulumiTimeoutMs });
   deps.out(`stack ${name}: EIP ${stack.publicIp}, HAVIP ${stack.havip}, nodes ${stack.nodes.map((n) => n.name).join(", ")} (SSH via ${stack.ssh.via})\n`);
-  const session = await deps.openSsh(stack.ssh);
+  const session = await deps.openSsh(stack.ssh, knownHosts(stack));
   // The key's temp file must not outlive an interrupted run either.
   const onSignal = () => {
     session.close();

@@ -3,7 +3,7 @@ import { HttpAnswer, VerifyTarget } from "../common/checks";
 import { mariadbLogins } from "../common/mariadbLogin";
 import { parseProbe, probeScript } from "../common/nodeProbe";
 import { SshRunner } from "./ssh";
-import { DeployedStack, StackNode } from "./stackOutputs";
+import { DeployedStack, sshAddress } from "./stackOutputs";
 
 export interface CloudTargetOptions {
   /** Where SSH commands go: the system client in use, a fake in tests. */
@@ -51,10 +51,6 @@ export function httpGet(address: string, port: number, site: string, path: strin
   });
 }
 
-function sshHost(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
-  return stack.ssh.via === "public" && node.publicIp ? node.publicIp : node.privateIp;
-}
-
 /** The verifier's view of a deployed stack: HTTP from here to the EIP, the rest over SSH. */
 export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): VerifyTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
@@ -68,7 +64,7 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     nodeStates: () =>
       Promise.all(
         stack.nodes.map(async (node) =>
-          parseProbe(node.name, await options.ssh(sshHost(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
+          parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
         ),
       ),
     vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
@@ -76,7 +72,7 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
       mariadbLogins(
         { host: dbNode.privateIp, ...stack.db },
         stack.nodes.filter((n) => n !== dbNode),
-        (peer, command, stdin) => options.ssh(sshHost(stack, peer), command, stdin),
+        (peer, command, stdin) => options.ssh(sshAddress(stack, peer), command, stdin),
       ),
   };
 }

@@ -21,6 +21,8 @@ export interface StackNode {
   publicIp?: string;
   /** The CVM's id (absent in stacks deployed before the output existed). */
   instanceId?: string;
+  /** The SSH host public key the program made for the node, as an authorized_keys line: the only key the verifier accepts. */
+  hostKey: string;
 }
 
 /** What the verifier needs of a deployed stack: index.ts's outputs plus a few config values. */
@@ -34,7 +36,7 @@ export interface DeployedStack {
   region?: string;
   nodes: StackNode[];
   sites: string[];
-  ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number } };
+  ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number; hostKey: string } };
   db: { node: string; name: string; user: string; password: string };
   vrrpInterface: string;
 }
@@ -42,6 +44,14 @@ export interface DeployedStack {
 type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "nodes" | "sites">;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** An OpenSSH public key line: type, base64 blob, no comment needed (what tls.PrivateKey's publicKeyOpenssh holds). */
+const PUBLIC_KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+
+/** The address the verifier's SSH dials for a node: its public IP with sshVia public, else its private IP. */
+export function sshAddress(stack: Pick<DeployedStack, "ssh">, node: StackNode): string {
+  return stack.ssh.via === "public" && node.publicIp ? node.publicIp : node.privateIp;
+}
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -68,7 +78,7 @@ function parseStackOutputs(text: string, stack: string): Outputs {
     if (!isObject(n) || typeof n.name !== "string" || !n.name) throw new SetupError(`stack ${stack}: nodeAddresses[${i}] has no name; ${fix}`);
     const publicIp = n.publicIp === undefined || n.publicIp === null ? undefined : ip(n.publicIp, `nodeAddresses[${i}].publicIp`);
     const instanceId = typeof n.instanceId === "string" && n.instanceId ? n.instanceId : undefined;
-    return { name: n.name, privateIp: ip(n.privateIp, `nodeAddresses[${i}].privateIp`), publicIp, instanceId };
+    return { name: n.name, privateIp: ip(n.privateIp, `nodeAddresses[${i}].privateIp`), publicIp, instanceId, hostKey: hostKeyOf(stack, n, i) };
   });
   const sites = o.sites.map((s, i) => {
     if (!isObject(s) || typeof s.serverName !== "string" || !s.serverName) throw new SetupError(`stack ${stack}: sites[${i}] has no serverName; ${fix}`);
@@ -76,6 +86,17 @@ function parseStackOutputs(text: string, stack: string): Outputs {
   });
   const havipId = typeof o.havipId === "string" && o.havipId ? o.havipId : undefined;
   return { publicIp: ip(o.publicIp, "publicIp"), havip: ip(o.havip, "havip"), havipId, nodes, sites };
+}
+
+/** A node's pinned host key from the outputs: required, since the verifier never trusts a host key on first use. */
+function hostKeyOf(stack: string, n: Record<string, unknown>, i: number): string {
+  const what = `stack ${stack}: nodeAddresses[${i}] (${n.name})`;
+  const upgrade = `run \`pulumi up --stack ${stack}\` with this version of iam-ha, which makes and exports every node's host key`;
+  if (n.hostKey === undefined || n.hostKey === null || n.hostKey === "")
+    throw new SetupError(`${what} has no hostKey, so its SSH host cannot be pinned (the verifier never trusts a host key on first use); ${upgrade}`);
+  const key = typeof n.hostKey === "string" ? n.hostKey.trim() : "";
+  if (!PUBLIC_KEY_LINE.test(key)) throw new SetupError(`${what} has hostKey ${JSON.stringify(n.hostKey)}, not an OpenSSH public key line; ${upgrade}`);
+  return key;
 }
 
 /**

@@ -13,12 +13,14 @@
  *
  * Inside: NIC `host0` (keepalived's `interface` must be host0), static address
  * from /etc/systemd/network/10-iam-lab.network (sorts before nspawn's
- * 80-container-host0.network), hostname = node name, sshd with the lab key.
+ * 80-container-host0.network), hostname = node name, sshd with the lab key and
+ * the host key the program's user data gives the node (as cloud-init does on a CVM).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import { spawn } from "child_process";
+import YAML from "yaml";
 import { shellWords } from "../../common/shell";
 import { runProcess } from "../../common/process";
 import { runOk, log, LabError, waitFor, tail } from "./exec";
@@ -109,8 +111,33 @@ function findNspawnPids(name: string): number[] {
   return out;
 }
 
-/** The node's root directory, prepared: overlay on the cached rootfs plus per-node identity files. */
-export async function prepareNode(node: LabNode, t: LabTopology): Promise<string> {
+/**
+ * The host-key part of cloud-init's ssh module (cloudinit/config/cc_ssh.py), before the node's
+ * first boot, as on a CVM: ssh_deletekeys (default true) removes /etc/ssh/ssh_host_*key*, and each
+ * `<type>_private` / `<type>_public` of ssh_keys becomes /etc/ssh/ssh_host_<type>_key[.pub], 0600.
+ * Returns false when the user data gives no host keys.
+ */
+function applySshKeys(root: string, userData: string, nodeName: string): boolean {
+  if (!userData.startsWith("#cloud-config\n")) throw new LabError(`node ${nodeName}: its user data is not cloud-config (no #cloud-config line)`);
+  const config = (YAML.parse(userData) ?? {}) as { ssh_deletekeys?: boolean; ssh_keys?: Record<string, string> };
+  const etcSsh = path.join(root, "etc/ssh");
+  if (config.ssh_deletekeys !== false) {
+    for (const f of fs.readdirSync(etcSsh).filter((f) => /^ssh_host_.*key/.test(f))) fs.rmSync(path.join(etcSsh, f));
+  }
+  const files = Object.entries(config.ssh_keys ?? {}).flatMap(([key, value]) => {
+    const m = /^(rsa|dsa|ecdsa|ed25519)_(private|public)$/.exec(key);
+    return m ? [[`ssh_host_${m[1]}_key${m[2] === "public" ? ".pub" : ""}`, value] as const] : [];
+  });
+  for (const [file, value] of files) writeFile(path.join(etcSsh, file), value.endsWith("\n") ? value : `${value}\n`, 0o600);
+  return files.length > 0;
+}
+
+/**
+ * The node's root directory, prepared: overlay on the cached rootfs plus per-node identity files,
+ * and its SSH host keys from `userData` (the program's cloud-config for the node's CVM) or, without
+ * any, new ones.
+ */
+export async function prepareNode(node: LabNode, t: LabTopology, userData?: string): Promise<string> {
   const dir = paths.nodeDir(node.name);
   const root = paths.nodeRoot(node.name);
   if (fs.existsSync(dir)) throw new LabError(`node ${node.name}: ${dir} already exists — run labDown first`);
@@ -159,8 +186,10 @@ export async function prepareNode(node: LabNode, t: LabTopology): Promise<string
   fs.mkdirSync(p("root/.ssh"), { recursive: true, mode: 0o700 });
   fs.chmodSync(p("root/.ssh"), 0o700);
   writeFile(p("root/.ssh/authorized_keys"), publicKey() + "\n", 0o600);
-  // Own ssh host keys per node (the rootfs ships none).
-  await runOk(["ssh-keygen", "-A", "-f", root], { what: `ssh host keys for ${node.name}`, timeoutMs: 60_000 });
+  // Own ssh host keys per node (the rootfs ships none): the program's, or new ones.
+  if (!(userData && applySshKeys(root, userData, node.name))) {
+    await runOk(["ssh-keygen", "-A", "-f", root], { what: `ssh host keys for ${node.name}`, timeoutMs: 60_000 });
+  }
   return root;
 }
 

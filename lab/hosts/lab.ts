@@ -15,6 +15,8 @@ import type { LabTopology } from "./topology";
 export interface LabUpOptions {
   /** Packages the local repo must offer (default LAB_PACKAGES). */
   packages?: readonly string[];
+  /** Each node's user data (cloud-config), by node name: its SSH host keys are in place before it boots. */
+  userData?: Record<string, string>;
 }
 
 async function have(cmd: string): Promise<boolean> {
@@ -81,7 +83,7 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
     log(`up: network: netns ${names.labNs()} (bridge ${names.bridge()} ${t.routerIp}), client netns ${names.clientNs()}, eip ${t.eip} → ${t.havip}`);
     await netUp(t);
     const tb = Date.now();
-    for (const n of t.nodes) await prepareNode(n, t);
+    for (const n of t.nodes) await prepareNode(n, t, opts.userData?.[n.name]);
     const pids = t.nodes.map((n) => startNode(n));
     log(`up: booting ${t.nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
     await Promise.all(t.nodes.map((n, i) => waitForSsh(n, pids[i])));

@@ -4,6 +4,7 @@
  *
  *   caches (kept by labDown):   /var/cache/iam-ha-lab/{rootfs-bookworm,repo,ssh,debs}
  *   per-run state (wiped):      /var/lib/iam-ha-lab/<node>/..., <node>.console.log, <node>.pid
+ *   the stack's (wiped by down): /var/lib/iam-ha-lab/{host-keys.json,known_hosts}
  */
 import * as path from "path";
 
@@ -50,7 +51,12 @@ export const paths = {
   debootstrapDebs: () => path.join(settings.cacheDir, "debs"),
   repo: () => path.join(settings.cacheDir, "repo"),
   sshDir: () => path.join(settings.cacheDir, "ssh"),
-  sshKey: () => path.join(settings.cacheDir, "ssh", "id_ed25519"),
+  /** RSA: Tencent's ImportKeyPair takes only RSA public keys, and the lab's key passes the same config rules. */
+  sshKey: () => path.join(settings.cacheDir, "ssh", "id_rsa"),
+  /** The nodes' pinned host keys, the only ones the lab's ssh accepts (written from the program's connections). */
+  knownHosts: () => path.join(settings.stateDir, "known_hosts"),
+  /** The host keys the program made, kept as Pulumi's state keeps them, until `down`. */
+  hostKeys: () => path.join(settings.stateDir, "host-keys.json"),
   nodeDir: (node: string) => path.join(settings.stateDir, node),
   nodeRoot: (node: string) => path.join(settings.stateDir, node, "root"),
   nodeUpper: (node: string) => path.join(settings.stateDir, node, "upper"),

@@ -1,12 +1,13 @@
 /**
- * SSH into lab hosts: one ed25519 key pair kept in the cache, the system ssh
- * client run inside the lab netns (the hosts' addresses are reachable only there).
+ * SSH into lab hosts: one RSA key pair kept in the cache, the system ssh client run inside the lab
+ * netns (the hosts' addresses are reachable only there), accepting only the host keys the program
+ * pinned (pinHostKeys), as `pulumi up` and the verifier do.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { runProcess, RunResult } from "../../common/process";
 import { runOk, LabError } from "./exec";
-import { asSshArgs, sshClientOptions } from "../../common/sshOptions";
+import { asSshArgs, hostKeyRefused, knownHostsLine, PinnedHost, sshClientOptions } from "../../common/sshOptions";
 import { paths, names } from "./paths";
 import type { LabNode } from "./topology";
 
@@ -20,7 +21,7 @@ export async function ensureSshKey(): Promise<string> {
   fs.mkdirSync(path.dirname(key), { recursive: true, mode: 0o700 });
   fs.chmodSync(path.dirname(key), 0o700);
   for (const f of [key, `${key}.pub`]) fs.rmSync(f, { force: true });
-  await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "iam-ha-lab", "-f", key], {
+  await runOk(["ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "iam-ha-lab", "-f", key], {
     timeoutMs: 30_000,
     what: `ssh-keygen for the lab key ${key}`,
     hint: "install openssh-client (apt-get install -y openssh-client)",
@@ -43,10 +44,27 @@ export function publicKey(): string {
   return fs.readFileSync(pub, "utf8").trim();
 }
 
-/** ssh client options used for every lab connection: its hosts are made anew each time, so no host keys are kept. */
+/** Makes `hosts`' keys the only ones the lab's ssh accepts (a 0600 known_hosts), replacing any pinned before. */
+export function pinHostKeys(hosts: PinnedHost[]): void {
+  fs.mkdirSync(path.dirname(paths.knownHosts()), { recursive: true });
+  fs.writeFileSync(paths.knownHosts(), hosts.map((h) => `${knownHostsLine(h)}\n`).join(""), { mode: 0o600 });
+  fs.chmodSync(paths.knownHosts(), 0o600);
+}
+
+/** ssh client options used for every lab connection: the lab key, the pinned host keys only. */
 function sshOptions(): string[] {
-  const options = sshClientOptions({ identityFile: paths.sshKey(), knownHostsFile: "/dev/null", strictHostKeyChecking: "no" });
+  if (!fs.existsSync(paths.knownHosts())) throw new LabError(`no host keys are pinned yet (${paths.knownHosts()}) — run the lab's up first`);
+  const options = sshClientOptions({ identityFile: paths.sshKey(), knownHostsFile: paths.knownHosts() });
   return ["-F", "/dev/null", ...asSshArgs(options), "-l", "root"];
+}
+
+/** A node that answers with another host key: nothing was sent to it, and the lab stops here. */
+function otherHostKey(node: LabNode): LabError {
+  return new LabError(
+    `${node.name} (${node.privateIp}) did not present the host key the program pinned for it (its connection's hostKey, delivered in its user data); ` +
+      `nothing was sent to it. Someone else answers at ${node.privateIp}, or the node's host key was changed outside the program. ` +
+      "Fix: find out which; to start over with new hosts and keys: npm run lab -- down, then npm run lab",
+  );
 }
 
 /**
@@ -54,7 +72,8 @@ function sshOptions(): string[] {
  * string is the remote command exactly as given (the remote login shell runs
  * it); `stdin` is piped in. Never throws for a remote failure: ssh's own
  * failures come back as code 255, a timeout (default 120 s) as code 124 with
- * a note in stderr. Throws only if the lab netns does not exist.
+ * a note in stderr. Throws if the lab netns does not exist, no host keys are
+ * pinned, or the node presents a host key other than its pinned one.
  */
 export async function sshExec(node: LabNode, command: string, stdin?: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
   const nsPath = `/run/netns/${names.labNs()}`;
@@ -63,5 +82,6 @@ export async function sshExec(node: LabNode, command: string, stdin?: string, op
     input: stdin ?? "",
     timeoutMs: opts.timeoutMs ?? 120_000,
   });
+  if (hostKeyRefused(r)) throw otherHostKey(node);
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
 }

@@ -1,5 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { runProcess } from "../../common/process";
 import { FUNCTIONS, TYPES } from "../../tencentcloud/tokens";
 
 /**
@@ -22,6 +25,8 @@ const settings = require("@pulumi/pulumi/runtime/settings");
 
 /** The type token of @pulumi/command's remote.Command (its SDK sets it at runtime but does not type it). */
 export const COMMAND_TYPE = "command:remote:Command";
+/** The type token of @pulumi/tls's PrivateKey (node_modules/@pulumi/tls/privateKey.js). */
+export const TLS_PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
 
 /** Fails with the fix when a Pulumi upgrade moved what this module relies on. */
 function assertPrivateApi(): void {
@@ -76,6 +81,8 @@ export interface Registration {
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
   replaceOnChanges: string[];
+  /** The URN whose deletion makes this resource's own delete redundant (the engine then skips it); "" when none. */
+  deletedWith: string;
 }
 
 export interface ProgramRun {
@@ -84,7 +91,7 @@ export interface ProgramRun {
 }
 
 /** What the fake cloud answers for a resource: its id and output properties. */
-export type CloudOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+export type CloudOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 export interface RunOptions {
   /** "namespace:key" → string, as the Pulumi CLI passes config to a program. */
@@ -109,9 +116,13 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, options.secretKeys);
     await pulumi.runtime.setMocks(
       {
-        newResource: (args) => ({
+        newResource: async (args) => ({
           id: args.custom ? `${args.name}-id` : undefined,
-          state: { ...args.inputs, ...defaultCloud(args.type, args.name, args.inputs), ...options.cloud?.(args.type, args.name, args.inputs) },
+          state: {
+            ...args.inputs,
+            ...(await defaultCloud(args.type, args.name, args.inputs)),
+            ...(await options.cloud?.(args.type, args.name, args.inputs)),
+          },
         }),
         call: (args) =>
           args.token === FUNCTIONS.getImages
@@ -146,6 +157,7 @@ function describe(req: any): Registration {
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     deleteBeforeReplace: req.getDeletebeforereplace(),
     replaceOnChanges: req.getReplaceonchangesList(),
+    deletedWith: req.getDeletedwith(),
   };
 }
 
@@ -158,10 +170,28 @@ const defaultCloud: CloudOutputs = (type, name) => {
       return { publicIp: "203.0.113.99", status: "BIND" };
     case COMMAND_TYPE:
       return { stdout: "", stderr: "" };
+    case TLS_PRIVATE_KEY_TYPE:
+      return sshKeyPair();
     default:
       return {};
   }
 };
+
+/**
+ * A new ed25519 key pair as tls.PrivateKey's outputs, from the real ssh-keygen: tests and the lab
+ * get working host keys, and no key is ever committed.
+ */
+export async function sshKeyPair(): Promise<{ privateKeyOpenssh: string; publicKeyOpenssh: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-mock-key-"));
+  try {
+    const key = path.join(dir, "key");
+    const r = await runProcess(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key], { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`ssh-keygen could not make a mock host key: ${r.stderr.trim()} (install openssh-client)`);
+    return { privateKeyOpenssh: fs.readFileSync(key, "utf8"), publicKeyOpenssh: fs.readFileSync(`${key}.pub`, "utf8") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function hash(text: string): number {
   return [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);

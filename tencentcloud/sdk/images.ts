@@ -10,6 +10,8 @@ export interface GetInstanceOutputArgs {
   imageNameRegex?: pulumi.Input<string>;
   /** A list of the image type to be queried. Valid values: `PUBLIC_IMAGE`, `PRIVATE_IMAGE`, `SHARED_IMAGE`, `MARKET_IMAGE`. */
   imageTypes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Instance type, such as `S1.SMALL1`. */
+  instanceType?: pulumi.Input<string>;
 }
 
 export interface GetInstanceResult {
@@ -21,7 +23,7 @@ export interface GetInstanceResult {
 export function getInstanceOutput(args?: GetInstanceOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetInstanceResult> {
   return pulumi.runtime.invokeOutput(
     FUNCTIONS.getImages,
-    { imageNameRegex: args?.imageNameRegex, imageTypes: args?.imageTypes },
+    { imageNameRegex: args?.imageNameRegex, imageTypes: args?.imageTypes, instanceType: args?.instanceType },
     pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {}),
   );
 }

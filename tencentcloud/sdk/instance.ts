@@ -35,6 +35,10 @@ export interface InstanceArgs {
   systemDiskSize?: pulumi.Input<number>;
   /** System disk type, e.g. `CLOUD_PREMIUM`. NOTE: If modified, the instance may force stop. */
   systemDiskType?: pulumi.Input<string>;
+  /** The user data to be injected into this instance, in plain text. Conflicts with `userData`. Up to 16 KB after base64 encoded. If `userDataReplaceOnChange` is set to `true`, updates to this field will trigger the destruction and recreation of the CVM instance. */
+  userDataRaw?: pulumi.Input<string>;
+  /** When used in combination with `userData` or `userDataRaw` will trigger a destroy and recreate of the CVM instance when set to `true`. Default is `false`. */
+  userDataReplaceOnChange?: pulumi.Input<boolean>;
   /** The ID of a VPC network. If you want to create instances in a VPC network, this parameter must be set. */
   vpcId?: pulumi.Input<string>;
 }
@@ -63,6 +67,8 @@ export class Instance extends pulumi.CustomResource {
       subnetId: args?.subnetId,
       systemDiskSize: args?.systemDiskSize,
       systemDiskType: args?.systemDiskType,
+      userDataRaw: args?.userDataRaw,
+      userDataReplaceOnChange: args?.userDataReplaceOnChange,
       vpcId: args?.vpcId,
       publicIp: undefined /*out*/,
     };
