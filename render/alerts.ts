@@ -1,6 +1,6 @@
 import { AlertFormat, IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
-import { renderTemplate, shellValue } from "./mustache";
+import { curlConfigValue, renderTemplate, shellValue } from "./mustache";
 import { PATHS } from "./osFacts";
 
 export const ALERT_FORMATS: readonly AlertFormat[] = ["generic", "wecom", "dingtalk", "slack"];
@@ -13,11 +13,11 @@ export function renderAlertFiles(config: IamHaConfig, node: NodeConfig): Rendere
   const view = { node: node.name, havip: config.vrrp.havip, format: alerts.format, ...formats, curlConfig: PATHS.alertCurlConfig, notifyLog: PATHS.notifyLog };
   return [
     { path: PATHS.alertScript, mode: "0755", content: renderTemplate("iam_ha_alert.sh.mustache", view, shellValue), secret: false },
-    // The URL was validated (http/https, no quote, space or control character); {{{ }}} keeps its & and =.
+    // curlConfigValue escapes what curl's quoted strings read specially; & and = stay as they are.
     {
       path: PATHS.alertCurlConfig,
       mode: "0600",
-      content: renderTemplate("iam-ha-alert.curl.mustache", { node: node.name, url: config.secrets.alertWebhook }, shellValue),
+      content: renderTemplate("iam-ha-alert.curl.mustache", { node: node.name, url: config.secrets.alertWebhook }, curlConfigValue),
       secret: true,
     },
   ];

@@ -22,6 +22,14 @@ export function sqlString(value: string): string {
   return `'${escaped}'`;
 }
 
+/**
+ * The database as GRANT and REVOKE name it: a database-level grant reads _ and % as wildcards
+ * (MariaDB's GRANT documentation), so each is escaped with a backslash to match only itself.
+ */
+export function grantDatabasePattern(name: string): string {
+  return sqlWord(name).replace(/[_%]/g, (c) => `\\${c}`);
+}
+
 /** One grant per node other than the database node, at that node's address (the article's iam@10.0.4.21). */
 export function renderGrants(config: IamHaConfig): PeerGrant[] {
   const { database } = config;
@@ -36,6 +44,7 @@ export function renderGrants(config: IamHaConfig): PeerGrant[] {
         host: peer.privateIp,
         peer: peer.name,
         database: database.name,
+        grantDatabase: grantDatabasePattern(database.name),
         privileges,
         revoke,
         passwordLiteral: sqlString(config.secrets.dbPassword),

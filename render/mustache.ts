@@ -24,6 +24,21 @@ export function rejecting(format: string, forbidden: RegExp): Escape {
 export const confValue = rejecting("a config file", CONF_FORBIDDEN);
 /** For shell scripts, where values stand inside single quotes. */
 export const shellValue = rejecting("a shell script", /['"\\$`]|[^\x20-\x7e]/);
+/**
+ * For systemd units, whose command lines are read twice: by systemd (which splits words, strips
+ * quotes, expands $VAR and %-specifiers: systemd.service(5), systemd.unit(5)) and then, in a
+ * `sh -c` line, by the shell. Plain path characters mean the same to both.
+ */
+export const unitValue = rejecting("a systemd unit", /[^A-Za-z0-9_./-]/);
+
+/**
+ * A value inside a double-quoted string of a curl config file (curl(1), --config: within double
+ * quotes \\ and \" are escapes, and a line break ends the line). The quotes are the template's.
+ */
+export function curlConfigValue(value: string): string {
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new Error("a value for a curl config file contains a control character; the config checks should have refused it");
+  return value.replace(/[\\"]/g, (c) => `\\${c}`);
+}
 
 export function templateText(name: string): string {
   return fs.readFileSync(path.join(TEMPLATE_DIR, name), "utf8");

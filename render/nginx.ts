@@ -1,7 +1,7 @@
 import * as path from "path";
 import { IamHaConfig, NodeConfig, SiteConfig } from "../config/types";
 import { RenderedFile } from "./files";
-import { confValue, renderTemplate } from "./mustache";
+import { confValue, renderTemplate, unitValue } from "./mustache";
 import { OS_FACTS, PATHS } from "./osFacts";
 
 /** nginx.conf and one file per site for `node`. */
@@ -29,7 +29,7 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
 /** The systemd drop-in that reports nginx's stop to keepalived (see nginx-dropin.conf.mustache). */
 function renderDropIn(node: NodeConfig): RenderedFile {
   const view = { node: node.name, stateDir: PATHS.runtimeDir, stoppedFile: PATHS.nginxStoppedFile };
-  return { path: PATHS.nginxDropIn, mode: "0644", content: renderTemplate("nginx-dropin.conf.mustache", view, confValue), secret: false };
+  return { path: PATHS.nginxDropIn, mode: "0644", content: renderTemplate("nginx-dropin.conf.mustache", view, unitValue), secret: false };
 }
 
 function renderSite(config: IamHaConfig, node: NodeConfig, site: SiteConfig): RenderedFile {

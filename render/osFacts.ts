@@ -14,7 +14,7 @@ export const OS_FACTS: Record<OsFamily, OsFacts> = {
 };
 
 /** The packages the front door needs on every node (the same names in both families). */
-export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl"];
+export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl", "nftables"];
 
 /** Where iam-ha writes on a node. */
 export const PATHS = {
@@ -37,4 +37,7 @@ export const PATHS = {
   watchTimer: "/etc/systemd/system/iam-ha-vip-watch.timer",
   watchStateFile: "/run/iam-ha/vip-watch",
   alertCurlConfig: "/etc/keepalived/iam-ha-alert.curl",
+  /** The host firewall's nftables ruleset and the unit that loads it at boot. */
+  firewallRuleset: "/etc/iam-ha/firewall.nft",
+  firewallUnit: "/etc/systemd/system/iam-ha-firewall.service",
 };

@@ -1,21 +1,24 @@
 import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
+import { FIREWALL_TABLE, renderFirewallFiles } from "./firewall";
 import { renderGrants } from "./grants";
 import { instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
 import { FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
 
-export type StepKind = "ready" | "packages" | "nginx" | "keepalived" | "grant";
+export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "keepalived" | "grant";
 
 /** One remote step on one node, in the order the node runs them. */
 export interface HostStep {
-  /** Unique on the node: ready, packages, nginx, keepalived, grant-<peer>. */
+  /** Unique on the node: ready, packages, firewall, nginx, keepalived, grant-<peer>. */
   name: string;
   kind: StepKind;
-  /** The bash script sent on stdin: `bash -s -- apply` runs it, `bash -s -- remove` undoes it. */
+  /** The bash script sent on stdin: `bash -s -- apply` runs it, `bash -s -- remove` (when `undoable`) undoes it. */
   script: string;
+  /** Whether the step leaves something to undo; waiting for boot and installed packages leave nothing. */
+  undoable: boolean;
   /** Whether the script holds a secret (the VRRP or database password). */
   secret: boolean;
   /** What the step acts on, where that is more than the node: when it changes, the old step is removed and a new one applied. */
@@ -28,6 +31,9 @@ export interface NodePlan {
   node: NodeConfig;
   steps: HostStep[];
 }
+
+/** Steps whose apply leaves nothing to undo: the node was booted, and packages stay installed. */
+const NOTHING_TO_UNDO: StepKind[] = ["ready", "packages"];
 
 /** The line that ends every file embedded in a script (a quoted heredoc: nothing in it expands). */
 export const HEREDOC_END = "IAMHA_EOF";
@@ -51,6 +57,18 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
     }),
     step(node, "packages", {
       view: { packages: FRONT_DOOR_PACKAGES, apt: facts.packageManager === "apt-get" },
+    }),
+    // Right after the packages (nftables): every later step then dials in through the firewall, and
+    // the firewall step itself refuses to load when its runner's own SSH would be cut off.
+    step(node, "firewall", {
+      files: renderFirewallFiles(config, node),
+      view: {
+        ruleset: PATHS.firewallRuleset,
+        unit: path.basename(PATHS.firewallUnit),
+        table: FIREWALL_TABLE,
+        adminCidr: config.network.adminCidr,
+        sshPort: config.ssh.port,
+      },
     }),
     step(node, "nginx", {
       files: renderNginxFiles(config, node),
@@ -135,7 +153,7 @@ function step(node: NodeConfig, kind: StepKind, parts: StepParts): HostStep {
     shellValue,
     { lib: templateText("steps/lib.sh.mustache") },
   );
-  return { name, kind, script, secret, files };
+  return { name, kind, script, secret, files, undoable: !NOTHING_TO_UNDO.includes(kind) };
 }
 
 /** A file's content as a heredoc body: its final newline is the heredoc's own. */

@@ -1,6 +1,6 @@
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
-import { renderTemplate, shellValue } from "./mustache";
+import { renderTemplate, shellValue, unitValue } from "./mustache";
 import { PATHS } from "./osFacts";
 
 /** The VIP watch's script, service and timer for `node`, when vipWatchSeconds is not 0. */
@@ -20,7 +20,7 @@ export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): Rend
   };
   return [
     { path: PATHS.watchScript, mode: "0755", content: renderTemplate("iam_ha_vip_watch.sh.mustache", view, shellValue), secret: false },
-    { path: PATHS.watchService, mode: "0644", content: renderTemplate("iam-ha-vip-watch.service.mustache", view, shellValue), secret: false },
-    { path: PATHS.watchTimer, mode: "0644", content: renderTemplate("iam-ha-vip-watch.timer.mustache", view, shellValue), secret: false },
+    { path: PATHS.watchService, mode: "0644", content: renderTemplate("iam-ha-vip-watch.service.mustache", view, unitValue), secret: false },
+    { path: PATHS.watchTimer, mode: "0644", content: renderTemplate("iam-ha-vip-watch.timer.mustache", view, unitValue), secret: false },
   ];
 }

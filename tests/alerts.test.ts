@@ -4,6 +4,7 @@ import { AddressInfo } from "net";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
+import { curlConfigValue, renderTemplate } from "../render/mustache";
 import { planNode } from "../render/steps";
 import { SECRET_KEYS, stackValues } from "./fixtures/stacks";
 import { requireTools, run, runAsync, tempDir, writeTree } from "./fixtures/tools";
@@ -124,6 +125,23 @@ describe("alerts", () => {
       const script = keepalivedFiles(withAlerts(format, url)).find((f) => f.path.endsWith("iam_ha_alert.sh"))!;
       expect({ format, findings: run("shellcheck", ["--shell=bash", "-"], { input: script.content }).stdout }).toEqual({ format, findings: "" });
     }
+  });
+
+  test("a webhook URL with $ and ` (which the loader lets through) reaches the webhook as configured", async () => {
+    received.length = 0;
+    const r = await sendAlert(withAlerts("generic", `${url}&sig=a$b\`c`), "MASTER");
+    expect(r.code).toBe(0);
+    expect(received.map((x) => x.path)).toEqual(["/hook?token=s3cret&x=1&sig=a$b`c"]);
+  });
+
+  test("curl reads the rendered config's URL as written, \\ and \" included", async () => {
+    const file = `${tempDir("curl-config")}/webhook.curl`;
+    const target = `${url}&q="quoted"\\back`;
+    fs.writeFileSync(file, renderTemplate("iam-ha-alert.curl.mustache", { node: "node-1", url: target }, curlConfigValue));
+    received.length = 0;
+    const r = await runAsync("curl", ["--silent", "--fail", "--globoff", "--config", file, "--data", "{}"]);
+    expect(r.code).toBe(0);
+    expect(received.map((x) => x.path)).toEqual(['/hook?token=s3cret&x=1&q="quoted"\\back']);
   });
 
   test("a webhook that is not an http(s) URL is refused with the key", () => {

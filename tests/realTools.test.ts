@@ -2,13 +2,14 @@ import * as fs from "fs";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
+import { PATHS } from "../render/osFacts";
 import { planNode } from "../render/steps";
 import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
-import { requireTools, run, tempDir, writeTree } from "./fixtures/tools";
+import { besideKeepalived, requireTools, run, tempDir, writeTree } from "./fixtures/tools";
 
 /** Every rendered file, checked by the tool that will read it on the node. */
 
-requireTools("nginx", "keepalived", "shellcheck", "unshare", "mount");
+requireTools("nginx", "keepalived", "shellcheck", "nft", "ip", "unshare", "mount");
 // The rhel family's nginx.conf runs workers as user nginx, which nginx -t looks up.
 if (run("getent", ["passwd", "nginx"]).code !== 0) {
   throw new Error("no user nginx to check the rhel-family nginx.conf: run `bash .ci/run` once, or useradd --system nginx");
@@ -51,8 +52,21 @@ function keepalivedTest(files: { path: string; mode: string; content: string }[]
   return run("unshare", ["--mount", "sh", "-c", `mount --bind ${root}/etc/keepalived /etc/keepalived && keepalived -t -f /etc/keepalived/keepalived.conf`]);
 }
 
+/** `nft -c` (a dry run in the kernel, which loads nothing) on the rendered ruleset, in a network namespace of its own. */
+function nftCheck(files: { path: string; content: string }[]) {
+  const ruleset = files.find((f) => f.path === PATHS.firewallRuleset);
+  if (!ruleset) throw new Error(`no ${PATHS.firewallRuleset} among the node's files`);
+  return run("unshare", ["--net", "nft", "-c", "-f", "-"], { input: ruleset.content });
+}
+
 describe.each(cases)("rendered files pass the real tools (%s)", (_label, config, node) => {
   const files = filesOf(config, node.name);
+
+  test("nft -c accepts the host firewall's ruleset", () => {
+    const r = nftCheck(files);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
 
   test("nginx -t accepts nginx.conf and the site files", () => {
     const r = nginxTest(files);
@@ -104,7 +118,121 @@ describe("the checks can fail", () => {
     expect(keepalivedTest(broken).stdout + keepalivedTest(broken).stderr).toMatch(/check_nginx/);
   });
 
+  test("nft -c rejects a misspelt verdict", () => {
+    const broken = files.map((f) => (f.path === PATHS.firewallRuleset ? { ...f, content: f.content.replace("tcp dport 80 accept", "tcp dport 80 acept") } : f));
+    expect(nftCheck(broken).code).not.toBe(0);
+  });
+
   test("shellcheck flags an unquoted variable", () => {
     expect(run("shellcheck", ["--shell=bash", "-"], { input: "#!/bin/bash\nrm $1\n" }).code).not.toBe(0);
+  });
+});
+
+describe("the firewall step on a real nftables, in a network namespace of its own", () => {
+  const [, prod] = configs[0];
+  const netns = `iam-ha-fw-test-${process.pid}`;
+  const root = tempDir("firewall");
+  const stepScript = planNode(prod, prod.nodes[0]).steps.find((s) => s.kind === "firewall")!.script;
+  /** The SSH session a step arrives on, as sshd sets it: from adminCidr (203.0.113.10/32) to sshPort 22. */
+  const FROM_ADMIN = "203.0.113.10 50022 10.0.4.20 22";
+
+  beforeAll(() => {
+    expect(run("ip", ["netns", "add", netns]).code).toBe(0);
+    // The step's files land in a private /etc; systemctl is a stand-in that records its calls.
+    fs.mkdirSync(`${root}/etc`);
+    for (const f of ["passwd", "group"]) fs.copyFileSync(`/etc/${f}`, `${root}/etc/${f}`);
+    fs.mkdirSync(`${root}/bin`);
+    fs.writeFileSync(`${root}/bin/systemctl`, `#!/bin/sh\necho "systemctl $*" >> ${root}/systemctl.log\n`, { mode: 0o755 });
+    nftIn("add table inet other_tool; add chain inet other_tool input { type filter hook input priority 10; policy accept; }");
+  });
+  afterAll(() => {
+    run("ip", ["netns", "del", netns]);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  function nftIn(commands: string) {
+    const r = run("ip", ["netns", "exec", netns, "nft", "-f", "-"], { input: commands });
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+  const ruleset = () => run("ip", ["netns", "exec", netns, "nft", "list", "ruleset"]).stdout;
+  const installed = (file: string) => (fs.existsSync(root + file) ? fs.readFileSync(root + file, "utf8") : undefined);
+
+  function runStep(action: "apply" | "remove", sshConnection = FROM_ADMIN, script = stepScript) {
+    const shell = `mount --bind "$0/etc" /etc && mount -t tmpfs iam-ha-test /var/lib || exit 99
+PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
+    return run("ip", ["netns", "exec", netns, "unshare", "--mount", "sh", "-c", shell, root, action], {
+      input: script,
+      env: { ...process.env, SSH_CONNECTION: sshConnection },
+    });
+  }
+
+  test("apply loads table inet iam_ha beside other tools' tables, and enables the unit that loads it at boot", () => {
+    const r = runStep("apply");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const tables = ruleset().match(/^table \S+ \S+/gm);
+    expect(tables).toEqual(["table inet other_tool", "table inet iam_ha"]);
+    expect(ruleset()).toMatch(/chain input \{\n\s+type filter hook input priority filter; policy drop;/);
+    expect(ruleset()).toContain("ip saddr 203.0.113.10 tcp dport 22 accept");
+    expect(installed(PATHS.firewallUnit)).toContain(`ExecStart=/usr/sbin/nft -f ${PATHS.firewallRuleset}`);
+    expect(fs.readFileSync(`${root}/systemctl.log`, "utf8")).toContain("systemctl enable iam-ha-firewall.service");
+  });
+
+  test("running it again changes nothing", () => {
+    const before = [ruleset(), installed(PATHS.firewallRuleset)];
+    const r = runStep("apply");
+    expect(r.stdout).toContain("config unchanged");
+    expect([ruleset(), installed(PATHS.firewallRuleset)]).toEqual(before);
+  });
+
+  test("a table someone deleted comes back on the next run, from the same file", () => {
+    nftIn("add table inet iam_ha; delete table inet iam_ha");
+    expect(runStep("apply").stdout).toContain("table inet iam_ha loaded");
+    expect(ruleset()).toContain("table inet iam_ha");
+  });
+
+  test("a ruleset nft -c rejects is not installed, and the loaded one stays", () => {
+    const before = [ruleset(), installed(PATHS.firewallRuleset)];
+    const r = runStep("apply", FROM_ADMIN, stepScript.replace("tcp dport 80 accept", "tcp dport 80 acept"));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("the new config failed validate_ruleset, so it was not installed and the previous one stays");
+    expect([ruleset(), installed(PATHS.firewallRuleset)]).toEqual(before);
+  });
+
+  test.each([
+    ["from outside adminCidr", "198.51.100.7 50022 10.0.4.20 22", "198.51.100.7 to port 22"],
+    ["to another port than sshPort", "203.0.113.10 50022 10.0.4.20 2222", "203.0.113.10 to port 2222"],
+  ])("a runner that arrived %s is refused before anything loads: it would lock itself out", (_what, connection, seen) => {
+    nftIn("add table inet iam_ha; delete table inet iam_ha");
+    const r = runStep("apply", connection);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `ERROR: this step runs over SSH from ${seen}, which the firewall would not admit (SSH only from adminCidr 203.0.113.10/32 on sshPort 22): it was not loaded. Set iam-ha:adminCidr`,
+    );
+    expect(ruleset()).not.toContain("iam_ha");
+    expect(runStep("apply").code).toBe(0);
+  });
+
+  test("remove deletes the table, the unit and the ruleset file, and leaves other tools' tables", () => {
+    const r = runStep("remove");
+    expect(r.code).toBe(0);
+    expect(ruleset().match(/^table \S+ \S+/gm)).toEqual(["table inet other_tool"]);
+    expect([installed(PATHS.firewallRuleset), installed(PATHS.firewallUnit), fs.existsSync(`${root}/etc/iam-ha`)]).toEqual([undefined, undefined, false]);
+    expect(fs.readFileSync(`${root}/systemctl.log`, "utf8")).toContain("systemctl disable iam-ha-firewall.service");
+    expect(runStep("remove").code).toBe(0);
+  });
+});
+
+describe("the keepalived step on a real keepalived", () => {
+  const [, prod] = configs[0];
+  const node = prod.nodes[0];
+  const step = planNode(prod, node).steps.find((s) => s.kind === "keepalived")!;
+  /** The step script with one of its functions run in place of main. */
+  const calling = (command: string) => step.script.replace(/^main "\$@" <\/dev\/null$/m, command);
+
+  test("reading keepalived's VRRP state leaves no data dump behind (it holds the VRRP password)", () => {
+    const r = besideKeepalived(step.files, prod.vrrp.interface, node.privateIp, calling('current_vrrp_state; echo "left in /tmp:" /tmp/*'));
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^(BACKUP|MASTER|FAULT)\nleft in \/tmp: \/tmp\/\*\n$/);
   });
 });

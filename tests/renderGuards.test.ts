@@ -16,17 +16,18 @@ jest.mock("../render/nginx", () => {
 });
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
 import { renderGrants, sqlString } from "../render/grants";
-import { confValue, renderTemplate, shellValue } from "../render/mustache";
+import { confValue, renderTemplate, shellValue, unitValue } from "../render/mustache";
 import { HEREDOC_END, planNode } from "../render/steps";
 import { TestMariaDb } from "./fixtures/mariadb";
 import { SECRET_KEYS, stackValues, TEST_SECRETS } from "./fixtures/stacks";
-import { requireTools, run, tempDir } from "./fixtures/tools";
+import { besideKeepalived, requireTools, run, tempDir } from "./fixtures/tools";
 
 const prodValues = stackValues("prod");
 const prod = (): IamHaConfig => loadConfig(mapSource(prodValues, SECRET_KEYS));
@@ -162,6 +163,52 @@ describe("confValue: values in nginx.conf and keepalived.conf", () => {
 
 // ------------------------------------------------------------------------------------------------
 
+describe("vrrpAuthPass as keepalived itself parses it (the password in its data dump)", () => {
+  /** The Password line of the data dump of a keepalived running node-1's rendered files, keepalived.conf as `edit` makes it. */
+  function parsedPassword(values: Record<string, unknown>, edit = (conf: string) => conf): string {
+    const config = loadConfig(mapSource(values, SECRET_KEYS));
+    const node = config.nodes[0];
+    const files = planNode(config, node)
+      .steps.flatMap((s) => s.files)
+      .map((f) => (f.path.endsWith("keepalived.conf") ? { ...f, content: edit(f.content) } : f));
+    const read = `systemctl kill --signal=USR1 --kill-who=main keepalived
+for i in $(seq 20); do [ -s /tmp/keepalived.data ] && break; sleep 0.1; done
+sed -n 's/^ *Password = //p' /tmp/keepalived.data`;
+    const r = besideKeepalived(files, config.vrrp.interface, node.privateIp, read);
+    expect(r.stderr).toBe("");
+    return r.stdout.replace(/\n$/, "");
+  }
+  const withAuthPass = (line: string) => (conf: string) => conf.replace(/^( *)auth_pass .*$/m, `$1${line}`);
+
+  test.each([
+    ["the test password", TEST_SECRETS.vrrpAuthPass],
+    ["punctuation the loader lets through", "p@s=~%,:"],
+    ["more of it", "-_./+*?^"],
+  ])("%s reads back as configured", (_what, password) => {
+    expect(parsedPassword({ ...prodValues, vrrpAuthPass: password })).toBe(password);
+  });
+
+  // keepalived 2.2.7 reads ! as a comment outside quotes, and expands ${NAME} inside quotes too;
+  // _INSTANCE is built in (the host's name), so each node would read its own password and every
+  // node would become MASTER. Quoting alone would fix !, not $: the loader refuses both.
+  const hostName = os.hostname().split(".")[0];
+  test.each([
+    ["a bare ! starts a comment", "auth_pass Xy!k2Qz", "Xy"],
+    ["in quotes, ! is kept", 'auth_pass "Xy!k2Qz"', "Xy!k2Qz"],
+    ["${_INSTANCE} expands to the host's name, even in quotes", 'auth_pass "a${_INSTANCE}b"', `a${hostName}b`.slice(0, 8)],
+  ])("how keepalived reads what the loader refuses: %s", (_what, line, parsed) => {
+    expect(parsedPassword(prodValues, withAuthPass(line))).toBe(parsed);
+  });
+
+  test("the loader refuses ! and $ in vrrpAuthPass", () => {
+    for (const password of ["Xy!k2Qz", "a${_I}b"]) {
+      expect(problemsOf({ ...prodValues, vrrpAuthPass: password }).filter((p) => p.startsWith("iam-ha:vrrpAuthPass: "))).toHaveLength(1);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
 describe("shellValue: values in shell scripts, systemd units and tmpfiles.d", () => {
   const MESSAGE = "a value for a shell script contains a character matching /['\"\\\\$`]|[^\\x20-\\x7e]/; the config checks should have refused it";
 
@@ -207,6 +254,47 @@ describe("shellValue: values in shell scripts, systemd units and tmpfiles.d", ()
     const r = run("bash", ["--noprofile", "--norc", "-eu"], { input: script });
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n").slice(0, -1)).toEqual(values.flatMap((v) => [v, v]));
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+describe("unitValue: values in systemd units, whose command lines systemd reads and then sh -c", () => {
+  const MESSAGE = "a value for a systemd unit contains a character matching /[^A-Za-z0-9_./-]/; the config checks should have refused it";
+
+  test.each([
+    ["a node name", "node-1"],
+    ["a path", "/run/iam-ha/nginx-stopped"],
+    ["a number", "30"],
+  ])("lets through %s", (_what, value) => {
+    expect(unitValue(value)).toBe(value);
+  });
+
+  test.each([
+    ["a % (systemd's specifiers: %n is the unit's name)", "/run/%n"],
+    ["a $ (systemd expands $VAR in command lines)", "/run/$HOME"],
+    ["a space (two words for systemd)", "/run/a b"],
+    ["a single quote (ends the sh -c script)", "/run/it's"],
+    ["a & (the shell runs what follows)", "/run/a&id"],
+    ["a ; (a second command)", "/run/a;id"],
+    ["a glob", "/run/*"],
+    ["a redirection", "/run/a>b"],
+  ])("refuses %s", (_what, value) => {
+    expect(refusal(() => unitValue(value))).toBe(MESSAGE);
+  });
+
+  test.each([
+    ["a shell operator", "/run/iam-ha&id"],
+    ["a systemd specifier", "/run/iam-ha%n"],
+  ])("the nginx drop-in's sh -c lines refuse a state directory holding %s", (_what, runtimeDir) => {
+    jest.isolateModules(() => {
+      jest.doMock("../render/osFacts", () => {
+        const actual = jest.requireActual<typeof import("../render/osFacts")>("../render/osFacts");
+        return { ...actual, PATHS: { ...actual.PATHS, runtimeDir } };
+      });
+      const nginx = jest.requireActual<typeof import("../render/nginx")>("../render/nginx");
+      expect(refusal(() => nginx.renderNginxFiles(prod(), prod().nodes[0]))).toBe(MESSAGE);
+    });
   });
 });
 

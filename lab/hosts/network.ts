@@ -3,7 +3,8 @@
  *
  *   netns <ns> ("VPC"):  br-<ns>  routerIp/prefix   ← nspawn veths vb-<node> of every host
  *                         edge0    <edge>.1/24 + eip/32, ip_forward=1,
- *                         nft: eip:80 → DNAT havip:80, SNAT to routerIp on the bridge side
+ *                         nft: eip → DNAT havip, every port, the client's address kept (as Tencent's EIP does;
+ *                         the lab has no security group, so the nodes' own firewall decides)
  *   netns <ns>-client:    eth0     <edge>.2/24         (the "internet" client)
  *
  * No interface of either namespace is linked to the host's network and neither has a default route.
@@ -125,8 +126,6 @@ async function inNs(ns: string, cmd: string[], what: string, input?: string): Pr
 }
 
 /** Create both namespaces, the bridge, the edge veth, addresses, forwarding and NAT. Fails if they exist. */
-/** What the EIP forwards: HTTP only, like the security group's one public rule. */
-const EIP_PORTS = [80];
 
 export async function netUp(t: LabTopology): Promise<void> {
   const ns = names.labNs();
@@ -157,21 +156,16 @@ export async function netUp(t: LabTopology): Promise<void> {
   if (fs.existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) {
     await execInNetns(ns, ["sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-arptables=0"], { timeoutMs: 10_000 });
   }
-  const portSet = `{ ${EIP_PORTS.join(", ")} }`;
   const table = names.nftTable();
   const rules = `
 table ip ${table} {
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
-    ip daddr ${t.eip} tcp dport ${portSet} dnat to ${t.havip}
+    ip daddr ${t.eip} dnat to ${t.havip}
   }
   chain output {
     type nat hook output priority -100; policy accept;
-    ip daddr ${t.eip} tcp dport ${portSet} dnat to ${t.havip}
-  }
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    oifname "${br}" ct status dnat snat to ${t.routerIp}
+    ip daddr ${t.eip} dnat to ${t.havip}
   }
   chain forward {
     type filter hook forward priority filter; policy accept;

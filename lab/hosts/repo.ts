@@ -19,7 +19,7 @@ import { removeTree, replaceDir, writeFile } from "./fsutil";
 import { readRootfsStamp, assertNotBuilding } from "./rootfs";
 
 /** Packages the lab hosts can install. Push to it (before labUp/ensureRepo) to extend. */
-export const LAB_PACKAGES: string[] = ["nginx", "keepalived", "mariadb-server", "curl"];
+export const LAB_PACKAGES: string[] = ["nginx", "keepalived", "mariadb-server", "curl", "nftables"];
 
 const REPO_FORMAT = 1;
 const MANIFEST = ".iam-ha-lab-repo.json";

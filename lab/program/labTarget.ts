@@ -1,10 +1,7 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { IamHaConfig } from "../../config/types";
 import { HttpAnswer, VerifyTarget } from "../../common/checks";
-import { mariadbLoginOptions, mariadbLogins } from "../../common/mariadbLogin";
-import { execInClient, execInLabNs } from "../hosts/network";
+import { mariadbLogins } from "../../common/mariadbLogin";
+import { execInClient } from "../hosts/network";
 import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
 import type { LabTopology } from "../hosts/topology";
@@ -38,18 +35,14 @@ export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTar
   };
 }
 
-/** The grant is for the peers only: the same login from the lab's router address must be refused. */
+/**
+ * The grant is for the peers only: the same login from the database node's own private address
+ * (no peer's, and the one source besides the peers that its firewall lets reach 3306) must be
+ * refused by MariaDB itself.
+ */
 export async function loginFromOutsider(config: IamHaConfig, topology: LabTopology): Promise<{ refused: boolean; detail: string }> {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
-  // The host's client wants a real file for its options (not a pipe); it is root's and short-lived.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-lab-login-"));
-  try {
-    fs.writeFileSync(path.join(dir, "login.cnf"), mariadbLoginOptions(config.database.user, config.secrets.dbPassword), { mode: 0o600 });
-    const r = await execInLabNs(["mariadb", `--defaults-extra-file=${dir}/login.cnf`, "-h", dbNode.privateIp, config.database.name, "-e", "SELECT 1"], {
-      timeoutMs: 30_000,
-    });
-    return { refused: r.code !== 0 && /Access denied|is not allowed to connect/.test(r.stderr), detail: r.stderr.trim() || r.stdout.trim() };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const target = { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword };
+  const [login] = await mariadbLogins(target, [dbNode], (node, command, stdin) => sshExec(node, command, stdin, { timeoutMs: 30_000 }));
+  return { refused: !login.ok && /Access denied|is not allowed to connect/.test(login.detail), detail: login.detail };
 }

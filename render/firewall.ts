@@ -1,0 +1,39 @@
+import { IamHaConfig, NodeConfig } from "../config/types";
+import { RenderedFile } from "./files";
+import { confValue, renderTemplate, unitValue } from "./mustache";
+import { PATHS } from "./osFacts";
+
+/** The nftables table iam-ha owns whole: other tools' tables (and their rules) are left alone. */
+export const FIREWALL_TABLE = "iam_ha";
+/** MariaDB's port, open to the peers on the database node only. */
+const MARIADB_PORT = 3306;
+/** nginx's port, the only one open to everyone (the EIP's traffic arrives with the client's address). */
+const HTTP_PORT = 80;
+
+/** The ports the peers' nginx and IAM services reach on `node`: every site's backend, MariaDB on the database node. */
+function peerPorts(config: IamHaConfig, node: NodeConfig): number[] {
+  const backends = config.sites.map((s) => s.port);
+  const database = node.name === config.database.node ? [MARIADB_PORT] : [];
+  return [...new Set([...backends, ...database])].sort((a, b) => a - b);
+}
+
+/** The node's nftables ruleset and the oneshot unit that loads it at boot. */
+export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
+  const view = {
+    node: node.name,
+    table: FIREWALL_TABLE,
+    adminCidr: config.network.adminCidr,
+    sshPort: config.ssh.port,
+    httpPort: HTTP_PORT,
+    peers: config.nodes
+      .filter((n) => n.name !== node.name)
+      .map((n) => n.privateIp)
+      .join(","),
+    peerPorts: peerPorts(config, node).join(","),
+    ruleset: PATHS.firewallRuleset,
+  };
+  return [
+    { path: PATHS.firewallRuleset, mode: "0644", content: renderTemplate("iam-ha-firewall.nft.mustache", view, confValue), secret: false },
+    { path: PATHS.firewallUnit, mode: "0644", content: renderTemplate("iam-ha-firewall.service.mustache", view, unitValue), secret: false },
+  ];
+}
