@@ -14,7 +14,7 @@ const USAGE = `usage: npm run lab -- [up|verify|status [--json]|exec <node|clien
   status     who holds the VIP; each node's keepalived state
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
   failover   the article's failure scenarios under a steady stream of requests, with figures
-  down       run the program's delete commands, then remove every host, namespace and rule`;
+  down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);

@@ -10,7 +10,8 @@ import type { LabNode, LabTopology } from "../hosts/topology";
 export interface AppliedCommand {
   name: string;
   host: string;
-  delete: string;
+  delete?: string;
+  deletedWith?: string;
   stdin: string;
   stdout: string;
 }
@@ -67,7 +68,7 @@ async function applyOne(topology: LabTopology, command: DeclaredCommand): Promis
     throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${said}\nFix the cause, then run the lab again (steps are idempotent).`);
   }
   log(`${command.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s${command.secret ? "" : `\n${indent(shown)}`}`);
-  return { host: command.host, delete: command.delete, stdin: command.stdin, stdout: r.stdout };
+  return { host: command.host, delete: command.delete, deletedWith: command.deletedWith, stdin: command.stdin, stdout: r.stdout };
 }
 
 const indent = (text: string) =>
@@ -86,17 +87,33 @@ function loadApplied(): AppliedCommand[] {
   return fs.existsSync(STATE_FILE()) ? JSON.parse(fs.readFileSync(STATE_FILE(), "utf8")) : [];
 }
 
-/** Runs every applied command's delete, newest first, with the stdin it was applied with (as `pulumi destroy`). */
-export async function removeApplied(topology: LabTopology): Promise<string[]> {
-  const removed: string[] = [];
+/** What a destroy did with each applied command, newest first. */
+export interface DestroyedCommand {
+  name: string;
+  /** "removed": its delete ran; "skipped": it goes with its CVM (deletedWith) or has no delete. */
+  outcome: "removed" | "skipped";
+}
+
+/**
+ * Destroys what was applied as `pulumi destroy` would: newest first, each command's delete with
+ * the stdin it was applied with, except where the engine makes no call at all. A command without
+ * a delete needs none, and one `deletedWith` a resource that goes in the same run (in a destroy,
+ * every resource) is skipped: pulumi/pulumi pkg/resource/deploy/step.go, isDeletedWith.
+ */
+export async function destroyApplied(topology: LabTopology): Promise<DestroyedCommand[]> {
+  const destroyed: DestroyedCommand[] = [];
   for (const command of loadApplied().reverse()) {
-    const node = topology.nodes.find((n) => n.privateIp === command.host);
-    if (!node) continue;
+    if (!command.delete || command.deletedWith) {
+      log(`${command.name}: skipped (${command.delete ? `goes with ${command.deletedWith}` : "nothing to undo"})`);
+      destroyed.push({ name: command.name, outcome: "skipped" });
+      continue;
+    }
+    const node = nodeAt(topology, command.host);
     const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
     if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
     log(`${command.name}: removed`);
-    removed.push(command.name);
+    destroyed.push({ name: command.name, outcome: "removed" });
   }
   fs.rmSync(STATE_FILE(), { force: true });
-  return removed;
+  return destroyed;
 }

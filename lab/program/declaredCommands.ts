@@ -1,4 +1,5 @@
-import { COMMAND_TYPE, isSecretValue, ProgramRun, runProgram, unwrap } from "./programUnderMocks";
+import { COMMAND_TYPE, isSecretValue, ProgramRun, runProgram, TLS_PRIVATE_KEY_TYPE, unwrap } from "./programUnderMocks";
+import { keptHostKeys } from "./hostKeys";
 import { TYPES } from "../../tencentcloud/tokens";
 import { LabError } from "../hosts/exec";
 import type { LabStack } from "./stack";
@@ -10,8 +11,13 @@ export interface DeclaredCommand {
   /** The node's address the connection points at. */
   host: string;
   user: string;
+  /** The host key the connection pins (an authorized_keys line): the only one the node may present. */
+  hostKey: string;
   create: string;
-  delete: string;
+  /** Undefined for a step with nothing to undo: Pulumi then makes no connection on delete. */
+  delete?: string;
+  /** The resource whose deletion makes this command's delete redundant (its node's CVM), or undefined. */
+  deletedWith?: string;
   stdin: string;
   /** Whether stdin is a secret (it is then never printed). */
   secret: boolean;
@@ -21,28 +27,33 @@ export interface DeclaredCommand {
 
 /**
  * Runs the Pulumi program under mocks with the lab's config, the lab's addresses standing in for
- * the cloud's outputs, and returns its remote commands in an order that respects their dependencies.
+ * the cloud's outputs and the host keys it made before (as in Pulumi's state), and returns its
+ * remote commands in an order that respects their dependencies.
  */
 export async function declaredCommands(stack: LabStack): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
+  const hostKey = keptHostKeys();
   const run = await runProgram({
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,
     stack: stack.name,
-    cloud: (type) => (type === TYPES.eip ? { publicIp: stack.topology.eip } : {}),
+    cloud: (type, name) => (type === TYPES.eip ? { publicIp: stack.topology.eip } : type === TLS_PRIVATE_KEY_TYPE ? hostKey(name) : {}),
   });
   const commands = run.registrations.filter((r) => r.type === COMMAND_TYPE);
-  const nameOf = new Map(commands.map((c) => [c.urn, c.name]));
+  const nameOf = new Map(run.registrations.map((r) => [r.urn, r.name]));
+  const commandUrns = new Set(commands.map((c) => c.urn));
   const declared = commands.map((c) => {
-    const connection = unwrap(c.inputs.connection) as { host: string; user: string };
+    const connection = unwrap(c.inputs.connection) as { host: string; user: string; hostKey: string };
     return {
       name: c.name,
       host: connection.host,
       user: connection.user,
+      hostKey: connection.hostKey,
       create: c.inputs.create as string,
-      delete: c.inputs.delete as string,
+      delete: c.inputs.delete as string | undefined,
+      deletedWith: nameOf.get(c.deletedWith),
       stdin: unwrap(c.inputs.stdin) as string,
       secret: isSecretValue(c.inputs.stdin),
-      after: c.dependencies.map((u) => nameOf.get(u)).filter((n): n is string => n !== undefined),
+      after: c.dependencies.filter((u) => commandUrns.has(u)).map((u) => nameOf.get(u)!),
     };
   });
   return { commands: inDependencyOrder(declared), run };

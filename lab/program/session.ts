@@ -1,10 +1,13 @@
 import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
-import { applyCommands, AppliedCommand, removeApplied } from "./apply";
+import { applyCommands, AppliedCommand, destroyApplied } from "./apply";
 import { log } from "../hosts/exec";
 import { hostsRunning, labDown, labUp } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
 import { declaredCommands } from "./declaredCommands";
+import { forgetHostKeys, pinnedByCommands, pinnedByOutputs, userDataByNode } from "./hostKeys";
+import { pinHostKeys } from "../hosts/ssh";
+import { ProgramRun } from "./programUnderMocks";
 import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
 import { installStandIns } from "./standins";
@@ -20,28 +23,39 @@ export interface UpResult {
 export async function up(stack: LabStack): Promise<UpResult> {
   const { config, topology } = stack;
   const reusedHosts = hostsRunning(topology);
+  // New hosts are a new stack: the program makes new host keys for them.
+  if (!reusedHosts) forgetHostKeys();
+  // Before any host boots, as on Tencent Cloud: the CVMs' user data carries their host keys, and
+  // every connection pins its node's.
+  log("running the Pulumi program under mocks to collect its remote commands and the nodes' user data…");
+  const { commands, run } = await declaredCommands(stack);
+  pinHostKeys(pinnedByCommands(commands, topology));
   if (reusedHosts) {
     log("hosts are running: re-applying the program's commands (the update path; nothing should change)");
   } else {
-    await labUp(topology, { packages: [...LAB_PACKAGES, "mariadb-client"] });
+    await labUp(topology, { packages: [...LAB_PACKAGES, "mariadb-client"], userData: userDataByNode(run, topology) });
     log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
     await installStandIns(config, topology);
   }
   await startReceiver(topology);
-  log("running the Pulumi program under mocks to collect its remote commands…");
-  const { commands } = await declaredCommands(stack);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
   const applied = await applyCommands(topology, commands);
-  const checks = await labChecks(stack);
+  const checks = await labChecks(stack, run);
   return { reusedHosts, applied, checks };
 }
 
-/** The verifier's checks plus the lab's own: the grant admits the peers and no one else. */
-export async function labChecks(stack: LabStack): Promise<Check[]> {
+/**
+ * The verifier's checks plus the lab's own: the grant admits the peers and no one else. As the
+ * verifier does, it accepts only the host keys of the program's outputs (nodeAddresses[].hostKey),
+ * from `run` or a new run of the program.
+ */
+export async function labChecks(stack: LabStack, run?: ProgramRun): Promise<Check[]> {
   const { config, topology } = stack;
+  pinHostKeys(pinnedByOutputs(run ?? (await declaredCommands(stack)).run));
   const checks = await verify(labTarget(config, topology));
   const outsider = await loginFromOutsider(config, topology);
-  checks.push({ name: `MariaDB refuses ${config.database.user} from ${topology.routerIp} (not a peer)`, ok: outsider.refused, detail: outsider.detail });
+  const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
+  checks.push({ name: `MariaDB refuses ${config.database.user} from ${dbNode.privateIp} (not a peer)`, ok: outsider.refused, detail: outsider.detail });
   return checks;
 }
 
@@ -50,10 +64,9 @@ export function printChecks(checks: Check[]): void {
 }
 
 export async function down(stack: LabStack): Promise<void> {
-  if (hostsRunning(stack.topology)) {
-    log("running the program's delete commands (as pulumi destroy would)…");
-    await removeApplied(stack.topology);
-  }
+  log("destroying what the program applied, as pulumi destroy would…");
+  await destroyApplied(stack.topology);
   await labDown(stack.topology);
+  forgetHostKeys();
   log("lab removed; caches stay in place");
 }
