@@ -15,7 +15,15 @@ export type PulumiConfigJson = Record<string, PulumiConfigEntry | undefined>;
  * config loader: the verifier reads a deployed stack's config with the same rules and defaults as
  * the program. A secret the CLI did not decrypt has no value; `hiddenSecrets` names them.
  */
-export function pulumiConfigJsonSource(json: PulumiConfigJson): ConfigSource & { hiddenSecrets(): string[] } {
+/** A setting of another namespace (`tencentcloud:region`), as the stack holds it. */
+export interface NamespacedSetting {
+  value: string;
+  secret: boolean;
+}
+
+export function pulumiConfigJsonSource(
+  json: PulumiConfigJson,
+): ConfigSource & { hiddenSecrets(): string[]; settingsOf(namespace: string): Record<string, NamespacedSetting> } {
   const prefix = `${PROJECT}:`;
   const text = (entry: PulumiConfigEntry | undefined) =>
     entry?.value !== undefined ? String(entry.value) : entry?.objectValue !== undefined ? JSON.stringify(entry.objectValue) : undefined;
@@ -29,5 +37,11 @@ export function pulumiConfigJsonSource(json: PulumiConfigJson): ConfigSource & {
     keys: ownKeys,
     hiddenSecrets: () => ownKeys().filter((k) => json[prefix + k]?.secret === true && text(json[prefix + k]) === undefined),
     namespaced: (key) => text(json[key]),
+    settingsOf: (namespace) =>
+      Object.fromEntries(
+        Object.keys(json)
+          .filter((k) => k.startsWith(`${namespace}:`) && text(json[k]) !== undefined)
+          .map((k) => [k, { value: text(json[k])!, secret: json[k]?.secret === true }]),
+      ),
   };
 }

@@ -231,6 +231,7 @@ function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ss
     name: "prod",
     publicIp: LOCAL,
     havip: HAVIP,
+    providerConfig: {},
     nodes: [
       { name: "node-1", privateIp: "10.0.4.20", publicIp: "192.0.2.1", hostKey: HOST_KEYS[0] },
       { name: "node-2", privateIp: "10.0.4.21", publicIp: "192.0.2.2", hostKey: HOST_KEYS[1] },
@@ -535,7 +536,7 @@ describe("deployedStack (outputs + config)", () => {
       publicIp: LOCAL,
       havip: HAVIP,
       havipId: "havip-test",
-      region: "ap-guangzhou",
+      providerConfig: { "tencentcloud:region": { value: "ap-guangzhou", secret: false } },
       nodes: [
         { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", publicIp: undefined, hostKey: HOST_KEYS[0] },
         { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", publicIp: undefined, hostKey: HOST_KEYS[1] },
@@ -546,6 +547,18 @@ describe("deployedStack (outputs + config)", () => {
       vrrpInterface: "eth0",
     });
     expect(deployedStack("prod", outputsJson(), configJson()).db.node).toBe("node-1");
+  });
+
+  test("carries every tencentcloud:* setting to the provider's lookups, secrets as secrets (not the region alone)", () => {
+    const json = JSON.parse(configJson());
+    json["tencentcloud:securityToken"] = { value: "sts-token", secret: true };
+    json["tencentcloud:profile"] = { value: "ops", secret: false };
+    json["tencentcloud:secretKey"] = { secret: true }; // set but not shown: nothing to pass on
+    expect(deployedStack("prod", outputsJson(), JSON.stringify(json)).providerConfig).toEqual({
+      "tencentcloud:region": { value: "ap-guangzhou", secret: false },
+      "tencentcloud:securityToken": { value: "sts-token", secret: true },
+      "tencentcloud:profile": { value: "ops", secret: false },
+    });
   });
 
   test("a missing secret names the key and the command that sets it", () => {

@@ -3,7 +3,7 @@ import { cloudTarget } from "./cloudTarget";
 import { readDeployedStack } from "./pulumiCli";
 import { knownHosts, openSshSession, SshSession, SshSettings } from "./ssh";
 import { PinnedHost } from "../common/sshOptions";
-import { SetupError } from "./stackOutputs";
+import { DeployedStack, SetupError } from "./stackOutputs";
 
 const USAGE = `usage: npm run verify -- --stack <name>
   checks every site through the EIP, round robin over every node, exactly one VIP holder, the MariaDB logins
@@ -20,7 +20,7 @@ export interface CliDeps {
   /** An SSH session that accepts only the `hosts`' pinned keys. */
   openSsh(settings: SshSettings, hosts: PinnedHost[]): Promise<SshSession>;
   /** Which instance Tencent Cloud binds the HAVIP to (through the provider's getVips). */
-  havipHolder(havipId: string, region: string | undefined): Promise<string | null>;
+  havipHolder(havipId: string, providerConfig: DeployedStack["providerConfig"]): Promise<string | null>;
 }
 
 const defaults: CliDeps = {
@@ -31,7 +31,7 @@ const defaults: CliDeps = {
   pulumiTimeoutMs: 60_000,
   openSsh: (settings, hosts) => openSshSession(settings, hosts),
   // Loaded when used: it pulls in Pulumi's Automation API.
-  havipHolder: async (havipId, region) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, region),
+  havipHolder: async (havipId, providerConfig) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, providerConfig),
 };
 
 function parseArgs(argv: string[]): { stack: string } {

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { NamespacedSetting } from "../config/pulumiConfigJson";
 import * as tencentcloud from "../tencentcloud";
 
 /**
@@ -10,7 +11,7 @@ import * as tencentcloud from "../tencentcloud";
  * folder) that only invokes it during a preview. Needs the Pulumi CLI and Tencent credentials
  * (TENCENTCLOUD_SECRET_ID / _KEY), as `pulumi up` does.
  */
-export async function havipHolderFromTencent(havipId: string, region: string | undefined): Promise<string | null> {
+export async function havipHolderFromTencent(havipId: string, providerConfig: Record<string, NamespacedSetting>): Promise<string | null> {
   let holder: string | null | undefined;
   const program = async () => {
     const result = await tencentcloud.ha.getVips({ id: havipId });
@@ -27,7 +28,8 @@ export async function havipHolderFromTencent(havipId: string, region: string | u
         envVars: { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_SKIP_UPDATE_CHECK: "true" },
       },
     );
-    if (region) await stack.setConfig("tencentcloud:region", { value: region });
+    // Every tencentcloud:* setting of the deployed stack, secrets as secrets (in a 0700 temp dir, removed below).
+    await stack.setAllConfig(providerConfig);
     await stack.preview();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ export interface CloudTargetOptions {
   httpPort?: number;
   httpTimeoutMs?: number;
   /** The instance id Tencent Cloud binds a HAVIP to (verify/cloudHolder.ts; a fake in tests). */
-  havipHolder?: (havipId: string, region: string | undefined) => Promise<string | null>;
+  havipHolder?: (havipId: string, providerConfig: DeployedStack["providerConfig"]) => Promise<string | null>;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -82,7 +82,7 @@ async function holderNode(stack: DeployedStack, havipHolder: NonNullable<CloudTa
   if (!stack.havipId || stack.nodes.some((n) => !n.instanceId)) {
     throw new Error(`stack ${stack.name} has no havipId or instance ids in its outputs; run pulumi up with this version of iam-ha`);
   }
-  const instance = await havipHolder(stack.havipId, stack.region);
+  const instance = await havipHolder(stack.havipId, stack.providerConfig);
   if (instance === null) return null;
   return stack.nodes.find((n) => n.instanceId === instance)?.name ?? `${instance} (not a node of this stack)`;
 }

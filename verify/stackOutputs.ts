@@ -2,7 +2,7 @@ import { isIPv4 } from "net";
 import { DeclaredKey, readDeclaredKeys } from "../config/declaredKeys";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
-import { PulumiConfigJson, pulumiConfigJsonSource } from "../config/pulumiConfigJson";
+import { NamespacedSetting, PulumiConfigJson, pulumiConfigJsonSource } from "../config/pulumiConfigJson";
 import { ConfigSource } from "../config/source";
 import { IamHaConfig, SshVia } from "../config/types";
 
@@ -32,8 +32,8 @@ export interface DeployedStack {
   havip: string;
   /** The HAVIP's id, for asking Tencent Cloud who holds it (absent in older stacks). */
   havipId?: string;
-  /** tencentcloud:region of the stack. */
-  region?: string;
+  /** The stack's tencentcloud:* settings (region, credentials, role…), which the provider's lookups need as `pulumi up` has them. */
+  providerConfig: Record<string, NamespacedSetting>;
   nodes: StackNode[];
   sites: string[];
   ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number; hostKey: string } };
@@ -129,7 +129,7 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   return {
     name: stack,
     ...outputs,
-    region: source.namespaced("tencentcloud:region") || undefined,
+    providerConfig: source.settingsOf("tencentcloud"),
     ssh: { user: config.ssh.user, port: config.ssh.port, via: config.ssh.via, privateKey: config.secrets.sshPrivateKey, bastion: config.ssh.bastion },
     db: { node: config.database.node, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },
     vrrpInterface: config.vrrp.interface,
