@@ -78,8 +78,9 @@ for (const node of config.nodes) {
       applyCommand: stepCommand(config, "apply"),
       removeCommand: stepCommand(config, "remove"),
       reachableAfter: [nodes.instances[node.name], network.rules],
-      keepalivedAfter: hosts[hosts.length - 1]?.steps.keepalived,
+      rollAfter: hosts[hosts.length - 1]?.steps,
       deletedWith: nodes.instances[node.name],
+      machineId: nodes.instances[node.name].id,
     }),
   );
 }

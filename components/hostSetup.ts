@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as remote from "@pulumi/command/remote";
 import { types } from "@pulumi/command";
-import { HostStep, NodePlan } from "../render/steps";
+import { HostStep, NodePlan, StepKind } from "../render/steps";
 
 export interface HostSetupArgs {
   /** The node's steps, rendered from config (render/steps.ts). */
@@ -17,14 +17,23 @@ export interface HostSetupArgs {
    * order on `up`, this makes `destroy` run every step's remove while the node is still reachable.
    */
   reachableAfter: pulumi.Resource[];
-  /** The previous node's keepalived step: nodes take a new keepalived config one at a time. Default: none (the first node). */
-  keepalivedAfter?: pulumi.Resource;
+  /**
+   * The previous node's steps, by name: a node takes a new nginx or keepalived config only after
+   * the previous node has taken it and passed its health gate, so a change rolls one node at a
+   * time and never takes every node's front door at once. Default: none (the first node).
+   */
+  rollAfter?: Record<string, pulumi.Resource>;
   /**
    * The node's CVM. A step's delete only matters on a node that stays: when the CVM is deleted in
    * the same run (`pulumi destroy`, a node removed or replaced) the engine skips the step's delete
    * (`deletedWith`), so a node that can no longer be reached never holds up a destroy.
    */
   deletedWith: pulumi.Resource;
+  /**
+   * The node's CVM id, written into every step's script: a new CVM at the same address (same
+   * connection, same files) is a changed input, so `pulumi up` runs each step on it again.
+   */
+  machineId: pulumi.Input<string>;
 }
 
 /**
@@ -32,8 +41,16 @@ export interface HostSetupArgs {
  * up: later steps give up after 4 dials of 10 s, so an unreachable node fails a run in 40 s, not 10 minutes.
  */
 const READY_NODE_DIALS = { dialErrorLimit: 4, perDialTimeout: 10 };
+/** The steps that change what serves: they roll across the nodes, one node at a time. */
+const ROLLING_STEPS: StepKind[] = ["nginx", "keepalived"];
 
 type Connection = types.input.remote.ConnectionArgs;
+
+/** The step's script for the CVM `machineId` (a comment line on top, which bash skips); secret when the step is. */
+function stepScriptFor(machineId: pulumi.Input<string>, step: HostStep): pulumi.Output<string> {
+  const script = pulumi.interpolate`# for CVM ${machineId}\n${step.script}`;
+  return step.secret ? pulumi.secret(script) : script;
+}
 const withReadyNodeDials = (c: Connection): Connection => ({ ...c, ...READY_NODE_DIALS, proxy: c.proxy && { ...c.proxy, ...READY_NODE_DIALS } });
 
 /**
@@ -50,7 +67,8 @@ export class HostSetup extends pulumi.ComponentResource {
     let previous: remote.Command | undefined;
     for (const step of args.plan.steps) {
       const after = previous ? [previous] : args.reachableAfter;
-      previous = this.command(name, step, args, step.kind === "keepalived" && args.keepalivedAfter ? [...after, args.keepalivedAfter] : after);
+      const rolling = ROLLING_STEPS.includes(step.kind) && args.rollAfter?.[step.name];
+      previous = this.command(name, step, args, rolling ? [...after, rolling] : after);
       this.steps[step.name] = previous;
     }
     this.registerOutputs({ steps: Object.keys(this.steps) });
@@ -65,7 +83,7 @@ export class HostSetup extends pulumi.ComponentResource {
         create: args.applyCommand,
         // A step with nothing to undo has no delete, so Pulumi makes no connection for it on delete.
         delete: step.undoable ? args.removeCommand : undefined,
-        stdin: step.secret ? pulumi.secret(step.script) : step.script,
+        stdin: stepScriptFor(args.machineId, step),
         // Host tools may echo a config line with the secret in it (keepalived -t does).
         logging: step.secret ? "none" : "stdoutAndStderr",
         // Without AcceptEnv on the node this would only warn on every update.

@@ -6,10 +6,14 @@ import { sshExec } from "./hosts/ssh";
 import { loadLabStack } from "./program/stack";
 import { down, labChecks, printChecks, up } from "./program/session";
 import { labStatus } from "./program/status";
+import { labPlan } from "./program/apply";
+import { declaredCommands } from "./program/declaredCommands";
+import { formatPlan } from "./program/plan";
 import { runFailover } from "./scenarios/failover";
 
-const USAGE = `usage: npm run lab -- [up|verify|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
-  up         build or reuse the hosts, run the program's remote commands, check through the EIP (default)
+const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
+  up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
+  preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
   status     who holds the VIP; each node's keepalived state
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
@@ -32,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
       const result = await up(stack);
       printChecks(result.checks);
       return result.checks.every((c) => c.ok) ? 0 : 1;
+    }
+    case "preview": {
+      process.stdout.write(`${formatPlan(labPlan(await declaredCommands(stack)))}\n`);
+      return 0;
     }
     case "verify": {
       if (!hostsRunning(stack.topology)) throw new LabError(`the lab of stack ${stack.name} is not running: npm run lab -- up --stack ${stack.name}`);

@@ -94,15 +94,15 @@ describe("the prod stack under mocks (the article's topology)", () => {
     }
   });
 
-  test("destroy undoes each node's steps while SSH still reaches it: the first step waits for the CVM and the rules", () => {
+  test("the first step waits for the CVM and the rules that let SSH in", () => {
     for (const node of ["node-1", "node-2"]) {
       expect(named(run, `${node}-ready`).dependencies).toEqual(expect.arrayContaining([named(run, `iam-ha-${node}`).urn, named(run, "iam-ha-sg-rules").urn]));
     }
   });
 
-  test("nodes take a new keepalived config one at a time", () => {
-    expect(named(run, "node-2-keepalived").dependencies).toContain(named(run, "node-1-keepalived").urn);
-    expect(named(run, "node-1-keepalived").dependencies).not.toContain(named(run, "node-2-keepalived").urn);
+  test.each(["nginx", "keepalived"])("nodes take a new %s config one at a time: each node's step waits for the previous node's", (step) => {
+    expect(named(run, `node-2-${step}`).dependencies).toContain(named(run, `node-1-${step}`).urn);
+    expect(named(run, `node-1-${step}`).dependencies).not.toContain(named(run, `node-2-${step}`).urn);
   });
 
   test("a CVM or key pair that must be replaced goes first (pinned IP, fixed key name)", () => {

@@ -3,18 +3,9 @@ import * as path from "path";
 import { LabError, log, tail } from "../hosts/exec";
 import { settings } from "../hosts/paths";
 import type { DeclaredCommand } from "./declaredCommands";
+import { AppliedCommand, AppliedState, DeclaredProgram, formatPlan, PlannedStep, planUp } from "./plan";
 import { sshExec } from "../hosts/ssh";
 import type { LabNode, LabTopology } from "../hosts/topology";
-
-/** What the lab ran: kept so `down` can undo it with each step's own delete and stdin, as Pulumi's state does. */
-export interface AppliedCommand {
-  name: string;
-  host: string;
-  delete?: string;
-  deletedWith?: string;
-  stdin: string;
-  stdout: string;
-}
 
 const STATE_FILE = () => path.join(settings.stateDir, "applied-commands.json");
 /** One step may install packages; nothing legitimate takes longer. */
@@ -26,31 +17,70 @@ function nodeAt(topology: LabTopology, host: string): LabNode {
   return node;
 }
 
+/** The plan `pulumi up` would run against what the lab applied before. */
+export function labPlan(program: DeclaredProgram): PlannedStep[] {
+  return planUp(loadState(), program);
+}
+
 /**
- * Runs each command's create with its stdin over SSH on its node, as `pulumi up` would: a command
- * starts once the commands it waits for are done, so the nodes progress side by side.
+ * Applies the program as `pulumi up` would (lab/program/plan.ts): unchanged commands are left
+ * alone, new and changed ones run their create with the new stdin, replaced ones per their
+ * deleteBeforeReplace, removed ones are deleted at the end. A command starts once the commands it
+ * waits for are done, so the nodes progress side by side. Returns the commands that ran.
  */
-export async function applyCommands(topology: LabTopology, commands: DeclaredCommand[]): Promise<AppliedCommand[]> {
-  const applied: AppliedCommand[] = [];
+export async function applyCommands(topology: LabTopology, program: DeclaredProgram): Promise<AppliedCommand[]> {
+  const state = loadState();
+  const old = new Map(state.commands.map((c) => [c.name, c]));
+  const plan = planUp(state, program);
+  log(`plan:\n${formatPlan(plan)}`);
+  const byName = new Map(plan.map((s) => [s.name, s]));
+  const ran: AppliedCommand[] = [];
+  const kept: AppliedCommand[] = [];
   const finished = new Map<string, Promise<void>>();
-  for (const command of commands) {
+  for (const command of program.commands) {
+    const step = byName.get(command.name)!;
     const waits = command.after.map((a) => finished.get(a)!);
     finished.set(
       command.name,
       Promise.all(waits).then(async () => {
-        applied.push({ ...(await applyOne(topology, command)), name: command.name });
+        if (step.op === "same") return void kept.push(old.get(command.name)!);
+        if (step.op === "replace" && step.deleteFirst) await deleteOne(topology, old.get(command.name)!, step);
+        ran.push({ ...command, stdout: await applyOne(topology, command) });
       }),
     );
   }
-  // Wait for every command, failed or not, before saving: `down` must know all that ran.
+  // Wait for every command, failed or not, before the deletes and the save: the next run must know all that ran.
   const outcomes = await Promise.allSettled(finished.values());
-  saveApplied(applied);
-  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-  if (failure) throw failure.reason;
-  return applied;
+  const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected").map((o) => o.reason);
+  const undeleted: AppliedCommand[] = [];
+  if (failures.length === 0) {
+    for (const step of plan.filter((s) => s.op === "delete")) {
+      const command = state.commands.find((c) => c.name === step.name)!;
+      await deleteOne(topology, command, step).catch((error) => {
+        failures.push(error);
+        if (!program.commands.some((c) => c.name === command.name)) undeleted.push(command);
+      });
+    }
+  }
+  const applied = program.commands.map((c) => ran.find((r) => r.name === c.name) ?? kept.find((k) => k.name === c.name) ?? old.get(c.name));
+  saveState({ commands: [...applied.filter((c): c is AppliedCommand => c !== undefined), ...undeleted], resources: program.resources });
+  if (failures.length > 0) throw failures[0];
+  return ran;
 }
 
-async function applyOne(topology: LabTopology, command: DeclaredCommand): Promise<Omit<AppliedCommand, "name">> {
+/** Runs a command's delete as the engine would: with the stdin and connection it was applied with, unless the plan skips it. */
+async function deleteOne(topology: LabTopology, command: AppliedCommand, step: PlannedStep): Promise<void> {
+  if (step.skip || !command.delete) {
+    log(`${command.name}: skipped (${step.skip ?? "nothing to undo"})`);
+    return;
+  }
+  const node = nodeAt(topology, command.host);
+  const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
+  if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
+  log(`${command.name}: removed`);
+}
+
+async function applyOne(topology: LabTopology, command: DeclaredCommand): Promise<string> {
   const node = nodeAt(topology, command.host);
   const started = Date.now();
   log(`${command.name}: running on ${node.name} (${command.host})…`);
@@ -68,7 +98,7 @@ async function applyOne(topology: LabTopology, command: DeclaredCommand): Promis
     throw new LabError(`${command.name} failed on ${node.name} (exit ${r.code}): ${said}\nFix the cause, then run the lab again (steps are idempotent).`);
   }
   log(`${command.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s${command.secret ? "" : `\n${indent(shown)}`}`);
-  return { host: command.host, delete: command.delete, deletedWith: command.deletedWith, stdin: command.stdin, stdout: r.stdout };
+  return r.stdout;
 }
 
 const indent = (text: string) =>
@@ -78,13 +108,13 @@ const indent = (text: string) =>
     .map((l) => `      ${l}`)
     .join("\n");
 
-function saveApplied(applied: AppliedCommand[]): void {
+function saveState(state: AppliedState): void {
   fs.mkdirSync(settings.stateDir, { recursive: true });
-  fs.writeFileSync(STATE_FILE(), JSON.stringify(applied), { mode: 0o600 });
+  fs.writeFileSync(STATE_FILE(), JSON.stringify(state), { mode: 0o600 });
 }
 
-function loadApplied(): AppliedCommand[] {
-  return fs.existsSync(STATE_FILE()) ? JSON.parse(fs.readFileSync(STATE_FILE(), "utf8")) : [];
+function loadState(): AppliedState {
+  return fs.existsSync(STATE_FILE()) ? JSON.parse(fs.readFileSync(STATE_FILE(), "utf8")) : { commands: [], resources: [] };
 }
 
 /** What a destroy did with each applied command, newest first. */
@@ -101,18 +131,16 @@ export interface DestroyedCommand {
  * every resource) is skipped: pulumi/pulumi pkg/resource/deploy/step.go, isDeletedWith.
  */
 export async function destroyApplied(topology: LabTopology): Promise<DestroyedCommand[]> {
+  const state = loadState();
+  const plan = planUp(state, { commands: [], resources: [] });
   const destroyed: DestroyedCommand[] = [];
-  for (const command of loadApplied().reverse()) {
-    if (!command.delete || command.deletedWith) {
-      log(`${command.name}: skipped (${command.delete ? `goes with ${command.deletedWith}` : "nothing to undo"})`);
-      destroyed.push({ name: command.name, outcome: "skipped" });
-      continue;
-    }
-    const node = nodeAt(topology, command.host);
-    const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
-    if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
-    log(`${command.name}: removed`);
-    destroyed.push({ name: command.name, outcome: "removed" });
+  for (const step of plan) {
+    await deleteOne(
+      topology,
+      state.commands.find((c) => c.name === step.name)!,
+      step,
+    );
+    destroyed.push({ name: step.name, outcome: step.skip ? "skipped" : "removed" });
   }
   fs.rmSync(STATE_FILE(), { force: true });
   return destroyed;

@@ -3,6 +3,7 @@ import { keptHostKeys } from "./hostKeys";
 import { TYPES } from "../../tencentcloud/tokens";
 import { LabError } from "../hosts/exec";
 import type { LabStack } from "./stack";
+import type { DeclaredProgram } from "./plan";
 
 /** One remote command as the Pulumi program declares it: what `pulumi up` would run over SSH. */
 export interface DeclaredCommand {
@@ -23,6 +24,10 @@ export interface DeclaredCommand {
   secret: boolean;
   /** Names of the commands it waits for. */
   after: string[];
+  /** Every input as the engine diffs it (secrets unwrapped: the lab keeps its state root-only). */
+  inputs: Record<string, unknown>;
+  /** Whether a replacement deletes the old command before it creates the new one. */
+  deleteBeforeReplace: boolean;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface DeclaredCommand {
  * the cloud's outputs and the host keys it made before (as in Pulumi's state), and returns its
  * remote commands in an order that respects their dependencies.
  */
-export async function declaredCommands(stack: LabStack): Promise<{ commands: DeclaredCommand[]; run: ProgramRun }> {
+export async function declaredCommands(stack: LabStack): Promise<DeclaredProgram & { run: ProgramRun }> {
   const hostKey = keptHostKeys();
   const run = await runProgram({
     config: stack.pulumiConfig,
@@ -38,6 +43,11 @@ export async function declaredCommands(stack: LabStack): Promise<{ commands: Dec
     stack: stack.name,
     cloud: (type, name) => (type === TYPES.eip ? { publicIp: stack.topology.eip } : type === TLS_PRIVATE_KEY_TYPE ? hostKey(name) : {}),
   });
+  return { ...commandsOf(run), run };
+}
+
+/** The remote commands a run of the program registered, in dependency order, and every resource's name. */
+export function commandsOf(run: ProgramRun): DeclaredProgram {
   const commands = run.registrations.filter((r) => r.type === COMMAND_TYPE);
   const nameOf = new Map(run.registrations.map((r) => [r.urn, r.name]));
   const commandUrns = new Set(commands.map((c) => c.urn));
@@ -54,9 +64,11 @@ export async function declaredCommands(stack: LabStack): Promise<{ commands: Dec
       stdin: unwrap(c.inputs.stdin) as string,
       secret: isSecretValue(c.inputs.stdin),
       after: c.dependencies.filter((u) => commandUrns.has(u)).map((u) => nameOf.get(u)!),
+      inputs: unwrap(c.inputs),
+      deleteBeforeReplace: c.deleteBeforeReplace,
     };
   });
-  return { commands: inDependencyOrder(declared), run };
+  return { commands: inDependencyOrder(declared), resources: run.registrations.map((r) => r.name) };
 }
 
 function inDependencyOrder(commands: DeclaredCommand[]): DeclaredCommand[] {

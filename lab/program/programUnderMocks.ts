@@ -116,14 +116,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, options.secretKeys);
     await pulumi.runtime.setMocks(
       {
-        newResource: async (args) => ({
-          id: args.custom ? `${args.name}-id` : undefined,
-          state: {
+        newResource: async (args) => {
+          const { id, ...state } = {
             ...args.inputs,
             ...(await defaultCloud(args.type, args.name, args.inputs)),
             ...(await options.cloud?.(args.type, args.name, args.inputs)),
-          },
-        }),
+          };
+          return { id: args.custom ? ((id as string | undefined) ?? `${args.name}-id`) : undefined, state };
+        },
         call: (args) =>
           args.token === FUNCTIONS.getImages
             ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] }

@@ -1,6 +1,7 @@
 import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
-import { applyCommands, AppliedCommand, destroyApplied } from "./apply";
+import { applyCommands, destroyApplied } from "./apply";
+import { AppliedCommand } from "./plan";
 import { log } from "../hosts/exec";
 import { hostsRunning, labDown, labUp } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
@@ -28,10 +29,11 @@ export async function up(stack: LabStack): Promise<UpResult> {
   // Before any host boots, as on Tencent Cloud: the CVMs' user data carries their host keys, and
   // every connection pins its node's.
   log("running the Pulumi program under mocks to collect its remote commands and the nodes' user data…");
-  const { commands, run } = await declaredCommands(stack);
+  const program = await declaredCommands(stack);
+  const { commands, run } = program;
   pinHostKeys(pinnedByCommands(commands, topology));
   if (reusedHosts) {
-    log("hosts are running: re-applying the program's commands (the update path; nothing should change)");
+    log("hosts are running: applying what changed since the last up, as pulumi up would");
   } else {
     await labUp(topology, { packages: [...LAB_PACKAGES, "mariadb-client"], userData: userDataByNode(run, topology) });
     log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
@@ -39,7 +41,7 @@ export async function up(stack: LabStack): Promise<UpResult> {
   }
   await startReceiver(topology);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
-  const applied = await applyCommands(topology, commands);
+  const applied = await applyCommands(topology, program);
   const checks = await labChecks(stack, run);
   return { reusedHosts, applied, checks };
 }

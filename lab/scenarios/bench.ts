@@ -36,7 +36,7 @@ const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== nul
 const secs = (ms: number) => (Number.isNaN(ms) ? "—" : `${(ms / 1000).toFixed(2)}s`);
 
 async function applySettings(stack: LabStack): Promise<void> {
-  await applyCommands(stack.topology, (await declaredCommands(stack)).commands);
+  await applyCommands(stack.topology, await declaredCommands(stack));
 }
 
 async function measureScenarios(stack: LabStack, rounds: number): Promise<Map<string, Figures>> {
