@@ -74,6 +74,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
       files: renderNginxFiles(config, node),
       managedDirs: [PATHS.siteDir],
       view: {
+        configDirs: [path.dirname(PATHS.nginxConf)],
         stateDir: PATHS.runtimeDir,
         stoppedFile: PATHS.nginxStoppedFile,
         // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
@@ -83,6 +84,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
     step(node, "keepalived", {
       files: renderKeepalivedFiles(config, node),
       view: {
+        configDirs: [path.dirname(PATHS.keepalivedConf)],
         configPath: PATHS.keepalivedConf,
         checkScript: PATHS.checkScript,
         instanceName: instanceName(config),
@@ -142,6 +144,7 @@ function step(node: NodeConfig, kind: StepKind, parts: StepParts): HostStep {
     `steps/${kind}.sh.mustache`,
     {
       absentFiles: [],
+      configDirs: [],
       ...view,
       step: name,
       node: node.name,
