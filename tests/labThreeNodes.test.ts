@@ -1,30 +1,30 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runScenario, scenarios } from "../lab/scenarios/failover";
-import { labDown } from "../lab/hosts/lab";
+import { hostsRunning, labDown } from "../lab/hosts/lab";
 import { inNode } from "../lab/hosts/nodeShell";
 import { paths } from "../lab/hosts/paths";
+import { sshExec } from "../lab/hosts/ssh";
 import { declaredCommands } from "../lab/program/declaredCommands";
 import { down, labChecks, up } from "../lab/program/session";
 import { LabStack, loadLabStack } from "../lab/program/stack";
 import { labStatus } from "../lab/program/status";
-import { requireTools, run } from "./fixtures/tools";
+import { projectCliAsync, requireTools, run } from "./fixtures/tools";
 
-/** The lab takes any node count ≥ 2: three nodes, from the lab stack with a third node added. */
+/**
+ * Any stack file runs in the lab as written: three nodes in another subnet (a fixture written for
+ * Tencent Cloud: its own NIC name, login user, adminCidr, public SSH), then prod as committed.
+ */
 
 jest.setTimeout(10 * 60_000);
 requireTools("systemd-nspawn", "debootstrap", "nsenter", "ip", "nft", "ssh");
 if (process.getuid?.() !== 0) throw new Error("the lab suite needs root: run `sudo bash scripts/test.sh`");
 
-const nodes = [
-  { name: "node-1", privateIp: "10.0.4.20", priority: 100 },
-  { name: "node-2", privateIp: "10.0.4.21", priority: 50 },
-  { name: "node-3", privateIp: "10.0.4.22", priority: 30 },
-];
+const FIXTURE_STACKS = path.join(__dirname, "fixtures", "stacks");
 let stack: LabStack;
 
 beforeAll(async () => {
-  stack = await loadLabStack("lab", { nodes });
+  stack = await loadLabStack("subnet8", {}, FIXTURE_STACKS);
   await down(stack);
 });
 
@@ -32,18 +32,45 @@ afterAll(async () => {
   await down(stack).catch(() => labDown(stack.topology));
 });
 
-test("three nodes: every site balances over three backends, one MASTER, both peers log in to MariaDB", async () => {
+test("three nodes in 172.20.8.0/24, as written: every site balances over three backends, one MASTER, both peers log in to MariaDB", async () => {
   const result = await up(stack);
   expect(result.checks.filter((c) => !c.ok)).toEqual([]);
   expect(result.checks.find((c) => c.name === "iam.api.marmotedu.com balances over every node's backend")!.detail).toMatch(
-    /node-1: [34], node-2: [34], node-3: [34]/,
+    /web-a: [34], web-b: [34], web-c: [34]/,
   );
   expect(result.checks.filter((c) => c.name.startsWith("MariaDB login from")).map((c) => c.name)).toEqual([
-    "MariaDB login from node-2",
-    "MariaDB login from node-3",
+    "MariaDB login from web-b",
+    "MariaDB login from web-c",
   ]);
   const status = await labStatus(stack.config, stack.topology);
   expect(status.nodes.map((n) => n.state).sort()).toEqual(["BACKUP", "BACKUP", "MASTER"]);
+});
+
+test("the lab stands where the operator stands: the stack's NIC name, its login user with sudo, SSH only from adminCidr", async () => {
+  const { commands } = await declaredCommands(stack);
+  for (const node of stack.topology.nodes) {
+    // The program's firewall step, as its connection says (user ubuntu, `sudo -n`), finds its runner inside adminCidr.
+    const firewall = commands.find((c) => c.name === `${node.name}-firewall`)!;
+    const again = await sshExec(node, firewall.create, firewall.stdin, { user: firewall.user, timeoutMs: 60_000 });
+    const seen = { node: node.name, user: firewall.user, code: again.code, why: again.code === 0 ? "" : again.stderr };
+    expect(seen).toEqual({ node: node.name, user: "ubuntu", code: 0, why: "" });
+    const links = await inNode(node.name, "ip -o -4 addr show");
+    expect([node.name, /^\d+: (\S+)\s+inet (\S+)/m.exec(links.stdout.replace(/^\d+: lo .*\n/gm, ""))?.slice(1)]).toEqual([
+      node.name,
+      ["ens5", `${node.privateIp}/24`],
+    ]);
+    const asUbuntu = await sshExec(node, "sudo -n id -un", undefined, { user: "ubuntu", timeoutMs: 30_000 });
+    expect([node.name, asUbuntu.code, asUbuntu.stdout.trim()]).toEqual([node.name, 0, "root"]);
+    // The router's own address lies outside adminCidr: the node's firewall drops it.
+    const fromRouter = await sshExec({ ...node, sshFrom: stack.topology.routerIp }, "true", undefined, { timeoutMs: 30_000 });
+    expect([node.name, fromRouter.code]).toEqual([node.name, 255]);
+  }
+});
+
+test("hosts made for one stack are not taken for another's: another NIC name or operator address means new hosts", () => {
+  expect(hostsRunning(stack.topology)).toBe(true);
+  expect(hostsRunning({ ...stack.topology, nodeInterface: "eth0" })).toBe(false);
+  expect(hostsRunning({ ...stack.topology, adminAddress: "198.51.100.2" })).toBe(false);
 });
 
 const keyBody = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
@@ -100,4 +127,17 @@ test("a node whose host key was swapped (an impostor) is refused by the program'
     await restartSshd();
   }
   expect((await labChecks(stack)).filter((c) => !c.ok)).toEqual([]);
+});
+
+test("prod as committed: `npm run lab -- up --stack prod` passes its checks and says what the lab stands in for", async () => {
+  await down(stack);
+  try {
+    const r = await projectCliAsync("lab/cli.ts", ["up", "--stack", "prod"], 8 * 60_000);
+    expect([r.code, r.stderr.split("\n").filter((l) => / ERROR: | failed/.test(l))]).toEqual([0, []]);
+    expect(r.stderr).toMatch(/the lab stands in for the cloud's NIC: each node's is named eth0/);
+    expect(r.stderr).toMatch(/the lab stands in for sshVia public: /);
+    expect(r.stdout).not.toMatch(/\bFAIL\b/);
+  } finally {
+    await projectCliAsync("lab/cli.ts", ["down", "--stack", "prod"], 3 * 60_000);
+  }
 });

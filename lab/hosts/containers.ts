@@ -11,10 +11,11 @@
  * fight over one tree), console log in /var/lib/iam-ha-lab/<node>.console.log,
  * nspawn's pid in /var/lib/iam-ha-lab/<node>.pid.
  *
- * Inside: NIC `host0` (keepalived's `interface` must be host0), static address
- * from /etc/systemd/network/10-iam-lab.network (sorts before nspawn's
- * 80-container-host0.network), hostname = node name, sshd with the lab key and
- * the host key the program's user data gives the node (as cloud-init does on a CVM).
+ * Inside: the NIC nspawn calls `host0`, renamed to the stack's vrrpInterface before the network
+ * comes up (renameNicAtBoot), its static address from /etc/systemd/network/10-iam-lab.network (sorts
+ * before nspawn's 80-container-host0.network), hostname = node name, sshd on the stack's sshPort
+ * with the lab key (for root and the stack's sshUser, who gets passwordless sudo) and the host key
+ * the program's user data gives the node (as cloud-init does on a CVM).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -132,6 +133,72 @@ function applySshKeys(root: string, userData: string, nodeName: string): boolean
   return files.length > 0;
 }
 
+/** What systemd-nspawn calls the container's end of --network-bridge (systemd-nspawn(1), --network-veth). */
+const NSPAWN_NIC = "host0";
+
+/**
+ * A CVM's NIC has the image's name (eth0 on Tencent's images); --network-bridge always names the
+ * container's end host0 (systemd-nspawn(1)). A oneshot unit renames it before systemd-networkd
+ * configures it: renaming needs the link down, and networkd is what brings it up. (udev's .link
+ * files would do this on a VM, but udev does not run in a container.)
+ */
+async function renameNicAtBoot(root: string, nic: string): Promise<void> {
+  const unit = "iam-ha-lab-nic.service";
+  writeFile(
+    path.join(root, "etc/systemd/system", unit),
+    [
+      "# iam-ha lab: the NIC gets the name the stack expects (vrrpInterface), as the cloud's image gives it",
+      "[Unit]",
+      `Description=Name the lab NIC ${nic}`,
+      "DefaultDependencies=no",
+      "Before=network-pre.target systemd-networkd.service",
+      "Wants=network-pre.target",
+      `ConditionPathExists=/sys/class/net/${NSPAWN_NIC}`,
+      "",
+      "[Service]",
+      "Type=oneshot",
+      `ExecStart=/usr/sbin/ip link set dev ${NSPAWN_NIC} down`,
+      `ExecStart=/usr/sbin/ip link set dev ${NSPAWN_NIC} name ${nic}`,
+      "",
+      "[Install]",
+      "WantedBy=sysinit.target",
+      "",
+    ].join("\n"),
+  );
+  await runOk(["systemctl", `--root=${root}`, "enable", unit], { what: `enable ${unit} in ${root}`, timeoutMs: 30_000 });
+}
+
+/**
+ * The stack's sshUser as a cloud image has it (Ubuntu's: cloud-init's default user): a login with
+ * the key pair's key and passwordless sudo (cloud-init writes /etc/sudoers.d/90-cloud-init-users
+ * the same way), so the steps' `sudo -n` works. Its password is "*": no password login, but not
+ * locked either.
+ */
+async function addLoginUser(root: string, user: string): Promise<void> {
+  const passwd = fs.readFileSync(path.join(root, "etc/passwd"), "utf8");
+  if (!passwd.split("\n").some((l) => l.startsWith(`${user}:`))) {
+    await runOk(["useradd", "--root", root, "--create-home", "--shell", "/bin/bash", "--password", "*", user], {
+      what: `useradd ${user} in ${root}`,
+      timeoutMs: 30_000,
+    });
+  }
+  const entry = fs
+    .readFileSync(path.join(root, "etc/passwd"), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${user}:`))!
+    .split(":");
+  const [uid, gid, home] = [Number(entry[2]), Number(entry[3]), entry[5]];
+  const sshDir = path.join(root, home, ".ssh");
+  fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  writeFile(path.join(sshDir, "authorized_keys"), publicKey() + "\n", 0o600);
+  for (const f of [path.join(root, home), sshDir, path.join(sshDir, "authorized_keys")]) fs.chownSync(f, uid, gid);
+  writeFile(
+    path.join(root, "etc/sudoers.d/90-iam-ha-lab-users"),
+    `# iam-ha lab: the stack's sshUser, as a cloud image has it\n${user} ALL=(ALL) NOPASSWD:ALL\n`,
+    0o440,
+  );
+}
+
 /**
  * The node's root directory, prepared: overlay on the cached rootfs plus per-node identity files,
  * and its SSH host keys from `userData` (the program's cloud-config for the node's CVM) or, without
@@ -168,12 +235,14 @@ export async function prepareNode(node: LabNode, t: LabTopology, userData?: stri
     ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", ...t.nodes.map((n) => `${n.privateIp}\t${n.name}`), ""].join("\n"),
   );
   writeFile(p("etc/resolv.conf"), "# iam-ha lab: no DNS (the lab has no way out)\n");
+  const nic = t.nodeInterface ?? NSPAWN_NIC;
+  if (nic !== NSPAWN_NIC) await renameNicAtBoot(root, nic);
   writeFile(
     p("etc/systemd/network/10-iam-lab.network"),
     [
       '# iam-ha lab: static address of this node on the lab "VPC subnet" (sorts before 80-container-host0.network)',
       "[Match]",
-      "Name=host0",
+      `Name=${nic}`,
       "",
       "[Network]",
       `Address=${node.privateIp}/${prefixOf(t.subnetCidr)}`,
@@ -186,6 +255,8 @@ export async function prepareNode(node: LabNode, t: LabTopology, userData?: stri
   fs.mkdirSync(p("root/.ssh"), { recursive: true, mode: 0o700 });
   fs.chmodSync(p("root/.ssh"), 0o700);
   writeFile(p("root/.ssh/authorized_keys"), publicKey() + "\n", 0o600);
+  if (t.loginUser) await addLoginUser(root, t.loginUser);
+  if (node.sshPort && node.sshPort !== 22) writeFile(p("etc/ssh/sshd_config.d/20-iam-ha-lab-port.conf"), `# the stack's sshPort\nPort ${node.sshPort}\n`);
   // Own ssh host keys per node (the rootfs ships none): the program's, or new ones.
   if (!(userData && applySshKeys(root, userData, node.name))) {
     await runOk(["ssh-keygen", "-A", "-f", root], { what: `ssh host keys for ${node.name}`, timeoutMs: 60_000 });

@@ -2,6 +2,7 @@
  * labUp / labDown: the whole lab in one call each.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { runProcess } from "../../common/process";
 import { log, LabError } from "./exec";
 import { settings, paths, names } from "./paths";
@@ -60,9 +61,13 @@ function anythingLeft(t: LabTopology): boolean {
   return netnsExists(names.labNs()) || netnsExists(names.clientNs()) || nodesOnDisk().length > 0 || t.nodes.some((n) => fs.existsSync(paths.nodeDir(n.name)));
 }
 
+/** The topology the running hosts were made for: hosts made for another stack are not this one's, even with the same node names. */
+const BUILT_FOR = () => path.join(settings.stateDir, "hosts-topology.json");
+
 /** Whether this topology's hosts are up from an earlier run (then `up` takes the update path). */
 export function hostsRunning(topology: LabTopology): boolean {
-  return netnsExists(names.labNs()) && topology.nodes.every((n) => nodeRunning(n.name));
+  const builtFor = fs.existsSync(BUILT_FOR()) ? fs.readFileSync(BUILT_FOR(), "utf8") : "";
+  return builtFor === JSON.stringify(topology) && netnsExists(names.labNs()) && topology.nodes.every((n) => nodeRunning(n.name));
 }
 
 /**
@@ -94,6 +99,7 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
       log(`up: ${n.name} ssh ready, systemd: ${s.state}${s.failed ? ` (failed units: ${s.failed.replace(/\n/g, "; ")})` : ""}`);
     });
     const built = [rf.built && `rootfs built in ${rf.seconds.toFixed(0)} s`, repo.built && `repo built in ${repo.seconds.toFixed(0)} s`].filter(Boolean);
+    fs.writeFileSync(BUILT_FOR(), JSON.stringify(t));
     log(`up: hosts ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (booting ${bootSeconds.toFixed(1)} s${built.length ? `; ${built.join(", ")}` : ""})`);
   } catch (e) {
     log(`up failed; tearing the lab down (console logs stay in ${settings.stateDir})…`);
@@ -108,6 +114,7 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
  * Safe to run twice or when nothing exists.
  */
 export async function labDown(t?: LabTopology): Promise<void> {
+  fs.rmSync(BUILT_FOR(), { force: true });
   const nodes = [...new Set([...(t?.nodes.map((n) => n.name) ?? []), ...nodesOnDisk()])];
   const errors: string[] = [];
   await Promise.all(

@@ -7,6 +7,9 @@
  *                         the lab has no security group, so the nodes' own firewall decides)
  *   netns <ns>-client:    eth0     <edge>.2/24         (the "internet" client)
  *
+ * The operator's address (adminAddress, inside the stack's adminCidr) is an address of the lab
+ * netns on the bridge: the lab's ssh binds to it, and the nodes reach it through their gateway.
+ *
  * No interface of either namespace is linked to the host's network and neither has a default route.
  */
 import * as fs from "fs";
@@ -64,6 +67,10 @@ export function validateTopology(t: LabTopology): void {
       seenIp.set(n.privateIp, `node ${n.name}`);
     }
     if (t.routerIp === t.havip) errs.push(`havip ${t.havip} equals routerIp`);
+    if (t.adminAddress !== undefined) {
+      if (!isIpv4(t.adminAddress)) errs.push(`adminAddress "${t.adminAddress}" is not an IPv4 address`);
+      else if (seenIp.has(t.adminAddress)) errs.push(`adminAddress ${t.adminAddress} is already used by ${seenIp.get(t.adminAddress)}`);
+    }
     if (!isIpv4(t.eip)) {
       errs.push(`eip "${t.eip}" is not an IPv4 address`);
     } else {
@@ -71,6 +78,8 @@ export function validateTopology(t: LabTopology): void {
       if (overlaps(cidr(e.cidr), subnet)) errs.push(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${t.subnetCidr}`);
       if (t.eip === e.labIp || t.eip === e.clientIp) errs.push(`eip ${t.eip} must not be .1 or .2 of ${e.cidr} (lab gateway / client)`);
       if (t.eip === networkOf(cidr(e.cidr)) || t.eip === broadcastOf(cidr(e.cidr))) errs.push(`eip ${t.eip} is the network or broadcast address of ${e.cidr}`);
+      if (t.adminAddress && isIpv4(t.adminAddress) && contains(cidr(e.cidr), t.adminAddress))
+        errs.push(`adminAddress ${t.adminAddress} lies in the lab's edge network ${e.cidr}: give adminCidr an address outside it`);
     }
   }
   if (errs.length) throw new LabError(`invalid lab topology:\n  - ${errs.join("\n  - ")}`);
@@ -142,6 +151,8 @@ export async function netUp(t: LabTopology): Promise<void> {
   await inNs(ns, ["ip", "link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay", "0"], `create bridge ${br}`);
   await inNs(ns, ["ip", "addr", "add", `${t.routerIp}/${prefixOf(t.subnetCidr)}`, "dev", br], `address ${t.routerIp} on ${br}`);
   await inNs(ns, ["ip", "link", "set", br, "up"], `${br} up`);
+  // Where the operator stands: the nodes' firewall admits SSH only from adminCidr.
+  if (t.adminAddress) await inNs(ns, ["ip", "addr", "add", `${t.adminAddress}/32`, "dev", br], `operator address ${t.adminAddress} on ${br}`);
   // The edge: a veth between the lab netns and the client netns.
   await inNs(ns, ["ip", "link", "add", names.edgeLab(), "type", "veth", "peer", "name", names.edgeClient(), "netns", cns], "create edge veth");
   await inNs(ns, ["ip", "addr", "add", `${e.labIp}/24`, "dev", names.edgeLab()], `address ${e.labIp} on ${names.edgeLab()}`);

@@ -51,11 +51,16 @@ export function pinHostKeys(hosts: PinnedHost[]): void {
   fs.chmodSync(paths.knownHosts(), 0o600);
 }
 
-/** ssh client options used for every lab connection: the lab key, the pinned host keys only. */
-function sshOptions(): string[] {
+/**
+ * ssh client options for a connection to `node` as `user`: the lab key, the pinned host keys only,
+ * the node's sshd port, and the operator's address as the source (the node's firewall admits SSH
+ * from adminCidr only).
+ */
+function sshOptions(node: LabNode, user: string): string[] {
   if (!fs.existsSync(paths.knownHosts())) throw new LabError(`no host keys are pinned yet (${paths.knownHosts()}) — run the lab's up first`);
   const options = sshClientOptions({ identityFile: paths.sshKey(), knownHostsFile: paths.knownHosts() });
-  return ["-F", "/dev/null", ...asSshArgs(options), "-l", "root"];
+  const from = node.sshFrom ? ["-b", node.sshFrom] : [];
+  return ["-F", "/dev/null", ...asSshArgs(options), ...from, "-p", String(node.sshPort ?? 22), "-l", user];
 }
 
 /** A node that answers with another host key: nothing was sent to it, and the lab stops here. */
@@ -68,17 +73,19 @@ function otherHostKey(node: LabNode): LabError {
 }
 
 /**
- * Run `command` on `node` as root over ssh (from inside the lab netns). The
+ * Run `command` on `node` over ssh (from inside the lab netns), as `opts.user`: a program step as
+ * its connection's user (the stack's sshUser), the lab's own tools as root (the default). The
  * string is the remote command exactly as given (the remote login shell runs
  * it); `stdin` is piped in. Never throws for a remote failure: ssh's own
  * failures come back as code 255, a timeout (default 120 s) as code 124 with
  * a note in stderr. Throws if the lab netns does not exist, no host keys are
  * pinned, or the node presents a host key other than its pinned one.
  */
-export async function sshExec(node: LabNode, command: string, stdin?: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+export async function sshExec(node: LabNode, command: string, stdin?: string, opts: { timeoutMs?: number; user?: string } = {}): Promise<RunResult> {
   const nsPath = `/run/netns/${names.labNs()}`;
   if (!fs.existsSync(nsPath)) throw new LabError(`sshExec(${node.name}): lab netns ${names.labNs()} does not exist (${nsPath}) — run labUp first`);
-  const r = await runProcess(["nsenter", `--net=${nsPath}`, "--", "ssh", ...sshOptions(), "--", node.privateIp, command], {
+  const ssh = ["ssh", ...sshOptions(node, opts.user ?? "root"), "--", node.privateIp, command];
+  const r = await runProcess(["nsenter", `--net=${nsPath}`, "--", ...ssh], {
     input: stdin ?? "",
     timeoutMs: opts.timeoutMs ?? 120_000,
   });

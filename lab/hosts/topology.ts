@@ -4,14 +4,18 @@
  * a HAVIP that keepalived moves between the hosts, and an EIP reachable from
  * a separate "client" namespace that is DNATed to havip.
  *
- * Inside every lab host the NIC is called `host0` (systemd-nspawn's name for
- * the container end of --network-bridge), so keepalived's `interface` in the
- * lab must be `host0`.
+ * What a stack file says about the machines themselves (the NIC's name, the login user, sshd's
+ * port, where SSH comes from) the lab supplies as the cloud would: the optional fields below, each
+ * defaulting to what a bare systemd-nspawn container has.
  */
 export interface LabNode {
   name: string;
   privateIp: string;
-} // e.g. {name:"node-1", privateIp:"10.0.4.20"}
+  /** The address the lab's ssh binds to (`ssh -b`), one the node's firewall admits (inside adminCidr). Default: the kernel's choice, the router's address. */
+  sshFrom?: string;
+  /** sshd's port on the node (the stack's sshPort). Default 22. */
+  sshPort?: number;
+} // e.g. {name:"node-1", privateIp:"10.0.4.20", sshFrom: "203.0.113.10", sshPort: 22}
 
 export interface LabTopology {
   subnetCidr: string; // e.g. "10.0.4.0/24" — the "VPC subnet", a bridge inside the lab netns
@@ -19,4 +23,10 @@ export interface LabTopology {
   havip: string; // e.g. "10.0.4.99" — keepalived (installed later by others) moves it between nodes
   eip: string; // e.g. "10.255.0.10" — the "public" IP, an address in a separate "edge"/client netns path, DNAT/forwarded to havip:80
   nodes: LabNode[]; // >= 2
+  /** The name of every node's NIC (the stack's vrrpInterface). Default: host0, systemd-nspawn's name for the container end of --network-bridge. */
+  nodeInterface?: string;
+  /** An address of the lab's own namespace the nodes see SSH come from (the nodes' sshFrom), e.g. adminCidr's first address. Default: none besides the router's. */
+  adminAddress?: string;
+  /** The stack's sshUser when it is not root: made on every node with passwordless sudo and the lab's key, as the cloud image has it. */
+  loginUser?: string;
 }

@@ -75,7 +75,7 @@ async function deleteOne(topology: LabTopology, command: AppliedCommand, step: P
     return;
   }
   const node = nodeAt(topology, command.host);
-  const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
+  const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS, user: command.user });
   if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
   log(`${command.name}: removed`);
 }
@@ -84,7 +84,7 @@ async function applyOne(topology: LabTopology, command: DeclaredCommand): Promis
   const node = nodeAt(topology, command.host);
   const started = Date.now();
   log(`${command.name}: running on ${node.name} (${command.host})…`);
-  const r = await sshExec(node, command.create, command.stdin, { timeoutMs: STEP_TIMEOUT_MS });
+  const r = await sshExec(node, command.create, command.stdin, { timeoutMs: STEP_TIMEOUT_MS, user: command.user });
   // Secret steps stay quiet, as logging: "none" keeps them in `pulumi up`.
   const shown = command.secret ? "(output hidden: the step carries a secret)" : tail(r.stdout + r.stderr, 40);
   if (r.code !== 0) {
@@ -107,6 +107,11 @@ const indent = (text: string) =>
     .filter(Boolean)
     .map((l) => `      ${l}`)
     .join("\n");
+
+/** New hosts are a new stack: nothing has been applied to them. */
+export function forgetApplied(): void {
+  fs.rmSync(STATE_FILE(), { force: true });
+}
 
 function saveState(state: AppliedState): void {
   fs.mkdirSync(settings.stateDir, { recursive: true });

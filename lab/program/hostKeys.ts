@@ -17,9 +17,6 @@ import { ProgramRun, sshKeyPair, unwrap } from "./programUnderMocks";
 
 type KeyOutputs = Record<string, string>;
 
-/** The lab's ssh dials the nodes' sshd on port 22 (lab/hosts/ssh.ts). */
-const LAB_SSH_PORT = 22;
-
 /** tls.PrivateKey outputs by resource name: the kept ones, a new pair for any other (the kept record grows). */
 export function keptHostKeys(): (name: string) => Promise<KeyOutputs> {
   const kept: Record<string, KeyOutputs> = fs.existsSync(paths.hostKeys()) ? JSON.parse(fs.readFileSync(paths.hostKeys(), "utf8")) : {};
@@ -60,11 +57,14 @@ export function pinnedByCommands(commands: DeclaredCommand[], topology: LabTopol
     if (keys.has(c.host) && keys.get(c.host) !== c.hostKey) throw new LabError(`the program's commands pin two different host keys for ${c.host}`);
     keys.set(c.host, c.hostKey);
   }
-  return [...keys].map(([host, key]) => ({ name: nodeAt(topology, host, "a connection").name, host, port: LAB_SSH_PORT, key }));
+  return [...keys].map(([host, key]) => {
+    const node = nodeAt(topology, host, "a connection");
+    return { name: node.name, host, port: node.sshPort ?? 22, key };
+  });
 }
 
 /** The keys the program exports in nodeAddresses[].hostKey: what the verifier pins. */
-export function pinnedByOutputs(run: ProgramRun): PinnedHost[] {
+export function pinnedByOutputs(run: ProgramRun, topology: LabTopology): PinnedHost[] {
   const nodes = run.outputs.nodeAddresses as { name: string; privateIp: string; hostKey: string }[];
-  return nodes.map((n) => ({ name: n.name, host: n.privateIp, port: LAB_SSH_PORT, key: n.hostKey }));
+  return nodes.map((n) => ({ name: n.name, host: n.privateIp, port: nodeAt(topology, n.privateIp, "nodeAddresses").sshPort ?? 22, key: n.hostKey }));
 }

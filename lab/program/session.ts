@@ -1,6 +1,6 @@
 import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
-import { applyCommands, destroyApplied } from "./apply";
+import { applyCommands, destroyApplied, forgetApplied } from "./apply";
 import { AppliedCommand } from "./plan";
 import { log } from "../hosts/exec";
 import { hostsRunning, labDown, labUp } from "../hosts/lab";
@@ -25,7 +25,10 @@ export async function up(stack: LabStack): Promise<UpResult> {
   const { config, topology } = stack;
   const reusedHosts = hostsRunning(topology);
   // New hosts are a new stack: the program makes new host keys for them.
-  if (!reusedHosts) forgetHostKeys();
+  if (!reusedHosts) {
+    forgetHostKeys();
+    forgetApplied();
+  }
   // Before any host boots, as on Tencent Cloud: the CVMs' user data carries their host keys, and
   // every connection pins its node's.
   log("running the Pulumi program under mocks to collect its remote commands and the nodes' user data…");
@@ -53,7 +56,7 @@ export async function up(stack: LabStack): Promise<UpResult> {
  */
 export async function labChecks(stack: LabStack, run?: ProgramRun): Promise<Check[]> {
   const { config, topology } = stack;
-  pinHostKeys(pinnedByOutputs(run ?? (await declaredCommands(stack)).run));
+  pinHostKeys(pinnedByOutputs(run ?? (await declaredCommands(stack)).run, topology));
   const checks = await verify(labTarget(config, topology));
   const outsider = await loginFromOutsider(config, topology);
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;

@@ -2,13 +2,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT } from "../../config/declaredKeys";
-import { nthAddress, parseCidr } from "../../config/ipv4";
+import { contains, nthAddress, parseCidr } from "../../config/ipv4";
 import { loadConfig } from "../../config/load";
 import { mapSource } from "../../config/source";
 import { asPulumiConfig, readStackFile, StackFile, stackFilePath } from "../../config/stackFile";
 import { IamHaConfig } from "../../config/types";
 import { receiverUrl } from "../hosts/alerts";
-import { LabError } from "../hosts/exec";
+import { LabError, log } from "../hosts/exec";
 import { settings } from "../hosts/paths";
 import { ensureSshKey, privateKey, publicKey } from "../hosts/ssh";
 import type { LabTopology } from "../hosts/topology";
@@ -21,6 +21,8 @@ export interface LabStack {
   pulumiConfig: Record<string, string>;
   secretKeys: string[];
   topology: LabTopology;
+  /** What the lab puts in place of what only the cloud has, one line each ("the lab stands in for …"). */
+  standIns: string[];
 }
 
 /** The EIP's stand-in: an address of the lab's edge namespace, from a range no VPC subnet here uses. */
@@ -44,38 +46,73 @@ function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: s
   return secrets;
 }
 
-function stackFile(stack: string): StackFile {
-  const file = readStackFile(stack);
-  if (!file) throw new LabError(`no stack file ${path.basename(stackFilePath(stack))}: pass --stack with one of the Pulumi.<stack>.yaml files`);
+function stackFile(stack: string, dir?: string): StackFile {
+  const file = readStackFile(stack, dir);
+  if (!file) throw new LabError(`no stack file ${path.basename(stackFilePath(stack, dir))}: pass --stack with one of the Pulumi.<stack>.yaml files`);
   return file;
 }
 
 /**
- * Loads a stack for the lab: its file, with the lab's SSH key and passwords in place of the
- * stack's secrets (which only Pulumi can decrypt), and `overrides` on top (the bench's other
- * settings). The loader's errors surface before anything is made.
+ * Settings the lab cannot play as written, each replaced with what stands in for it and why. The
+ * rest of the stack runs as written: the lab names the nodes' NIC, makes the login user, runs sshd
+ * on sshPort and dials from inside adminCidr (labTopology).
  */
-export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}): Promise<LabStack> {
+function cloudOnly(values: Record<string, unknown>, config: IamHaConfig): { values: Record<string, unknown>; standIns: string[] } {
+  const standIns: string[] = [];
+  const replaced: Record<string, unknown> = {};
+  if (config.ssh.via !== "private") {
+    replaced.sshVia = "private";
+    standIns.push(
+      `sshVia ${config.ssh.via}: the lab has no ${config.ssh.via === "public" ? "public IPs" : "bastion"}, so its ssh dials each node's private IP ` +
+        "(sshVia private), from the same adminCidr address the nodes' firewall admits",
+    );
+  }
+  if (config.vrrp.trackNginxProcess) {
+    // keepalived's track_process listens to the kernel's process events (the netlink proc
+    // connector), which exist only in the host's initial network namespace: inside a lab node it
+    // fails with "Failed to set/clear process event listen - errno 111" and holds the node in FAULT.
+    replaced.trackNginxProcess = false;
+    standIns.push(
+      "trackNginxProcess true: the kernel's process events (netlink proc connector) exist only in the host's first network namespace, " +
+        `so keepalived's track_process would hold every lab node in FAULT; the lab turns it off${config.vrrp.trackNginxStop ? " and relies on trackNginxStop (systemd's stop signal)" : ""}`,
+    );
+  }
+  return { values: { ...values, ...replaced }, standIns };
+}
+
+/**
+ * Loads a stack for the lab: its file (Pulumi.<stack>.yaml in `dir`, default the project's), with
+ * the lab's SSH key and passwords in place of the stack's secrets (which only Pulumi can decrypt),
+ * `overrides` on top (the bench's other settings), and the few settings only the cloud can play
+ * replaced (cloudOnly). Every replacement is logged. The loader's errors surface before anything is made.
+ */
+export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}, dir?: string): Promise<LabStack> {
   await ensureSshKey();
   const { alertToken, ...secrets } = labSecrets();
-  const file = stackFile(stack);
-  const values: Record<string, unknown> = {
+  const file = stackFile(stack, dir);
+  const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
+  const written: Record<string, unknown> = {
     ...file.values,
     ...overrides,
     ...secrets,
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),
-    // The lab reaches nodes over their private IPs from inside its own namespace, as root.
-    sshVia: "private",
-    sshUser: "root",
-    nodeBandwidthOut: 0,
   };
-  const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
+  const asWritten = loadConfig(mapSource(written, secretKeys));
+  const { values, standIns } = cloudOnly(written, asWritten);
   // Alerts go to the lab's own receiver, on the router address of this stack's subnet.
-  values.alertWebhook = receiverUrl(labTopology(loadConfig(mapSource(values, secretKeys))), alertToken);
+  values.alertWebhook = receiverUrl(labTopology(asWritten), alertToken);
   const config = loadConfig(mapSource(values, secretKeys));
+  const topology = labTopology(config);
+  standIns.unshift(
+    `the stack's secrets (vrrpAuthPass, dbPassword, sshPrivateKey with its sshPublicKey, alertWebhook): the lab's own, and its webhook receiver at ${topology.routerIp}`,
+    `the cloud's NIC: each node's is named ${config.vrrp.interface} (vrrpInterface) before its network comes up`,
+    `the operator's address: the lab's ssh comes from ${topology.nodes[0].sshFrom} (inside adminCidr ${config.network.adminCidr}) to port ${config.ssh.port}` +
+      (config.ssh.user === "root" ? "" : `, as ${config.ssh.user} with passwordless sudo (made on every node, as the image has it)`),
+  );
+  for (const line of standIns) log(`the lab stands in for ${line}`);
   const pulumiConfig = asPulumiConfig(values, file.others);
-  return { name: stack, config, pulumiConfig, secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`), topology: labTopology(config) };
+  return { name: stack, config, pulumiConfig, secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`), topology, standIns };
 }
 
 /** The VPC router plays the subnet's first address, as on Tencent Cloud. */
@@ -88,11 +125,35 @@ function labTopology(config: IamHaConfig): LabTopology {
       `${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`,
     );
   }
+  const sshFrom = adminAddress(config, routerIp);
   return {
     subnetCidr: config.network.subnetCidr,
     routerIp,
     havip: config.vrrp.havip,
     eip: LAB_EIP,
-    nodes: config.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })),
+    nodes: config.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, sshFrom, sshPort: config.ssh.port })),
+    nodeInterface: config.vrrp.interface,
+    adminAddress: sshFrom === routerIp ? undefined : sshFrom,
+    loginUser: config.ssh.user === "root" ? undefined : config.ssh.user,
   };
+}
+
+/**
+ * Where the lab's ssh comes from: the router's own address when adminCidr holds it (a runner inside
+ * the VPC), else adminCidr's first usable address that no node or HAVIP uses, which the lab adds to
+ * its namespace (the nodes reach it through their gateway, the router).
+ */
+function adminAddress(config: IamHaConfig, routerIp: string): string {
+  const admin = parseCidr(config.network.adminCidr)!;
+  if (contains(admin, routerIp)) return routerIp;
+  const used = new Set([config.vrrp.havip, ...config.nodes.map((n) => n.privateIp)]);
+  const size = 2 ** (32 - admin.prefix);
+  const first = admin.prefix >= 31 ? 0 : 1;
+  for (let n = first; n < Math.min(size - first, first + 16); n++) {
+    const address = nthAddress(admin, n);
+    if (!used.has(address)) return address;
+  }
+  throw new LabError(
+    `adminCidr ${config.network.adminCidr} has no address the lab's ssh can come from: its first addresses are the nodes' or the HAVIP's. Fix: give adminCidr an address of its own`,
+  );
 }
