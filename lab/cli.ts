@@ -10,14 +10,16 @@ import { labPlan } from "./program/apply";
 import { declaredCommands } from "./program/declaredCommands";
 import { formatPlan } from "./program/plan";
 import { runFailover } from "./scenarios/failover";
+import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
-const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|down] [--stack <name>]
+const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|down] [--stack <name>]
   up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
   preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
   status     who holds the VIP; each node's keepalived state
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
   failover   the article's failure scenarios under a steady stream of requests, with figures
+  switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
   down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
 
 function option(args: string[], name: string): string | undefined {
@@ -67,6 +69,19 @@ async function main(argv: string[]): Promise<number> {
     }
     case "failover":
       return (await runFailover(stack)).every((s) => s.held) ? 0 : 1;
+    case "switchover": {
+      const released = option(rest, "--release");
+      if (released) {
+        await releaseNode(stack, released);
+        process.stdout.write(`${released} released: back in service as BACKUP; the VIP stays where it is\n`);
+        return 0;
+      }
+      const r = await runSwitchover(stack, option(rest, "--to"));
+      process.stdout.write(
+        `VIP moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s; ${r.failed} of ${r.requests} requests failed; at most ${r.mostMasters} MASTER at once. ${r.from} stays in maintenance: npm run lab -- switchover --release ${r.from}\n`,
+      );
+      return r.failed === 0 && r.mostMasters === 1 ? 0 : 1;
+    }
     case "down":
       await down(stack);
       return 0;

@@ -40,6 +40,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       trackNginxProcess: vrrp.trackNginxProcess,
       notifyScript: PATHS.notifyScript,
       nginxStoppedFile: PATHS.nginxStoppedFile,
+      maintenanceFile: PATHS.maintenanceFile,
     },
     confValue,
   );
@@ -51,6 +52,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     alertScript: alerting ? PATHS.alertScript : "",
     stateDir: PATHS.runtimeDir,
     stateFile: PATHS.vrrpStateFile,
+    persistentDir: PATHS.stateDir,
     notifyLog: PATHS.notifyLog,
   };
   return [

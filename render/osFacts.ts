@@ -25,6 +25,10 @@ export const PATHS = {
   notifyScript: "/etc/keepalived/keepalived_notify.sh",
   /** Made at boot by tmpfiles.d; holds the two state files below. */
   runtimeDir: "/run/iam-ha",
+  /** iam-ha's own state, kept across reboots (a node in maintenance stays out until released). */
+  stateDir: "/var/lib/iam-ha",
+  /** 1: the node is in maintenance (FAULT, out of the VIP's way); 0 or absent: in service. */
+  maintenanceFile: "/var/lib/iam-ha/maintenance",
   tmpfilesConf: "/etc/tmpfiles.d/iam-ha.conf",
   vrrpStateFile: "/run/iam-ha/vrrp-state",
   /** 1 while nginx is stopped, 0 while it runs: written by systemd, tracked by keepalived. */

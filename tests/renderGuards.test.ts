@@ -465,9 +465,11 @@ describe("renderTemplate: every tag must have a value (mustache would render not
   });
 
   test("runs each value through the format's escape", () => {
-    expect(refusal(() => renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam ha" }, confValue))).toMatch(
-      /^a value for a config file contains/,
+    expect(
+      refusal(() => renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam ha", persistentDir: "/var/lib/iam-ha" }, confValue)),
+    ).toMatch(/^a value for a config file contains/);
+    expect(renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam-ha", persistentDir: "/var/lib/iam-ha" }, confValue)).toContain(
+      "d /run/iam-ha 0755 root root -",
     );
-    expect(renderTemplate("tmpfiles.conf.mustache", { node: "node-1", stateDir: "/run/iam-ha" }, confValue)).toContain("d /run/iam-ha 0755 root root -");
   });
 });

@@ -1,9 +1,11 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { Check, formatTable, HEALTHY_BODY, HttpAnswer, NodeState, verify, VerifyTarget } from "../common/checks";
 import { main } from "../verify/cli";
+import { main as switchoverMain } from "../verify/switchoverCli";
 import { mariadbLoginOptions } from "../common/mariadbLogin";
 import { probeScript } from "../common/nodeProbe";
 import { cloudTarget, httpGet } from "../verify/cloudTarget";
@@ -770,5 +772,59 @@ describe("npm run verify (verify/cli.ts)", () => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);
     expect(r.err).toContain("usage: npm run verify -- --stack <name>\n");
+  });
+});
+
+describe("npm run switchover (verify/switchoverCli.ts)", () => {
+  /** node-1 MASTER, node-2 BACKUP; a maintenance mark over SSH moves the VIP as keepalived would. */
+  function fakeCluster() {
+    const state: Record<string, string> = { "10.0.4.20": "MASTER", "10.0.4.21": "BACKUP" };
+    const ssh = fakeSsh((c) => {
+      const mark = / ([01]) > \/var\/lib\/iam-ha\/maintenance'$/.exec(c.command);
+      if (mark) {
+        state[c.host] = mark[1] === "1" ? "FAULT" : "BACKUP";
+        const other = c.host === "10.0.4.20" ? "10.0.4.21" : "10.0.4.20";
+        if (mark[1] === "1" && state[other] === "BACKUP") state[other] = "MASTER";
+        return {};
+      }
+      return probeOut("active", state[c.host], state[c.host] === "MASTER");
+    });
+    return { session: { run: ssh.run, keyFile: "/nonexistent", close: () => undefined }, calls: ssh.calls, state };
+  }
+  const runSwitchoverCli = async (argv: string[], cluster: ReturnType<typeof fakeCluster>) => {
+    const pulumi = fakePulumiDir();
+    let out = "";
+    let err = "";
+    const code = await switchoverMain(argv, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+      openSsh: async () => cluster.session,
+    });
+    return { code, out, err };
+  };
+
+  test("moves the VIP off its holder over SSH (through sudo: the stack logs in as ubuntu) and says how to release it", async () => {
+    const cluster = fakeCluster();
+    const r = await runSwitchoverCli(["--stack", "prod"], cluster);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toMatch(/VIP moved from node-1 to node-2 in \d+\.\d\d s\. node-1 stays in maintenance: npm run switchover -- --stack prod --release node-1/);
+    expect(cluster.state).toEqual({ "10.0.4.20": "FAULT", "10.0.4.21": "MASTER" });
+    // What the node's shell does with the command: writes 1 to the file keepalived tracks.
+    const command = cluster.calls.find((c) => c.command.includes("maintenance"))!.command;
+    expect(command.startsWith("sudo -n sh -c ")).toBe(true);
+    const file = path.join(scratch("switchover-mark"), "maintenance");
+    expect(spawnSync("sh", ["-c", command.slice("sudo -n ".length).replace("/var/lib/iam-ha/maintenance", file)]).status).toBe(0);
+    expect(fs.readFileSync(file, "utf8")).toBe("1\n");
+  });
+
+  test("--release puts the node back in service; a bad argument is a usage error (exit 2)", async () => {
+    const cluster = fakeCluster();
+    cluster.state["10.0.4.20"] = "FAULT";
+    cluster.state["10.0.4.21"] = "MASTER";
+    expect((await runSwitchoverCli(["--stack", "prod", "--release", "node-1"], cluster)).code).toBe(0);
+    expect(cluster.state["10.0.4.20"]).toBe("BACKUP");
+    const bad = await runSwitchoverCli(["--stack", "prod", "--to"], cluster);
+    expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, "switchover: --to needs a value"]);
   });
 });

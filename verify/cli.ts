@@ -23,7 +23,7 @@ export interface CliDeps {
   havipHolder(havipId: string, providerConfig: DeployedStack["providerConfig"]): Promise<string | null>;
 }
 
-const defaults: CliDeps = {
+export const defaults: CliDeps = {
   env: process.env,
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
@@ -34,21 +34,24 @@ const defaults: CliDeps = {
   havipHolder: async (havipId, providerConfig) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, providerConfig),
 };
 
-function parseArgs(argv: string[]): { stack: string } {
-  let stack: string | undefined;
+/** `--stack <name>` (required) and the `options` a command takes, each with a value (`--to node-2` or `--to=node-2`). */
+export function parseArgs(argv: string[], usage = USAGE, options: string[] = []): { stack: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--stack") {
-      if (!argv[i + 1] || argv[i + 1].startsWith("-")) throw new SetupError(`--stack needs a name\n${USAGE}`);
-      stack = argv[++i];
-    } else if (a.startsWith("--stack=") && a.length > "--stack=".length) stack = a.slice("--stack=".length);
-    else throw new SetupError(`unexpected argument "${a}"\n${USAGE}`);
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const name = flag.slice(2);
+    if (!flag.startsWith("--") || (name !== "stack" && !options.includes(name))) throw new SetupError(`unexpected argument "${argv[i]}"\n${usage}`);
+    const value = inline ?? argv[++i];
+    if (!value || value.startsWith("-")) throw new SetupError(`${flag} needs a value\n${usage}`);
+    values[name] = value;
   }
-  if (!stack) throw new SetupError(`which stack? pass --stack <name>\n${USAGE}`);
-  return { stack };
+  const { stack, ...rest } = values;
+  if (!stack) throw new SetupError(`which stack? pass --stack <name>\n${usage}`);
+  return { stack, values: rest };
 }
 
-async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
+/** Reads a deployed stack and runs `use` with an SSH session to its nodes, closed after (also on Ctrl-C). */
+export async function withDeployedStack<T>(name: string, deps: CliDeps, use: (stack: DeployedStack, session: SshSession) => Promise<T>): Promise<T> {
   const stack = await readDeployedStack(name, { env: deps.env, timeoutMs: deps.pulumiTimeoutMs });
   deps.out(`stack ${name}: EIP ${stack.publicIp}, HAVIP ${stack.havip}, nodes ${stack.nodes.map((n) => n.name).join(", ")} (SSH via ${stack.ssh.via})\n`);
   const session = await deps.openSsh(stack.ssh, knownHosts(stack));
@@ -60,12 +63,18 @@ async function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    return await verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort, havipHolder: deps.havipHolder }));
+    return await use(stack, session);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
     session.close();
   }
+}
+
+function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
+  return withDeployedStack(name, deps, (stack, session) =>
+    verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort, havipHolder: deps.havipHolder })),
+  );
 }
 
 export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {

@@ -1,0 +1,58 @@
+import { shQuote } from "../common/shell";
+import { maintenanceCommand, release, switchover, SwitchoverTarget } from "../common/switchover";
+import { CliDeps, defaults, parseArgs, withDeployedStack } from "./cli";
+import { cloudTarget } from "./cloudTarget";
+import { SshSession } from "./ssh";
+import { DeployedStack, sshAddress } from "./stackOutputs";
+
+const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] | --stack <name> --release <node>
+  moves the VIP off its holder for maintenance (to --to, or the next BACKUP); the old holder stays out
+  of the way, also across a reboot, until --release puts it back in service (as BACKUP: the VIP stays)
+  (the local lab: npm run lab -- switchover [--to <node>] [--release <node>])
+exit: 0 done, 1 the VIP did not move, 2 usage or setup error`;
+
+/** The deployed stack as the switchover sees it: each node's state and its maintenance mark, over SSH. */
+function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTarget {
+  const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
+  return {
+    nodes: stack.nodes.map((n) => n.name),
+    nodeStates: cloudTarget(stack, { ssh: session.run }).nodeStates,
+    setMaintenance: async (name, on) => {
+      const node = stack.nodes.find((n) => n.name === name)!;
+      const r = await session.run(sshAddress(stack, node), `${sudo}sh -c ${shQuote(maintenanceCommand(on))}`);
+      if (r.code !== 0) throw new Error(`marking ${name} ${on ? "in maintenance" : "in service"} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    },
+  };
+}
+
+export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps: CliDeps = { ...defaults, ...overrides };
+  try {
+    const { stack, values } = parseArgs(argv, USAGE, ["to", "release"]);
+    return await withDeployedStack(stack, deps, async (deployed, session) => {
+      const target = deployedTarget(deployed, session);
+      if (values.release) {
+        await release(target, values.release);
+        deps.out(`${values.release} released: back in service as BACKUP; the VIP stays where it is\n`);
+        return 0;
+      }
+      try {
+        const r = await switchover(target, values.to);
+        deps.out(
+          `VIP moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s. ${r.from} stays in maintenance: npm run switchover -- --stack ${stack} --release ${r.from}\n`,
+        );
+        return 0;
+      } catch (error) {
+        deps.err(`switchover: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+      }
+    });
+  } catch (error) {
+    deps.err(`switchover: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
