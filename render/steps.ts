@@ -37,6 +37,8 @@ const NOTHING_TO_UNDO: StepKind[] = ["ready", "packages"];
 
 /** The line that ends every file embedded in a script (a quoted heredoc: nothing in it expands). */
 export const HEREDOC_END = "IAMHA_EOF";
+/** How long a node's nginx may take to serve again after a reload before its roll stops. */
+const HEALTH_WAIT_SECONDS = 15;
 /** How long a new CVM may take to finish cloud-init. */
 const BOOT_WAIT_SECONDS = 600;
 
@@ -77,6 +79,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         configDirs: [path.dirname(PATHS.nginxConf)],
         stateDir: PATHS.runtimeDir,
         stoppedFile: PATHS.nginxStoppedFile,
+        healthWaitSeconds: HEALTH_WAIT_SECONDS,
         // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
         absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
       },

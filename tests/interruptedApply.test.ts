@@ -75,7 +75,11 @@ class PrivateHost {
 nginx_running() { [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; }
 case "$1 $*" in
   is-active*nginx*) nginx_running ;;
-  reload*nginx*) interrupt "before reload"; ${nginx} -s reload 2>/dev/null; interrupt "after reload" ;;
+  reload*nginx*)
+    interrupt "before reload"
+    # break-reload: nginx dies in its reload (the health gate's case).
+    if [ -e '${this.root}/break-reload' ]; then kill -QUIT "$(cat /run/nginx.pid)"; else ${nginx} -s reload 2>/dev/null; fi
+    interrupt "after reload" ;;
   enable*--now*nginx*) ${nginx} </dev/null >/dev/null 2>&1 ;;
 esac`,
     };
@@ -176,6 +180,16 @@ describe("nginx: an apply interrupted, then run again", () => {
     expect(host.status(NEW_SITE, "502")).toBe("502");
     expect(host.installed(newSiteFile)).toBe(stepOf(after, "nginx").files.find((f) => f.path === newSiteFile)!.content);
     expect(host.state()).toEqual(["orig"]);
+  });
+
+  test("the health gate: a node serves through its own nginx after the reload before the roll goes on; one that does not fails its step, naming what to do", () => {
+    expect(host.run(newScript).stdout).toContain("serves again through its own nginx");
+    fs.writeFileSync(`${host.root}/break-reload`, "");
+    const broken = host.run(stepOf(before, "nginx").script);
+    expect(broken.code).not.toBe(0);
+    expect(broken.stderr).toContain(
+      "nginx does not answer http://127.0.0.1/iam-ha-health 15 s after the reload, so the change stops here and no other node takes it",
+    );
   });
 
   test("interrupted before its reload, the next run finds the apply unfinished and makes the new config live", () => {
