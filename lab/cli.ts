@@ -4,7 +4,7 @@ import { checkHost, hostsRunning } from "./hosts/lab";
 import { execInClient } from "./hosts/network";
 import { sshExec } from "./hosts/ssh";
 import { loadLabStack } from "./program/stack";
-import { down, labChecks, printChecks, up } from "./program/session";
+import { down, labChecks, printChecks, replace, up } from "./program/session";
 import { labStatus } from "./program/status";
 import { labPlan } from "./program/apply";
 import { declaredCommands } from "./program/declaredCommands";
@@ -12,7 +12,7 @@ import { formatPlan } from "./program/plan";
 import { runFailover } from "./scenarios/failover";
 import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
-const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|down] [--stack <name>]
+const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|replace <node>|down] [--stack <name>]
   up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
   preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
@@ -20,6 +20,7 @@ const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <no
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
   failover   the article's failure scenarios under a steady stream of requests, with figures
   switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
+  replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
   down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
 
 function option(args: string[], name: string): string | undefined {
@@ -81,6 +82,11 @@ async function main(argv: string[]): Promise<number> {
         `VIP moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s; ${r.failed} of ${r.requests} requests failed; at most ${r.mostMasters} MASTER at once. ${r.from} stays in maintenance: npm run lab -- switchover --release ${r.from}\n`,
       );
       return r.failed === 0 && r.mostMasters === 1 ? 0 : 1;
+    }
+    case "replace": {
+      if (!rest[0]) throw new LabError(`replace needs a node: npm run lab -- replace node-2\n${USAGE}`);
+      await replace(stack, rest[0]);
+      return 0;
     }
     case "down":
       await down(stack);

@@ -11,7 +11,7 @@ import { sshExec } from "../lab/hosts/ssh";
 import { LabStack, loadLabStack } from "../lab/program/stack";
 import { labStatus } from "../lab/program/status";
 import { releaseNode, runSwitchover } from "../lab/scenarios/switchover";
-import { down, up, UpResult } from "../lab/program/session";
+import { down, replace, up, UpResult } from "../lab/program/session";
 import { projectCli, projectCliAsync, requireTools } from "./fixtures/tools";
 
 /**
@@ -253,6 +253,18 @@ test("a planned switchover moves the VIP under a steady stream, never two MASTER
   while ((await stateOf(r.from)) !== "BACKUP" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const status = await labStatus(stack.config, stack.topology);
   expect({ released: await stateOf(r.from), master: status.master }).toEqual({ released: "BACKUP", master: r.to });
+});
+
+test("a replaced CVM (lab replace: a fresh host at the same address, a new instance id) is set up again by the next up, which runs every step of that node and only those; the VIP stays on the healthy node", async () => {
+  const healthy = (await labStatus(stack.config, stack.topology)).master!;
+  const replaced = stack.topology.nodes.find((n) => n.name !== healthy)!.name;
+  await replace(stack, replaced);
+  expect((await labStatus(stack.config, stack.topology)).master).toBe(healthy);
+  const ofReplaced = (await declaredCommands(stack)).commands.map((c) => c.name).filter((n) => n.startsWith(`${replaced}-`));
+  const again = await up(stack);
+  expect(again.applied.map((a) => a.name).sort()).toEqual(ofReplaced.sort());
+  expect(again.checks.filter((c) => !c.ok)).toEqual([]);
+  expect((await labStatus(stack.config, stack.topology)).master).toBe(healthy);
 });
 
 test("lab down with a node unreachable destroys as pulumi destroy would: no remote delete runs (every step goes with its CVM), done within a minute, nothing left", async () => {

@@ -11,7 +11,7 @@ import { ensureRepo, LAB_PACKAGES } from "./repo";
 import { ensureSshKey } from "./ssh";
 import { validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
 import { nodeRunning, prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
-import type { LabTopology } from "./topology";
+import type { LabNode, LabTopology } from "./topology";
 
 export interface LabUpOptions {
   /** Packages the local repo must offer (default LAB_PACKAGES). */
@@ -113,6 +113,21 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
  * remove per-node dirs, delete both netns. Caches (rootfs, repo, key) and console logs stay.
  * Safe to run twice or when nothing exists.
  */
+/**
+ * Makes `node` anew, as a replaced CVM: its host is stopped and its disk thrown away, then a fresh
+ * one boots at the same address with `userData` (its host keys). Nothing of iam-ha is on it.
+ */
+export async function replaceHost(t: LabTopology, node: LabNode, userData?: string): Promise<void> {
+  log(`replace: stopping ${node.name} and discarding its disk…`);
+  await stopNode(node.name);
+  await removeNode(node.name);
+  await prepareNode(node, t, userData);
+  const pid = startNode(node);
+  await waitForSsh(node, pid);
+  const s = await waitForBoot(node);
+  log(`replace: a new ${node.name} (${node.privateIp}) answers ssh, systemd: ${s.state}`);
+}
+
 export async function labDown(t?: LabTopology): Promise<void> {
   fs.rmSync(BUILT_FOR(), { force: true });
   const nodes = [...new Set([...(t?.nodes.map((n) => n.name) ?? []), ...nodesOnDisk()])];

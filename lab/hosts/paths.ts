@@ -57,6 +57,8 @@ export const paths = {
   knownHosts: () => path.join(settings.stateDir, "known_hosts"),
   /** The host keys the program made, kept as Pulumi's state keeps them, until `down`. */
   hostKeys: () => path.join(settings.stateDir, "host-keys.json"),
+  /** How many times each node's CVM was replaced (`lab replace`): its instance id. */
+  machines: () => path.join(settings.stateDir, "machines.json"),
   nodeDir: (node: string) => path.join(settings.stateDir, node),
   nodeRoot: (node: string) => path.join(settings.stateDir, node, "root"),
   nodeUpper: (node: string) => path.join(settings.stateDir, node, "upper"),

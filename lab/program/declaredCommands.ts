@@ -1,5 +1,6 @@
 import { COMMAND_TYPE, isSecretValue, ProgramRun, runProgram, TLS_PRIVATE_KEY_TYPE, unwrap } from "./programUnderMocks";
 import { keptHostKeys } from "./hostKeys";
+import { machineId } from "./machines";
 import { TYPES } from "../../tencentcloud/tokens";
 import { LabError } from "../hosts/exec";
 import type { LabStack } from "./stack";
@@ -41,7 +42,12 @@ export async function declaredCommands(stack: LabStack): Promise<DeclaredProgram
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,
     stack: stack.name,
-    cloud: (type, name) => (type === TYPES.eip ? { publicIp: stack.topology.eip } : type === TLS_PRIVATE_KEY_TYPE ? hostKey(name) : {}),
+    cloud: (type, name, inputs) => {
+      if (type === TYPES.eip) return { publicIp: stack.topology.eip };
+      if (type === TLS_PRIVATE_KEY_TYPE) return hostKey(name);
+      const node = stack.topology.nodes.find((n) => n.privateIp === inputs.privateIp);
+      return type === TYPES.instance && node ? { id: machineId(node.name) } : {};
+    },
   });
   return { ...commandsOf(run), run };
 }

@@ -2,10 +2,11 @@ import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
 import { applyCommands, destroyApplied, forgetApplied } from "./apply";
 import { AppliedCommand } from "./plan";
-import { log } from "../hosts/exec";
-import { hostsRunning, labDown, labUp } from "../hosts/lab";
+import { LabError, log } from "../hosts/exec";
+import { hostsRunning, labDown, labUp, replaceHost } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
 import { declaredCommands } from "./declaredCommands";
+import { forgetMachines, replaceMachine } from "./machines";
 import { forgetHostKeys, pinnedByCommands, pinnedByOutputs, userDataByNode } from "./hostKeys";
 import { pinHostKeys } from "../hosts/ssh";
 import { ProgramRun } from "./programUnderMocks";
@@ -28,6 +29,7 @@ export async function up(stack: LabStack): Promise<UpResult> {
   if (!reusedHosts) {
     forgetHostKeys();
     forgetApplied();
+    forgetMachines();
   }
   // Before any host boots, as on Tencent Cloud: the CVMs' user data carries their host keys, and
   // every connection pins its node's.
@@ -66,6 +68,24 @@ export async function labChecks(stack: LabStack, run?: ProgramRun): Promise<Chec
 
 export function printChecks(checks: Check[]): void {
   process.stdout.write(`${formatTable(checks)}\n`);
+}
+
+/**
+ * Replaces `nodeName`'s CVM as Tencent Cloud would: a new instance id, a fresh host at the same
+ * address with the same user data (its host key), and the IAM installation's stand-ins. The next
+ * `up` runs every step of that node again; meanwhile the VIP stays on a healthy node.
+ */
+export async function replace(stack: LabStack, nodeName: string): Promise<void> {
+  const { config, topology } = stack;
+  const node = topology.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new LabError(`no node "${nodeName}"; the nodes are ${topology.nodes.map((n) => n.name).join(", ")}`);
+  if (!hostsRunning(topology)) throw new LabError(`the lab of stack ${stack.name} is not running: npm run lab -- up --stack ${stack.name}`);
+  log(`${nodeName}'s CVM is now ${replaceMachine(nodeName)}`);
+  const { run } = await declaredCommands(stack);
+  await replaceHost(topology, node, userDataByNode(run, topology)[nodeName]);
+  log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
+  await installStandIns(config, topology);
+  log(`${nodeName} is a new, bare host: npm run lab -- preview shows its steps to run; npm run lab -- up runs them`);
 }
 
 export async function down(stack: LabStack): Promise<void> {
