@@ -77,10 +77,9 @@ for (const node of config.nodes) {
       connection: nodes.connection(node, ssh),
       applyCommand: stepCommand(config, "apply"),
       removeCommand: stepCommand(config, "remove"),
-      reachableAfter: [nodes.instances[node.name], network.rules],
+      machine: nodes.instances[node.name],
+      reachableAfter: [network.rules],
       rollAfter: hosts[hosts.length - 1]?.steps,
-      deletedWith: nodes.instances[node.name],
-      machineId: nodes.instances[node.name].id,
     }),
   );
 }

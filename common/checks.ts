@@ -97,11 +97,14 @@ function countBy(items: string[]): Record<string, number> {
   return items.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
 }
 
+/** Each node's state in one line: "node-1 MASTER (holds VIP), node-2 BACKUP". */
+export const describeStates = (states: NodeState[]): string => states.map((s) => `${s.name} ${s.state}${s.holdsVip ? " (holds VIP)" : ""}`).join(", ");
+
 /** Exactly one holder, which keepalived calls MASTER; two MASTERs is split brain. */
 function vipCheck(target: Pick<VerifyTarget, "havip">, states: NodeState[]): Check {
   const holders = states.filter((s) => s.holdsVip).map((s) => s.name);
   const masters = states.filter((s) => s.state === "MASTER").map((s) => s.name);
-  const summary = states.map((s) => `${s.name} ${s.state}${s.holdsVip ? " (holds VIP)" : ""}`).join(", ");
+  const summary = describeStates(states);
   let problem = "";
   if (masters.length > 1 || holders.length > 1) problem = `split brain: ${[...new Set([...masters, ...holders])].join(" and ")} both claim ${target.havip}`;
   else if (holders.length === 0) problem = `no node holds ${target.havip}`;

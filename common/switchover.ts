@@ -1,5 +1,5 @@
 import { PATHS } from "../render/osFacts";
-import { NodeState } from "./checks";
+import { describeStates, NodeState } from "./checks";
 
 /**
  * A planned switchover, the same for a deployed stack (over SSH) and the lab: the VIP holder is
@@ -38,13 +38,14 @@ const POLL_MS = 100;
 export async function switchover(target: SwitchoverTarget, to?: string, timeoutMs = 30_000): Promise<SwitchoverResult> {
   const states = await target.nodeStates();
   const holder = states.find((s) => s.state === "MASTER" && s.holdsVip)?.name;
-  if (!holder) throw new Error(`no node holds the VIP (${summary(states)}): nothing to switch over; run the verifier`);
+  if (!holder) throw new Error(`no node holds the VIP (${describeStates(states)}): nothing to switch over; run the verifier`);
   if (to !== undefined && !target.nodes.includes(to)) throw new Error(`--to ${to} is not a node of this stack (${target.nodes.join(", ")})`);
   if (to === holder) throw new Error(`${to} already holds the VIP`);
   const candidates = states.filter((s) => s.name !== holder && s.state === "BACKUP").map((s) => s.name);
   const next = to ?? candidates[0];
-  if (!next) throw new Error(`no BACKUP is ready to take the VIP (${summary(states)}); bring one back first`);
-  if (!candidates.includes(next)) throw new Error(`${next} is not a BACKUP ready to take the VIP (${summary(states)}); fix it, or pick another with --to`);
+  if (!next) throw new Error(`no BACKUP is ready to take the VIP (${describeStates(states)}); bring one back first`);
+  if (!candidates.includes(next))
+    throw new Error(`${next} is not a BACKUP ready to take the VIP (${describeStates(states)}); fix it, or pick another with --to`);
   const bystanders = candidates.filter((n) => n !== next);
   for (const node of bystanders) await target.setMaintenance(node, true);
   const started = Date.now();
@@ -71,5 +72,3 @@ async function waitFor(target: SwitchoverTarget, done: (states: NodeState[]) => 
   }
   return false;
 }
-
-const summary = (states: NodeState[]) => states.map((s) => `${s.name} ${s.state}${s.holdsVip ? " (holds VIP)" : ""}`).join(", ");

@@ -12,10 +12,7 @@ export interface HostSetupArgs {
   applyCommand: string;
   /** Undoes a step on destroy, with the script of the state being destroyed. */
   removeCommand: string;
-  /**
-   * What the first step waits for: the node's CVM and the rules that let SSH in. Besides the
-   * order on `up`, this makes `destroy` run every step's remove while the node is still reachable.
-   */
+  /** What the first step waits for besides the node's CVM: the rules that let SSH in. */
   reachableAfter: pulumi.Resource[];
   /**
    * The previous node's steps, by name: a node takes a new nginx or keepalived config only after
@@ -24,16 +21,13 @@ export interface HostSetupArgs {
    */
   rollAfter?: Record<string, pulumi.Resource>;
   /**
-   * The node's CVM. A step's delete only matters on a node that stays: when the CVM is deleted in
-   * the same run (`pulumi destroy`, a node removed or replaced) the engine skips the step's delete
-   * (`deletedWith`), so a node that can no longer be reached never holds up a destroy.
-   */
-  deletedWith: pulumi.Resource;
-  /**
-   * The node's CVM id, written into every step's script: a new CVM at the same address (same
+   * The node's CVM. The first step waits for it. Every step is `deletedWith` it: a step's delete
+   * only matters on a node that stays, so when the CVM goes in the same run (`pulumi destroy`, a
+   * node removed or replaced) the engine skips the delete and an unreachable node never holds up
+   * a destroy. Its id is written into every step's script: a new CVM at the same address (same
    * connection, same files) is a changed input, so `pulumi up` runs each step on it again.
    */
-  machineId: pulumi.Input<string>;
+  machine: pulumi.CustomResource;
 }
 
 /**
@@ -66,7 +60,7 @@ export class HostSetup extends pulumi.ComponentResource {
     super("iam-ha:host:HostSetup", name, {}, opts);
     let previous: remote.Command | undefined;
     for (const step of args.plan.steps) {
-      const after = previous ? [previous] : args.reachableAfter;
+      const after = previous ? [previous] : [args.machine, ...args.reachableAfter];
       const rolling = ROLLING_STEPS.includes(step.kind) && args.rollAfter?.[step.name];
       previous = this.command(name, step, args, rolling ? [...after, rolling] : after);
       this.steps[step.name] = previous;
@@ -83,7 +77,7 @@ export class HostSetup extends pulumi.ComponentResource {
         create: args.applyCommand,
         // A step with nothing to undo has no delete, so Pulumi makes no connection for it on delete.
         delete: step.undoable ? args.removeCommand : undefined,
-        stdin: stepScriptFor(args.machineId, step),
+        stdin: stepScriptFor(args.machine.id, step),
         // Host tools may echo a config line with the secret in it (keepalived -t does).
         logging: step.secret ? "none" : "stdoutAndStderr",
         // Without AcceptEnv on the node this would only warn on every update.
@@ -97,7 +91,7 @@ export class HostSetup extends pulumi.ComponentResource {
         additionalSecretOutputs: step.secret ? ["stdout", "stderr"] : [],
         // A new identity (another account) must not be made before the old one is dropped.
         deleteBeforeReplace: true,
-        deletedWith: args.deletedWith,
+        deletedWith: args.machine,
       },
     );
   }

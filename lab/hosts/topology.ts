@@ -1,3 +1,5 @@
+import { LabError } from "./exec";
+
 /**
  * Shape of a lab: one "VPC subnet" (a Linux bridge inside a private network
  * namespace), N hosts (systemd-nspawn containers booted with systemd) on it,
@@ -29,4 +31,11 @@ export interface LabTopology {
   adminAddress?: string;
   /** The stack's sshUser when it is not root: made on every node with passwordless sudo and the lab's key, as the cloud image has it. */
   loginUser?: string;
+}
+
+/** The node at `host` (a private address the program names, in `what`), or a LabError. */
+export function nodeAt(topology: LabTopology, host: string, what: string): LabNode {
+  const node = topology.nodes.find((n) => n.privateIp === host);
+  if (!node) throw new LabError(`${what} points at ${host}, which is no lab node (${topology.nodes.map((n) => n.privateIp).join(", ")})`);
+  return node;
 }

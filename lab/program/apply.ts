@@ -5,17 +5,11 @@ import { settings } from "../hosts/paths";
 import type { DeclaredCommand } from "./declaredCommands";
 import { AppliedCommand, AppliedState, DeclaredProgram, formatPlan, PlannedStep, planUp } from "./plan";
 import { sshExec } from "../hosts/ssh";
-import type { LabNode, LabTopology } from "../hosts/topology";
+import { nodeAt, type LabTopology } from "../hosts/topology";
 
 const STATE_FILE = () => path.join(settings.stateDir, "applied-commands.json");
 /** One step may install packages; nothing legitimate takes longer. */
 const STEP_TIMEOUT_MS = 10 * 60_000;
-
-function nodeAt(topology: LabTopology, host: string): LabNode {
-  const node = topology.nodes.find((n) => n.privateIp === host);
-  if (!node) throw new LabError(`the program connects to ${host}, which is no lab node (${topology.nodes.map((n) => n.privateIp).join(", ")})`);
-  return node;
-}
 
 /** The plan `pulumi up` would run against what the lab applied before. */
 export function labPlan(program: DeclaredProgram): PlannedStep[] {
@@ -74,14 +68,14 @@ async function deleteOne(topology: LabTopology, command: AppliedCommand, step: P
     log(`${command.name}: skipped (${step.skip ?? "nothing to undo"})`);
     return;
   }
-  const node = nodeAt(topology, command.host);
+  const node = nodeAt(topology, command.host, command.name);
   const r = await sshExec(node, command.delete, command.stdin, { timeoutMs: STEP_TIMEOUT_MS, user: command.user });
   if (r.code !== 0) throw new LabError(`removing ${command.name} on ${node.name} failed (exit ${r.code}): ${tail(r.stderr, 20)}`);
   log(`${command.name}: removed`);
 }
 
 async function applyOne(topology: LabTopology, command: DeclaredCommand): Promise<string> {
-  const node = nodeAt(topology, command.host);
+  const node = nodeAt(topology, command.host, command.name);
   const started = Date.now();
   log(`${command.name}: running on ${node.name} (${command.host})…`);
   const r = await sshExec(node, command.create, command.stdin, { timeoutMs: STEP_TIMEOUT_MS, user: command.user });

@@ -4,7 +4,7 @@ import { PinnedHost } from "../../common/sshOptions";
 import { TYPES } from "../../tencentcloud/tokens";
 import { LabError } from "../hosts/exec";
 import { paths } from "../hosts/paths";
-import type { LabNode, LabTopology } from "../hosts/topology";
+import { nodeAt, type LabTopology } from "../hosts/topology";
 import type { DeclaredCommand } from "./declaredCommands";
 import { ProgramRun, sshKeyPair, unwrap } from "./programUnderMocks";
 
@@ -33,12 +33,6 @@ export function keptHostKeys(): (name: string) => Promise<KeyOutputs> {
 /** As `pulumi destroy` takes the keys out of state: the next lab is a new stack, with new keys. */
 export function forgetHostKeys(): void {
   for (const file of [paths.hostKeys(), paths.knownHosts()]) fs.rmSync(file, { force: true });
-}
-
-function nodeAt(topology: LabTopology, host: string, what: string): LabNode {
-  const node = topology.nodes.find((n) => n.privateIp === host);
-  if (!node) throw new LabError(`${what} points at ${host}, which is no lab node (${topology.nodes.map((n) => n.privateIp).join(", ")})`);
-  return node;
 }
 
 /** Each node's user data (cloud-config) from the program's CVMs, by node name. */

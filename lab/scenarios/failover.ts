@@ -64,9 +64,9 @@ export async function runLoadgen(where: "client" | "lab", args: string[], timeou
 }
 
 /** Requests from where a user stands, in the background; resolves with every answer. */
-function startStream(stack: LabStack, site: string): Promise<RequestEvent[]> {
-  const args = ["--url", `http://${stack.topology.eip}/healthz`, "--host", site, "--interval", String(STREAM_INTERVAL_MS), "--duration", String(STREAM_MS)];
-  return runLoadgen("client", args, STREAM_MS + 30_000) as Promise<RequestEvent[]>;
+export function startStream(stack: LabStack, site: string, durationMs = STREAM_MS): Promise<RequestEvent[]> {
+  const args = ["--url", `http://${stack.topology.eip}/healthz`, "--host", site, "--interval", String(STREAM_INTERVAL_MS), "--duration", String(durationMs)];
+  return runLoadgen("client", args, durationMs + 30_000) as Promise<RequestEvent[]>;
 }
 
 const holderOf = (states: NodeState[]) => {

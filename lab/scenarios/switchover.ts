@@ -4,7 +4,7 @@ import { LabError, sleep } from "../hosts/exec";
 import { sshExec } from "../hosts/ssh";
 import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
-import { runLoadgen } from "./failover";
+import { startStream } from "./failover";
 
 /** The lab as the switchover sees a stack: its nodes' states, and maintenance marks over SSH. */
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
@@ -28,17 +28,10 @@ export interface SwitchoverRun extends SwitchoverResult {
 }
 
 const STREAM_MS = 10_000;
-const STREAM_INTERVAL_MS = 20;
 
 /** A planned switchover under a steady stream of requests through the EIP, counted. */
 export async function runSwitchover(stack: LabStack, to?: string): Promise<SwitchoverRun> {
-  const site = stack.config.sites[0].serverName;
-  const url = `http://${stack.topology.eip}/healthz`;
-  const stream = runLoadgen(
-    "client",
-    ["--url", url, "--host", site, "--interval", String(STREAM_INTERVAL_MS), "--duration", String(STREAM_MS)],
-    STREAM_MS + 30_000,
-  );
+  const stream = startStream(stack, stack.config.sites[0].serverName, STREAM_MS);
   let watching = true;
   let mostMasters = 0;
   const watch = (async () => {
@@ -49,7 +42,7 @@ export async function runSwitchover(stack: LabStack, to?: string): Promise<Switc
   })();
   await sleep(2000);
   const result = await switchover(labSwitchoverTarget(stack), to);
-  const events = (await stream) as { ok: boolean }[];
+  const events = await stream;
   watching = false;
   await watch;
   return { ...result, requests: events.length, failed: events.filter((e) => !e.ok).length, mostMasters };
