@@ -41,6 +41,8 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       notifyScript: PATHS.notifyScript,
       nginxStoppedFile: PATHS.nginxStoppedFile,
       maintenanceFile: PATHS.maintenanceFile,
+      rolloutHoldFile: PATHS.rolloutHoldFile,
+      promoteFile: PATHS.promoteFile,
     },
     confValue,
   );

@@ -29,6 +29,13 @@ export const PATHS = {
   stateDir: "/var/lib/iam-ha",
   /** 1: the node is in maintenance (FAULT, out of the VIP's way); 0 or absent: in service. */
   maintenanceFile: "/var/lib/iam-ha/maintenance",
+  /** 1: `pulumi up` holds the node out of the election while an incompatible VRRP change rolls. */
+  rolloutHoldFile: "/var/lib/iam-ha/rollout-hold",
+  /**
+   * 1: the node is the target of a switchover (its priority raised to 254 while the VIP moves);
+   * under /run, so a switchover cut short leaves no promotion past a reboot.
+   */
+  promoteFile: "/run/iam-ha/promote",
   tmpfilesConf: "/etc/tmpfiles.d/iam-ha.conf",
   vrrpStateFile: "/run/iam-ha/vrrp-state",
   /** 1 while nginx is stopped, 0 while it runs: written by systemd, tracked by keepalived. */

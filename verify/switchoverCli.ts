@@ -1,26 +1,28 @@
 import { shQuote } from "../common/shell";
-import { maintenanceCommand, release, switchover, SwitchoverTarget } from "../common/switchover";
+import { commandFailed, release, switchover, SwitchoverTarget } from "../common/switchover";
 import { CliDeps, defaults, parseArgs, withDeployedStack } from "./cli";
 import { cloudTarget } from "./cloudTarget";
 import { SshSession } from "./ssh";
 import { DeployedStack, sshAddress } from "./stackOutputs";
 
 const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] | --stack <name> --release <node>
-  moves the VIP off its holder for maintenance (to --to, or the next BACKUP); the old holder stays out
+  moves the VIP off its holder for maintenance (to --to, or the first ready BACKUP); the old holder stays out
   of the way, also across a reboot, until --release puts it back in service (as BACKUP: the VIP stays)
   (the local lab: npm run lab -- switchover [--to <node>] [--release <node>])
 exit: 0 done, 1 the VIP did not move, 2 usage or setup error`;
 
-/** The deployed stack as the switchover sees it: each node's state and its maintenance mark, over SSH. */
+/** The deployed stack as the switchover sees it: each node's state, and commands as root over SSH. */
 function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
   return {
-    nodes: stack.nodes.map((n) => n.name),
+    nodes: stack.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })),
     nodeStates: cloudTarget(stack, { ssh: session.run }).nodeStates,
-    setMaintenance: async (name, on) => {
+    havip: stack.havip,
+    vrrpInterface: stack.vrrpInterface,
+    runAsRoot: async (name, command) => {
       const node = stack.nodes.find((n) => n.name === name)!;
-      const r = await session.run(sshAddress(stack, node), `${sudo}sh -c ${shQuote(maintenanceCommand(on))}`);
-      if (r.code !== 0) throw new Error(`marking ${name} ${on ? "in maintenance" : "in service"} failed (exit ${r.code}): ${r.stderr.trim()}`);
+      const r = await session.run(sshAddress(stack, node), `${sudo}sh -c ${shQuote(command)}`);
+      if (r.code !== 0) throw commandFailed(r);
     },
   };
 }
