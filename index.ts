@@ -1,116 +1,169 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSetup } from "./components/hostSetup";
 import { Network } from "./components/network";
-import { NodeSshArgs, Nodes } from "./components/nodes";
+import { hostKeyUserData, NodeSshArgs, Nodes, sshConnection } from "./components/nodes";
 import { PublicAccess } from "./components/publicAccess";
+import { RetiredNode, retiredNodes } from "./components/retiredNode";
+import { rollOrder, rollWaits, vipHolder } from "./components/roll";
+import { fleetShape, judgeFleetChange } from "./config/fleetShape";
 import { loadConfig } from "./config/load";
 import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
-import { planNode, stepCommand } from "./render/steps";
+import { planNode, retireStep, stepCommand } from "./render/steps";
 import * as tencentcloud from "./tencentcloud";
 
 // Everything is validated before the first resource: bad input leaves nothing half-made.
 const config = loadConfig(stackConfigSource());
 configWarnings(config).forEach((warning) => pulumi.log.warn(warning));
+// The user data's form, with placeholder keys: a change to it would replace every CVM.
+const fleet = fleetShape(config, hostKeyUserData("<host private key>", "<host public key>"));
 
-// An explicit provider reads no stack config itself: pass on every tencentcloud:* setting v0.2.3
-// declares (the SDK's config module). The Provider keeps secretKey and securityToken secret; the
-// role and MFA settings carry tokens too, so they stay secret in state as well.
-const { assumeRole, assumeRoleWithSaml, assumeRoleWithWebIdentity, mfaCertification, ...settings } = tencentcloud.config;
-const secretIfSet = <T>(value: T | undefined) => (value === undefined ? undefined : pulumi.secret(value));
-const provider = new tencentcloud.Provider("tencentcloud", {
-  ...settings,
-  assumeRole: secretIfSet(assumeRole),
-  assumeRoleWithSaml: secretIfSet(assumeRoleWithSaml),
-  assumeRoleWithWebIdentity: secretIfSet(assumeRoleWithWebIdentity),
-  mfaCertification: secretIfSet(mfaCertification),
-});
-const opts = { providers: [provider] };
+/**
+ * The fleet as this stack's last update left it: a StackReference to the stack itself (as in
+ * pulumi/pulumi#4341) reads the outputs of the last update, since the engine keeps the root stack's
+ * old outputs until this program registers new ones (SameStep.Apply, pulumi/pulumi
+ * pkg/resource/deploy/step.go). A stack without a deployment has none: the first up passes.
+ */
+async function lastUpdate(): Promise<{ fleetShape: unknown; nodeAddresses: unknown }> {
+  const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+  const reference = new pulumi.StackReference("iam-ha-last-update", { name });
+  const [fleetShape, nodeAddresses] = await Promise.all([reference.getOutputValue("fleetShape"), reference.getOutputValue("nodeAddresses")]);
+  return { fleetShape, nodeAddresses };
+}
 
-const network = new Network(
-  "iam-ha",
-  {
-    vpcId: config.network.vpcId,
-    subnetId: config.network.subnetId,
-    vpcCidr: config.network.vpcCidr,
-    subnetCidr: config.network.subnetCidr,
-    availabilityZone: config.network.availabilityZone,
-    adminCidr: config.network.adminCidr,
-    sshPort: config.ssh.port,
-    nodes: config.nodes,
-    backendPorts: config.sites.map((site) => site.port),
-    databaseNode: config.database.node,
-  },
-  opts,
-);
-const nodes = new Nodes(
-  "iam-ha",
-  {
-    nodes: config.nodes,
-    availabilityZone: config.network.availabilityZone,
-    instanceType: config.compute.instanceType,
-    imageId: config.compute.imageId,
-    imageNameRegex: config.compute.imageNameRegex,
-    systemDiskSize: config.compute.systemDiskSize,
-    systemDiskType: config.compute.systemDiskType,
-    publicBandwidthOut: config.compute.nodeBandwidthOut,
-    sshPublicKey: config.ssh.publicKey,
-    keyPairId: config.ssh.keyPairId,
-    vpcId: network.vpcId,
-    subnetId: network.subnetId,
-    securityGroupId: network.securityGroupId,
-  },
-  opts,
-);
-const ssh: NodeSshArgs = {
-  via: config.ssh.via,
-  user: config.ssh.user,
-  port: config.ssh.port,
-  bastion: config.ssh.bastion,
-  privateKey: pulumi.secret(config.secrets.sshPrivateKey),
-};
-const hosts: HostSetup[] = [];
-for (const node of config.nodes) {
-  hosts.push(
-    new HostSetup(node.name, {
+/** A node being removed is up and running: 4 dials of 10 s, so one that can't be reached fails the update in 40 s. */
+const RETIRING_NODE_DIALS = { dialErrorLimit: 4, perDialTimeout: 10 };
+
+// Pulumi awaits a program that exports a function (@pulumi/pulumi cmd/run/run.js), so the fleet
+// check has the last update's outputs before any cloud resource is registered.
+export = async () => {
+  const last = await lastUpdate();
+  const verdict = judgeFleetChange(last.fleetShape, fleet, config.allowFleetOutage);
+  if ("refusal" in verdict) throw new pulumi.RunError(verdict.refusal);
+  if (verdict.warning) pulumi.log.warn(verdict.warning);
+
+  // An explicit provider reads no stack config itself: pass on every tencentcloud:* setting v0.2.3
+  // declares (the SDK's config module). The Provider keeps secretKey and securityToken secret; the
+  // role and MFA settings carry tokens too, so they stay secret in state as well.
+  const { assumeRole, assumeRoleWithSaml, assumeRoleWithWebIdentity, mfaCertification, ...settings } = tencentcloud.config;
+  const secretIfSet = <T>(value: T | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+  const provider = new tencentcloud.Provider("tencentcloud", {
+    ...settings,
+    assumeRole: secretIfSet(assumeRole),
+    assumeRoleWithSaml: secretIfSet(assumeRoleWithSaml),
+    assumeRoleWithWebIdentity: secretIfSet(assumeRoleWithWebIdentity),
+    mfaCertification: secretIfSet(mfaCertification),
+  });
+  const opts = { providers: [provider] };
+
+  const network = new Network(
+    "iam-ha",
+    {
+      vpcId: config.network.vpcId,
+      subnetId: config.network.subnetId,
+      vpcCidr: config.network.vpcCidr,
+      subnetCidr: config.network.subnetCidr,
+      availabilityZone: config.network.availabilityZone,
+      adminCidr: config.network.adminCidr,
+      sshPort: config.ssh.port,
+      nodes: config.nodes,
+      backendPorts: config.sites.map((site) => site.port),
+      databaseNode: config.database.node,
+    },
+    opts,
+  );
+  const nodes = new Nodes(
+    "iam-ha",
+    {
+      nodes: config.nodes,
+      availabilityZone: config.network.availabilityZone,
+      instanceType: config.compute.instanceType,
+      imageId: config.compute.imageId,
+      imageNameRegex: config.compute.imageNameRegex,
+      systemDiskSize: config.compute.systemDiskSize,
+      systemDiskType: config.compute.systemDiskType,
+      publicBandwidthOut: config.compute.nodeBandwidthOut,
+      sshPublicKey: config.ssh.publicKey,
+      keyPairId: config.ssh.keyPairId,
+      vpcId: network.vpcId,
+      subnetId: network.subnetId,
+      securityGroupId: network.securityGroupId,
+    },
+    opts,
+  );
+  const ssh: NodeSshArgs = {
+    via: config.ssh.via,
+    user: config.ssh.user,
+    port: config.ssh.port,
+    bastion: config.ssh.bastion,
+    privateKey: pulumi.secret(config.secrets.sshPrivateKey),
+  };
+  // A change rolls node by node with the VIP's holder last, as Tencent Cloud binds the HAVIP now.
+  const holder = vipHolder(
+    {
+      vpcId: network.vpcId,
+      subnetId: network.subnetId,
+      havip: config.vrrp.havip,
+      instances: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
+    },
+    { provider },
+  );
+  const order = holder.apply((name) => rollOrder(config.nodes, name));
+  // Nodes this update removes: each one's keepalived stops before any remaining node drops it.
+  const retiring = retiredNodes(last.nodeAddresses, config.nodes).map(
+    (node) =>
+      new RetiredNode(node.name, {
+        step: retireStep(node.name),
+        connection: sshConnection({ host: (ssh.via === "public" && node.publicIp) || node.privateIp, hostKey: node.hostKey, ...RETIRING_NODE_DIALS }, ssh),
+        applyCommand: stepCommand(config, "apply"),
+      }).command,
+  );
+  const hosts: Record<string, HostSetup> = {};
+  for (const node of config.nodes) {
+    hosts[node.name] = new HostSetup(node.name, {
       plan: planNode(config, node),
       connection: nodes.connection(node, ssh),
       applyCommand: stepCommand(config, "apply"),
       removeCommand: stepCommand(config, "remove"),
       machine: nodes.instances[node.name],
       reachableAfter: [network.rules],
-      rollAfter: hosts[hosts.length - 1]?.steps,
-    }),
+      // Resolved after this loop: by then every node's steps exist.
+      waitsOn: (step) => order.apply((nodeOrder) => rollWaits(nodeOrder, node.name, step, (other) => hosts[other].steps, retiring)),
+    });
+  }
+  const access = new PublicAccess(
+    "iam-ha",
+    {
+      vpcId: network.vpcId,
+      subnetId: network.subnetId,
+      havip: config.vrrp.havip,
+      holders: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
+      eipChargeType: config.eip.chargeType,
+      eipBandwidthOut: config.eip.bandwidthOut,
+      vipHolders: Object.values(hosts).map((h) => h.steps["vrrp-release"]),
+    },
+    opts,
   );
-}
-const access = new PublicAccess(
-  "iam-ha",
-  {
-    vpcId: network.vpcId,
-    subnetId: network.subnetId,
-    havip: config.vrrp.havip,
-    holders: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
-    eipChargeType: config.eip.chargeType,
-    eipBandwidthOut: config.eip.bandwidthOut,
-    vipHolders: hosts.map((h) => h.steps.keepalived),
-  },
-  opts,
-);
 
-export const publicIp = access.publicIp;
-export const havip = config.vrrp.havip;
-/** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
-export const havipId = access.havip.id;
-export const nodeAddresses = config.nodes.map((node) => ({
-  name: node.name,
-  instanceId: nodes.instances[node.name].id,
-  privateIp: node.privateIp,
-  publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
-  /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
-  hostKey: nodes.hostPublicKey(node.name),
-}));
-export const sites = config.sites.map((site) => ({
-  serverName: site.serverName,
-  url: `http://${site.serverName}/`,
-  smokeTest: pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${access.publicIp}/healthz`,
-}));
+  return {
+    publicIp: access.publicIp,
+    havip: config.vrrp.havip,
+    /** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
+    havipId: access.havip.id,
+    nodeAddresses: config.nodes.map((node) => ({
+      name: node.name,
+      instanceId: nodes.instances[node.name].id,
+      privateIp: node.privateIp,
+      publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
+      /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
+      hostKey: nodes.hostPublicKey(node.name),
+    })),
+    sites: config.sites.map((site) => ({
+      serverName: site.serverName,
+      url: `http://${site.serverName}/`,
+      smokeTest: pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${access.publicIp}/healthz`,
+    })),
+    /** What the next update compares against (config/fleetShape.ts): recorded once every CVM is made. */
+    fleetShape: pulumi.all(Object.values(nodes.instances).map((cvm) => cvm.id)).apply(() => fleet),
+  };
+};

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as remote from "@pulumi/command/remote";
 import { types } from "@pulumi/command";
-import { HostStep, NodePlan, StepKind } from "../render/steps";
+import { HostStep, NodePlan } from "../render/steps";
 
 export interface HostSetupArgs {
   /** The node's steps, rendered from config (render/steps.ts). */
@@ -15,11 +15,12 @@ export interface HostSetupArgs {
   /** What the first step waits for besides the node's CVM: the rules that let SSH in. */
   reachableAfter: pulumi.Resource[];
   /**
-   * The previous node's steps, by name: a node takes a new nginx or keepalived config only after
-   * the previous node has taken it and passed its health gate, so a change rolls one node at a
-   * time and never takes every node's front door at once. Default: none (the first node).
+   * The other nodes' steps a step waits for, by step name (components/roll.ts): a change to nginx
+   * or keepalived rolls one node at a time, each node only after the previous one passed its
+   * health gate. Called once per step while the nodes are being declared; the answer may resolve
+   * later, once every node's steps exist. Default: none.
    */
-  rollAfter?: Record<string, pulumi.Resource>;
+  waitsOn?: (stepName: string) => pulumi.Output<pulumi.Resource[]>;
   /**
    * The node's CVM. The first step waits for it. Every step is `deletedWith` it: a step's delete
    * only matters on a node that stays, so when the CVM goes in the same run (`pulumi destroy`, a
@@ -35,8 +36,6 @@ export interface HostSetupArgs {
  * up: later steps give up after 4 dials of 10 s, so an unreachable node fails a run in 40 s, not 10 minutes.
  */
 const READY_NODE_DIALS = { dialErrorLimit: 4, perDialTimeout: 10 };
-/** The steps that change what serves: they roll across the nodes, one node at a time. */
-const ROLLING_STEPS: StepKind[] = ["nginx", "keepalived"];
 
 type Connection = types.input.remote.ConnectionArgs;
 
@@ -49,7 +48,7 @@ const withReadyNodeDials = (c: Connection): Connection => ({ ...c, ...READY_NODE
 
 /**
  * A node's remote steps, one command each, run one after another (apt's lock and a sane order):
- * ready → packages → firewall → nginx → keepalived → grants. A step re-runs only when its script
+ * ready → packages → firewall → nginx → vrrp-hold → keepalived → vrrp-release → grants. A step re-runs only when its script
  * changes; file contents and secrets travel on stdin, never in a command line.
  */
 export class HostSetup extends pulumi.ComponentResource {
@@ -61,14 +60,14 @@ export class HostSetup extends pulumi.ComponentResource {
     let previous: remote.Command | undefined;
     for (const step of args.plan.steps) {
       const after = previous ? [previous] : [args.machine, ...args.reachableAfter];
-      const rolling = ROLLING_STEPS.includes(step.kind) && args.rollAfter?.[step.name];
-      previous = this.command(name, step, args, rolling ? [...after, rolling] : after);
+      const others = args.waitsOn?.(step.name);
+      previous = this.command(name, step, args, others ? others.apply((theirs) => [...after, ...theirs]) : after);
       this.steps[step.name] = previous;
     }
     this.registerOutputs({ steps: Object.keys(this.steps) });
   }
 
-  private command(name: string, step: HostStep, args: HostSetupArgs, after: pulumi.Resource[]): remote.Command {
+  private command(name: string, step: HostStep, args: HostSetupArgs, after: pulumi.Input<pulumi.Resource[]>): remote.Command {
     const connection = step.kind === "ready" ? args.connection : pulumi.output(args.connection).apply(withReadyNodeDials);
     return new remote.Command(
       `${name}-${step.name}`,

@@ -89,15 +89,9 @@ export class Nodes extends pulumi.ComponentResource {
    * its private IP directly (when Pulumi runs inside the VPC).
    */
   connection(node: NodeAddress, ssh: NodeSshArgs): pulumi.Output<types.input.remote.ConnectionArgs> {
-    const { privateKey } = ssh;
     const host = ssh.via === "public" ? this.instances[node.name].publicIp : pulumi.output(node.privateIp);
-    const proxy = ssh.via === "bastion" && ssh.bastion ? { ...ssh.bastion, privateKey } : undefined;
-    // hostKey: pulumi-command checks the server against it (ssh.FixedHostKey, v1.2.1
-    // provider/pkg/provider/remote/connection.go); without it any host key is accepted, and the
-    // remove steps would hand the grant SQL and keepalived's config to whoever answers.
-    const hostKey = this.hostPublicKey(node.name);
     // A new CVM's sshd takes a while: up to 40 dials of 15 s each before giving up.
-    return pulumi.secret({ host, port: ssh.port, user: ssh.user, privateKey, hostKey, proxy, dialErrorLimit: 40, perDialTimeout: 15 });
+    return sshConnection({ host, hostKey: this.hostPublicKey(node.name), dialErrorLimit: 40, perDialTimeout: 15 }, ssh);
   }
 
   /** The node's host public key as an authorized_keys line ("ssh-ed25519 AAAA…"). */
@@ -157,6 +151,25 @@ export class Nodes extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["imageId"], deleteBeforeReplace: true, additionalSecretOutputs: ["userData", "userDataRaw"] },
     );
   }
+}
+
+/** Where a connection dials and which host key it accepts. */
+export interface SshEndpoint {
+  host: pulumi.Input<string>;
+  /** The node's host public key (an authorized_keys line). */
+  hostKey: pulumi.Input<string>;
+  dialErrorLimit: number;
+  perDialTimeout: number;
+}
+
+/** The connection Pulumi makes to a node: through the bastion when `ssh.via` says so; secret, as it holds the private key. */
+export function sshConnection(endpoint: SshEndpoint, ssh: NodeSshArgs): pulumi.Output<types.input.remote.ConnectionArgs> {
+  const { privateKey } = ssh;
+  const proxy = ssh.via === "bastion" && ssh.bastion ? { ...ssh.bastion, privateKey } : undefined;
+  // hostKey: pulumi-command checks the server against it (ssh.FixedHostKey, v1.2.1
+  // provider/pkg/provider/remote/connection.go); without it any host key is accepted, and the
+  // remove steps would hand the grant SQL and keepalived's config to whoever answers.
+  return pulumi.secret({ ...endpoint, port: ssh.port, user: ssh.user, privateKey, proxy });
 }
 
 /**

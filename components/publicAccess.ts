@@ -14,7 +14,7 @@ export interface PublicAccessArgs {
   eipChargeType: string;
   /** The EIP's outbound bandwidth cap in Mbit/s. */
   eipBandwidthOut: number;
-  /** keepalived on every node: the EIP is bound only once a node can hold the HAVIP. */
+  /** Each node's last VRRP step (its release): the EIP is bound only once a node can hold the HAVIP. */
   vipHolders: pulumi.Resource[];
 }
 

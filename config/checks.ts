@@ -121,7 +121,7 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
   checkRange("checkRise", vrrp.checkRise, 1, 100, problems);
   checkRange("upstreamMaxFails", c.upstream.maxFails, 0, 100, problems);
   checkRange("upstreamFailTimeout", c.upstream.failTimeout, 1, 3600, problems);
-  checkRange("proxyConnectTimeout", c.upstream.connectTimeout, 1, 75, problems);
+  checkRange("proxyConnectTimeoutMs", c.upstream.connectTimeoutMs, 50, 75_000, problems);
   checkRange("upstreamKeepalive", c.upstream.keepalive, 0, 10000, problems);
   if (!/^[A-Za-z0-9._-]{1,15}$/.test(vrrp.interface)) {
     problems.add("vrrpInterface", `"${vrrp.interface}" is not an interface name`, "use the nodes' interface, e.g. eth0");

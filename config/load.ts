@@ -50,7 +50,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
     upstream: {
       maxFails: int("upstreamMaxFails"),
       failTimeout: int("upstreamFailTimeout"),
-      connectTimeout: int("proxyConnectTimeout"),
+      connectTimeoutMs: int("proxyConnectTimeoutMs"),
       keepalive: int("upstreamKeepalive"),
     },
     compute: {
@@ -90,6 +90,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       vipWatchSeconds: int("vipWatchSeconds"),
     },
     protected: raw.protected === true,
+    allowFleetOutage: raw.allowFleetOutage === true,
     secrets: {
       vrrpAuthPass: str("vrrpAuthPass"),
       dbPassword: str("dbPassword"),

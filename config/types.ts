@@ -56,7 +56,7 @@ export interface IamHaConfig {
   upstream: {
     maxFails: number;
     failTimeout: number;
-    connectTimeout: number;
+    connectTimeoutMs: number;
     keepalive: number;
   };
   compute: {
@@ -88,5 +88,7 @@ export interface IamHaConfig {
   eip: { bandwidthOut: number; chargeType: string };
   alerts: { format: AlertFormat; vipWatchSeconds: number };
   protected: boolean;
+  /** Lets one update through that takes every node down at once (config/fleetShape.ts), for a maintenance window. */
+  allowFleetOutage: boolean;
   secrets: SecretConfig;
 }

@@ -9,10 +9,11 @@ import { labStatus } from "./program/status";
 import { labPlan } from "./program/apply";
 import { declaredCommands } from "./program/declaredCommands";
 import { formatPlan } from "./program/plan";
+import { runDay2 } from "./scenarios/day2";
 import { runFailover } from "./scenarios/failover";
 import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
-const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|replace <node>|down] [--stack <name>]
+const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|replace <node>|day2|down] [--stack <name>]
   up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
   preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
@@ -21,6 +22,7 @@ const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <no
   failover   the article's failure scenarios under a steady stream of requests, with figures
   switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
   replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
+  day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
   down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
 
 function option(args: string[], name: string): string | undefined {
@@ -87,6 +89,10 @@ async function main(argv: string[]): Promise<number> {
       if (!rest[0]) throw new LabError(`replace needs a node: npm run lab -- replace node-2\n${USAGE}`);
       await replace(stack, rest[0]);
       return 0;
+    }
+    case "day2": {
+      const { results } = await runDay2();
+      return results.every((r) => !r.error && r.failed === 0 && r.mostMasters === 1) ? 0 : 1;
     }
     case "down":
       await down(stack);

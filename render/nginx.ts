@@ -50,7 +50,7 @@ function renderSite(config: IamHaConfig, node: NodeConfig, site: SiteConfig): Re
       backends,
       backendCount: backends.length,
       keepalive: upstream.keepalive,
-      connectTimeout: upstream.connectTimeout,
+      connectTimeoutMs: upstream.connectTimeoutMs,
     },
     confValue,
   );

@@ -8,11 +8,11 @@ import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
 import { FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
 
-export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "keepalived" | "grant";
+export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "vrrp-hold" | "keepalived" | "vrrp-release" | "grant" | "retire";
 
 /** One remote step on one node, in the order the node runs them. */
 export interface HostStep {
-  /** Unique on the node: ready, packages, firewall, nginx, keepalived, grant-<peer>. */
+  /** Unique on the node: ready, packages, firewall, nginx, vrrp-hold, keepalived, vrrp-release, grant-<peer>. */
   name: string;
   kind: StepKind;
   /** The bash script sent on stdin: `bash -s -- apply` runs it, `bash -s -- remove` (when `undoable`) undoes it. */
@@ -32,13 +32,18 @@ export interface NodePlan {
   steps: HostStep[];
 }
 
-/** Steps whose apply leaves nothing to undo: the node was booted, and packages stay installed. */
-const NOTHING_TO_UNDO: StepKind[] = ["ready", "packages"];
+/**
+ * Steps whose apply leaves nothing to undo: the node was booted, packages stay installed, and a
+ * hold is always released in the same run.
+ */
+const NOTHING_TO_UNDO: StepKind[] = ["ready", "packages", "vrrp-hold", "vrrp-release", "retire"];
 
 /** The line that ends every file embedded in a script (a quoted heredoc: nothing in it expands). */
 export const HEREDOC_END = "IAMHA_EOF";
 /** How long a node's nginx may take to serve again after a reload before its roll stops. */
 const HEALTH_WAIT_SECONDS = 15;
+/** How long a node released from a hold may take to settle as BACKUP or MASTER. */
+const RELEASE_SETTLE_SECONDS = 15;
 /** How long a new CVM may take to finish cloud-init. */
 const BOOT_WAIT_SECONDS = 600;
 
@@ -84,6 +89,10 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
       },
     }),
+    step(node, "vrrp-hold", {
+      secret: true,
+      view: { ...vrrpSettingsView(config), interface: config.vrrp.interface, havip: config.vrrp.havip, stateFile: PATHS.vrrpStateFile },
+    }),
     step(node, "keepalived", {
       files: renderKeepalivedFiles(config, node),
       view: {
@@ -100,8 +109,10 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         ],
         watchTimer: path.basename(PATHS.watchTimer),
         watching: config.alerts.vipWatchSeconds > 0,
+        holdFiles: [PATHS.rolloutHoldFile, PATHS.maintenanceFile],
       },
     }),
+    step(node, "vrrp-release", { secret: true, view: { ...vrrpSettingsView(config), stateFile: PATHS.vrrpStateFile, settleSeconds: RELEASE_SETTLE_SECONDS } }),
   ];
   if (node.name === config.database.node) {
     for (const grant of renderGrants(config)) {
@@ -127,6 +138,28 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   return { node, steps };
 }
 
+/**
+ * The one step for a node the stack no longer has, run in the update that removes it, before any
+ * remaining node's keepalived changes: its keepalived stops (templates/steps/retire.sh.mustache).
+ */
+export function retireStep(nodeName: string): HostStep {
+  return step({ name: nodeName }, "retire", { view: {} });
+}
+
+/**
+ * The VRRP settings every node's adverts must share to be heard (keepalived drops an advert whose
+ * router id, interval or password differs: vrrp.c, vrrp_check_packet), as keepalived.conf spells
+ * them, in its order: vrrp-hold compares them with the node's live config.
+ */
+export function vrrpSettings(config: IamHaConfig): string {
+  const { vrrp, secrets } = config;
+  return [`virtual_router_id ${vrrp.virtualRouterId}`, `advert_int ${vrrp.advertInt}`, `auth_pass ${secrets.vrrpAuthPass}`].join("|");
+}
+
+function vrrpSettingsView(config: IamHaConfig): object {
+  return { vrrpSettings: vrrpSettings(config), configPath: PATHS.keepalivedConf, holdFile: PATHS.rolloutHoldFile };
+}
+
 interface StepParts {
   /** The files it installs. */
   files?: RenderedFile[];
@@ -140,7 +173,7 @@ interface StepParts {
   secret?: boolean;
 }
 
-function step(node: NodeConfig, kind: StepKind, parts: StepParts): HostStep {
+function step(node: Pick<NodeConfig, "name">, kind: StepKind, parts: StepParts): HostStep {
   const { files = [], view, managedDirs = [], name = kind } = parts;
   const secret = parts.secret ?? files.some((f) => f.secret);
   const script = renderTemplate(

@@ -58,7 +58,7 @@ describe("the prod stack file", () => {
     const minimal = Object.fromEntries(required.map((k) => [k, prod[k]]));
     const c = loadConfig(mapSource(minimal, SECRET_KEYS));
     expect(c.vrrp.havip).toBe("10.0.4.99");
-    expect(c.upstream).toEqual({ maxFails: 1, failTimeout: 3, connectTimeout: 1, keepalive: 16 });
+    expect(c.upstream).toEqual({ maxFails: 1, failTimeout: 3, connectTimeoutMs: 300, keepalive: 16 });
   });
 
   test("node priorities default to 100, 90, 80 …", () => {

@@ -25,11 +25,12 @@ test("every step goes with its node's CVM: destroying the CVM skips the step's d
   for (const step of steps()) expect([step.name, step.deletedWith]).toEqual([step.name, cvmUrns.get(`iam-ha-${nodeOf(step)}`)]);
 });
 
-test("steps with nothing to undo (ready, packages) declare no delete, so Pulumi never connects for them on delete", () => {
+test("steps with nothing to undo (ready, packages, the VRRP hold and release) declare no delete, so Pulumi never connects for them on delete", () => {
   const withoutDelete = steps()
     .filter((s) => s.inputs.delete === undefined)
     .map((s) => s.name);
-  expect(withoutDelete.sort()).toEqual(["node-1-packages", "node-1-ready", "node-2-packages", "node-2-ready"]);
+  const nothingToUndo = ["packages", "ready", "vrrp-hold", "vrrp-release"];
+  expect(withoutDelete.sort()).toEqual(["node-1", "node-2"].flatMap((n) => nothingToUndo.map((s) => `${n}-${s}`)).sort());
   for (const step of steps().filter((s) => s.inputs.delete !== undefined)) expect(step.inputs.delete).toMatch(/bash -s -- remove$/);
 });
 

@@ -15,13 +15,19 @@ const hostKeys = new Map<string, ReturnType<typeof sshKeyPair>>();
 const keptKey = (name: string) => hostKeys.get(name) ?? hostKeys.set(name, sshKeyPair()).get(name)!;
 
 /** Runs the program; `newMachines` names CVMs the cloud made anew (a new instance id at the same address). */
-async function declared(values: Record<string, unknown>, newMachines: string[] = []): Promise<DeclaredProgram> {
+async function declared(
+  values: Record<string, unknown>,
+  newMachines: string[] = [],
+  lastOutputs?: Record<string, unknown>,
+): Promise<DeclaredProgram & { outputs: Record<string, unknown> }> {
   const run = await runProgram({
     config: asPulumiConfig(values, { "tencentcloud:region": "ap-guangzhou" }),
     secretKeys: SECRET_KEYS.map((k) => `iam-ha:${k}`),
     cloud: (type, name) => (type === TLS_PRIVATE_KEY_TYPE ? keptKey(name) : newMachines.includes(name) ? { id: `${name}-replacement` } : {}),
+    // The outputs of the last update, as a StackReference to the stack itself reads them.
+    lastOutputs,
   });
-  return commandsOf(run);
+  return { ...commandsOf(run), outputs: run.outputs };
 }
 
 const applied = (program: DeclaredProgram): AppliedState => ({ commands: program.commands.map((c) => ({ ...c, stdout: "" })), resources: program.resources });
@@ -59,8 +65,19 @@ test("a new site: every node's firewall (its port) and nginx are updated, nothin
   });
 });
 
-test("a rotated vrrpAuthPass updates keepalived on every node, and nothing else", async () => {
-  expect(changes(await planFor({ ...prod, vrrpAuthPass: "Nw9pAss2" }))).toEqual({ "node-1-keepalived": "update", "node-2-keepalived": "update" });
+const vrrpRoll = (nodes: string[]) => Object.fromEntries(nodes.flatMap((n) => ["vrrp-hold", "keepalived", "vrrp-release"].map((s) => [`${n}-${s}`, "update"])));
+
+test.each([
+  ["a rotated vrrpAuthPass", { vrrpAuthPass: "Nw9pAss2" }],
+  ["a new advertInt", { advertInt: 2 }],
+  ["a new virtualRouterId", { virtualRouterId: 77 }],
+])("%s (peers with old and new settings can't hear each other): every node's hold, keepalived and release run again, nothing else", async (_, change) => {
+  expect(changes(await planFor({ ...prod, ...change }))).toEqual(vrrpRoll(["node-1", "node-2"]));
+});
+
+test("new priorities (old and new configs hear each other): only keepalived runs again, no hold", async () => {
+  const nodes = (prod.nodes as { priority: number }[]).map((n) => ({ ...n, priority: n.priority + 20 }));
+  expect(changes(await planFor({ ...prod, nodes }))).toEqual({ "node-1-keepalived": "update", "node-2-keepalived": "update" });
 });
 
 test("a third node: its steps and its grant are created, the others' upstreams, peers and firewalls updated", async () => {
@@ -76,15 +93,29 @@ test("a third node: its steps and its grant are created, the others' upstreams, 
     "node-3-packages": "create",
     "node-3-firewall": "create",
     "node-3-nginx": "create",
+    "node-3-vrrp-hold": "create",
     "node-3-keepalived": "create",
+    "node-3-vrrp-release": "create",
   });
 });
 
-test("the third node removed: its grant is dropped on the database node, its own steps go with its CVM (no delete on it)", async () => {
-  const plan = await planFor(prod, await declared(threeNodeValues()));
+test("the third node removed: its keepalived stops first, its grant is dropped, its own steps go with its CVM (no delete on it)", async () => {
+  const three = await declared(threeNodeValues());
+  const program = await declared(prod, [], three.outputs);
+  const plan = planUp(applied(three), program);
+  // Before any remaining node drops it from its peers, its keepalived stops: over SSH to the
+  // address the last update exported (prod dials public IPs), pinned to its host key.
+  const retire = program.commands.find((c) => c.name === "node-3-retire")!;
+  const node3 = (three.outputs.nodeAddresses as { name: string; publicIp: string; hostKey: string }[]).find((n) => n.name === "node-3")!;
+  expect([retire.host, retire.hostKey]).toEqual([node3.publicIp, node3.hostKey]);
+  const firstKeepalived = program.commands.find((c) => c.name.endsWith("-keepalived"))!;
+  expect(firstKeepalived.after).toContain("node-3-retire");
   expect(changes(plan)).toMatchObject({
+    "node-3-retire": "create",
     "node-1-grant-node-3": "delete",
+    "node-3-vrrp-release": "delete, nothing to undo",
     "node-3-keepalived": "delete, goes with iam-ha-node-3",
+    "node-3-vrrp-hold": "delete, nothing to undo",
     "node-3-nginx": "delete, goes with iam-ha-node-3",
     "node-3-firewall": "delete, goes with iam-ha-node-3",
     "node-3-packages": "delete, nothing to undo",
@@ -95,6 +126,13 @@ test("the third node removed: its grant is dropped on the database node, its own
   expect(plan.slice(-deletes.length).every((s) => s.op === "delete")).toBe(true);
   expect(deletes.indexOf("node-3-keepalived")).toBeLessThan(deletes.indexOf("node-3-nginx"));
   expect(deletes.indexOf("node-3-nginx")).toBeLessThan(deletes.indexOf("node-3-ready"));
+});
+
+test("the update after a removal: the retire step goes (nothing to undo), nothing else changes", async () => {
+  const three = await declared(threeNodeValues());
+  const removal = await declared(prod, [], three.outputs);
+  const next = await declared(prod, [], removal.outputs);
+  expect(changes(planUp(applied(removal), next))).toEqual({ "node-3-retire": "delete, nothing to undo" });
 });
 
 test("another database user replaces each grant delete-first: the old account is dropped before the new one is made", async () => {
@@ -115,9 +153,11 @@ test("destroy: every step is deleted last-first, and none makes a call on its no
 
 test("lab preview lists the changes as pulumi preview would, and counts the rest", async () => {
   const text = formatPlan(await planFor({ ...prod, vrrpAuthPass: "Nw9pAss2" }));
-  expect(text.split("\n")).toEqual([
-    expect.stringMatching(/^ {2}~ {2}node-1-keepalived +update \[stdin\]$/),
-    expect.stringMatching(/^ {2}~ {2}node-2-keepalived +update \[stdin\]$/),
-    `  ${prodProgram.commands.length - 2} unchanged`,
-  ]);
+  const lines = text.split("\n");
+  expect(lines.slice(0, -1).sort()).toEqual(
+    Object.keys(vrrpRoll(["node-1", "node-2"]))
+      .sort()
+      .map((name) => expect.stringMatching(new RegExp(`^ {2}~ {2}${name} +update \\[stdin\\]$`))),
+  );
+  expect(lines[lines.length - 1]).toBe(`  ${prodProgram.commands.length - 6} unchanged`);
 });

@@ -75,21 +75,17 @@ describe("the prod stack under mocks (the article's topology)", () => {
     }
   });
 
-  test("runs ready → packages → firewall → nginx → keepalived → grant on node-1, and the front door on node-2", () => {
+  test("runs ready → packages → firewall → nginx → vrrp-hold → keepalived → vrrp-release → grant on node-1, and the front door on node-2", () => {
     const steps = (node: string) =>
       ofType(run, COMMAND)
         .filter((r) => r.name.startsWith(`${node}-`))
-        .map((r) => r.name);
-    expect(steps("node-1")).toEqual(["node-1-ready", "node-1-packages", "node-1-firewall", "node-1-nginx", "node-1-keepalived", "node-1-grant-node-2"]);
-    expect(steps("node-2")).toEqual(["node-2-ready", "node-2-packages", "node-2-firewall", "node-2-nginx", "node-2-keepalived"]);
-    for (const [later, earlier] of [
-      ["keepalived", "nginx"],
-      ["nginx", "firewall"],
-      ["firewall", "packages"],
-      ["packages", "ready"],
-    ]) {
-      for (const node of ["node-1", "node-2"]) {
-        expect(named(run, `${node}-${later}`).dependencies).toContain(named(run, `${node}-${earlier}`).urn);
+        .map((r) => r.name.slice(node.length + 1));
+    const frontDoor = ["ready", "packages", "firewall", "nginx", "vrrp-hold", "keepalived", "vrrp-release"];
+    expect(steps("node-1")).toEqual([...frontDoor, "grant-node-2"]);
+    expect(steps("node-2")).toEqual(frontDoor);
+    for (const node of ["node-1", "node-2"]) {
+      for (let i = 1; i < frontDoor.length; i++) {
+        expect(named(run, `${node}-${frontDoor[i]}`).dependencies).toContain(named(run, `${node}-${frontDoor[i - 1]}`).urn);
       }
     }
   });
@@ -100,9 +96,17 @@ describe("the prod stack under mocks (the article's topology)", () => {
     }
   });
 
-  test.each(["nginx", "keepalived"])("nodes take a new %s config one at a time: each node's step waits for the previous node's", (step) => {
-    expect(named(run, `node-2-${step}`).dependencies).toContain(named(run, `node-1-${step}`).urn);
-    expect(named(run, `node-1-${step}`).dependencies).not.toContain(named(run, `node-2-${step}`).urn);
+  test.each(["nginx", "keepalived"])(
+    "nodes take a new %s config one at a time, with no VIP holder the backup (node-2, priority 50) first and node-1 (100, MASTER first) last",
+    (step) => {
+      expect(named(run, `node-1-${step}`).dependencies).toContain(named(run, `node-2-${step}`).urn);
+      expect(named(run, `node-2-${step}`).dependencies).not.toContain(named(run, `node-1-${step}`).urn);
+    },
+  );
+
+  test("no node takes new VRRP settings before every node's hold ran; every release waits for the last keepalived", () => {
+    for (const node of ["node-1", "node-2"]) expect(named(run, "node-2-keepalived").dependencies).toContain(named(run, `${node}-vrrp-hold`).urn);
+    for (const node of ["node-1", "node-2"]) expect(named(run, `${node}-vrrp-release`).dependencies).toContain(named(run, "node-1-keepalived").urn);
   });
 
   test("a CVM or key pair that must be replaced goes first (pinned IP, fixed key name)", () => {
@@ -110,9 +114,9 @@ describe("the prod stack under mocks (the article's topology)", () => {
     expect(named(run, "iam-ha-key").inputs.keyName).toBe("iam_ha_test");
   });
 
-  test("binds the EIP only after keepalived runs on every node", () => {
+  test("binds the EIP only after keepalived runs, released into the election, on every node", () => {
     const deps = named(run, "iam-ha-eip-attachment").dependencies;
-    expect(deps).toEqual(expect.arrayContaining([named(run, "node-1-keepalived").urn, named(run, "node-2-keepalived").urn]));
+    expect(deps).toEqual(expect.arrayContaining([named(run, "node-1-vrrp-release").urn, named(run, "node-2-vrrp-release").urn]));
   });
 
   test("grants the iam database to iam@10.0.4.21 on node-1, and drops exactly that account on destroy", () => {
@@ -417,6 +421,31 @@ describe("an existing VPC and subnet under mocks", () => {
   });
 });
 
+describe("the roll order under mocks: the node Tencent binds the HAVIP to goes last", () => {
+  const GET_VIPS = "tencentcloud:Ha/getVips:getVips";
+  const heldBy = (instanceId: string) => () => ({ haVipLists: [{ id: "havip-1", vip: "10.0.4.99", instanceId, state: "AVAILABLE" }] });
+  const rollsBefore = (run: ProgramRun, first: string, last: string) =>
+    ["nginx", "keepalived"].every(
+      (step) =>
+        named(run, `${last}-${step}`).dependencies.includes(named(run, `${first}-${step}`).urn) &&
+        !named(run, `${first}-${step}`).dependencies.includes(named(run, `${last}-${step}`).urn),
+    );
+
+  test("asks getVips for the HAVIPs of the nodes' VPC and subnet", async () => {
+    const { asked } = await answeringInvokes({ [GET_VIPS]: heldBy("iam-ha-node-2-id") }, () => runWith(stackValues("prod")));
+    expect(asked).toEqual([[GET_VIPS, expect.objectContaining({ vpcId: "iam-ha-vpc-id", subnetId: "iam-ha-subnet-id" })]]);
+  });
+
+  test.each([
+    { what: "node-2 (priority 50) holds it", holder: "iam-ha-node-2-id", first: "node-1", last: "node-2" },
+    { what: "node-1 holds it", holder: "iam-ha-node-1-id", first: "node-2", last: "node-1" },
+    { what: "an instance that is no node holds it: as with none, the highest priority", holder: "ins-stranger", first: "node-2", last: "node-1" },
+  ])("$what: $first first, $last last", async ({ holder, first, last }) => {
+    const { result: run } = await answeringInvokes({ [GET_VIPS]: heldBy(holder) }, () => runWith(stackValues("prod")));
+    expect(rollsBefore(run, first, last)).toBe(true);
+  });
+});
+
 describe("a three-node stack under mocks", () => {
   let run: ProgramRun;
   beforeAll(async () => {
@@ -444,7 +473,7 @@ describe("a three-node stack under mocks", () => {
 
   test("the EIP waits for all three", () => {
     const deps = named(run, "iam-ha-eip-attachment").dependencies;
-    for (const n of ["node-1", "node-2", "node-3"]) expect(deps).toContain(named(run, `${n}-keepalived`).urn);
+    for (const n of ["node-1", "node-2", "node-3"]) expect(deps).toContain(named(run, `${n}-vrrp-release`).urn);
   });
 });
 

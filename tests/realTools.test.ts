@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
 import { PATHS } from "../render/osFacts";
-import { planNode } from "../render/steps";
+import { planNode, retireStep } from "../render/steps";
 import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
 import { besideKeepalived, requireTools, run, tempDir, writeTree } from "./fixtures/tools";
 
@@ -82,7 +82,7 @@ describe.each(cases)("rendered files pass the real tools (%s)", (_label, config,
 
   test("shellcheck passes every step script and every installed script", () => {
     const scripts = [
-      ...planNode(config, node).steps.map((s) => ({ name: `step ${s.name}`, text: s.script })),
+      ...[...planNode(config, node).steps, retireStep(node.name)].map((s) => ({ name: `step ${s.name}`, text: s.script })),
       ...files.filter((f) => f.path.endsWith(".sh")).map((f) => ({ name: f.path, text: f.content })),
     ];
     expect(scripts.length).toBeGreaterThanOrEqual(6);

@@ -64,10 +64,52 @@ function anythingLeft(t: LabTopology): boolean {
 /** The topology the running hosts were made for: hosts made for another stack are not this one's, even with the same node names. */
 const BUILT_FOR = () => path.join(settings.stateDir, "hosts-topology.json");
 
-/** Whether this topology's hosts are up from an earlier run (then `up` takes the update path). */
+function builtFor(): LabTopology | undefined {
+  return fs.existsSync(BUILT_FOR()) ? (JSON.parse(fs.readFileSync(BUILT_FOR(), "utf8")) as LabTopology) : undefined;
+}
+
+/** The names of the hosts the lab records as running (hosts-topology.json). */
+export function recordedHosts(): string[] {
+  return builtFor()?.nodes.map((n) => n.name) ?? [];
+}
+
+/** Records the hosts that run now (the topology's network, these nodes). */
+function recordHosts(t: LabTopology, nodes: LabNode[]): void {
+  fs.writeFileSync(BUILT_FOR(), JSON.stringify({ ...t, nodes }));
+}
+
+/** What the running hosts lack for a topology, and what they have that it no longer names. */
+export interface HostChanges {
+  added: LabNode[];
+  removed: LabNode[];
+}
+
+/** Everything but the nodes: what a new VPC, subnet, HAVIP or EIP would change. */
+const networkPart = (t: LabTopology) => JSON.stringify({ ...t, nodes: [] });
+const sameNode = (a: LabNode, b: LabNode) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * How the running hosts stand to `topology`, as the cloud would take a changed node list: the same
+ * network with nodes added or removed is the same lab (new CVMs boot, removed ones go at the end
+ * of the run). Undefined when they cannot serve it and a new lab is needed: no lab running, another
+ * network, a node at another address or port, or an added node at a removed one's address.
+ */
+export function hostChanges(topology: LabTopology): HostChanges | undefined {
+  const built = builtFor();
+  if (!built || networkPart(built) !== networkPart(topology) || !netnsExists(names.labNs())) return undefined;
+  if (!built.nodes.every((n) => nodeRunning(n.name))) return undefined;
+  const before = new Map(built.nodes.map((n) => [n.name, n]));
+  if (topology.nodes.some((n) => before.has(n.name) && !sameNode(before.get(n.name)!, n))) return undefined;
+  const added = topology.nodes.filter((n) => !before.has(n.name));
+  const removed = built.nodes.filter((n) => !topology.nodes.some((m) => m.name === n.name));
+  if (added.some((n) => removed.some((r) => r.privateIp === n.privateIp))) return undefined;
+  return { added, removed };
+}
+
+/** Whether exactly this topology's hosts are up from an earlier run (then `up` takes the update path). */
 export function hostsRunning(topology: LabTopology): boolean {
-  const builtFor = fs.existsSync(BUILT_FOR()) ? fs.readFileSync(BUILT_FOR(), "utf8") : "";
-  return builtFor === JSON.stringify(topology) && netnsExists(names.labNs()) && topology.nodes.every((n) => nodeRunning(n.name));
+  const changes = hostChanges(topology);
+  return changes !== undefined && changes.added.length === 0 && changes.removed.length === 0;
 }
 
 /**
@@ -99,7 +141,7 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
       log(`up: ${n.name} ssh ready, systemd: ${s.state}${s.failed ? ` (failed units: ${s.failed.replace(/\n/g, "; ")})` : ""}`);
     });
     const built = [rf.built && `rootfs built in ${rf.seconds.toFixed(0)} s`, repo.built && `repo built in ${repo.seconds.toFixed(0)} s`].filter(Boolean);
-    fs.writeFileSync(BUILT_FOR(), JSON.stringify(t));
+    recordHosts(t, t.nodes);
     log(`up: hosts ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (booting ${bootSeconds.toFixed(1)} s${built.length ? `; ${built.join(", ")}` : ""})`);
   } catch (e) {
     log(`up failed; tearing the lab down (console logs stay in ${settings.stateDir})…`);
@@ -109,18 +151,55 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
 }
 
 /**
- * Tear the lab down: stop every container (of this topology and any other found on disk),
- * remove per-node dirs, delete both netns. Caches (rootfs, repo, key) and console logs stay.
- * Safe to run twice or when nothing exists.
+ * Boots new hosts into the running lab of `t`, as new CVMs join a VPC: each from its user data (its
+ * host keys), on the same network. The hosts that run keep running untouched.
  */
+export async function addHosts(t: LabTopology, nodes: LabNode[], userData: Record<string, string>): Promise<void> {
+  validateTopology(t);
+  const running = builtFor()!.nodes;
+  try {
+    for (const n of nodes) {
+      // Left over by an add that failed before the node was recorded.
+      if (fs.existsSync(paths.nodeDir(n.name))) await removeHost(n);
+      await prepareNode(n, t, userData[n.name]);
+    }
+    const pids = nodes.map((n) => startNode(n));
+    log(`add: booting ${nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
+    await Promise.all(nodes.map((n, i) => waitForSsh(n, pids[i])));
+    const states = await Promise.all(nodes.map((n) => waitForBoot(n)));
+    nodes.forEach((n, i) => log(`add: ${n.name} ssh ready, systemd: ${states[i].state}`));
+  } catch (e) {
+    log("add failed; removing the new hosts (the running ones stay)…");
+    for (const n of nodes) await removeHost(n).catch((e2) => log(`removing ${n.name} also failed: ${(e2 as Error).message}`));
+    throw e;
+  }
+  recordHosts(t, [...running, ...nodes]);
+}
+
+/** Stops and discards hosts whose CVMs the run deleted; the others keep running. */
+export async function removeHosts(t: LabTopology, nodes: LabNode[]): Promise<void> {
+  for (const n of nodes) {
+    await removeHost(n);
+    log(`remove: ${n.name} (${n.privateIp}) stopped and its disk discarded`);
+  }
+  recordHosts(
+    t,
+    builtFor()!.nodes.filter((n) => !nodes.some((r) => r.name === n.name)),
+  );
+}
+
+async function removeHost(node: LabNode): Promise<void> {
+  await stopNode(node.name);
+  await removeNode(node.name);
+}
+
 /**
  * Makes `node` anew, as a replaced CVM: its host is stopped and its disk thrown away, then a fresh
  * one boots at the same address with `userData` (its host keys). Nothing of iam-ha is on it.
  */
 export async function replaceHost(t: LabTopology, node: LabNode, userData?: string): Promise<void> {
   log(`replace: stopping ${node.name} and discarding its disk…`);
-  await stopNode(node.name);
-  await removeNode(node.name);
+  await removeHost(node);
   await prepareNode(node, t, userData);
   const pid = startNode(node);
   await waitForSsh(node, pid);
@@ -128,6 +207,11 @@ export async function replaceHost(t: LabTopology, node: LabNode, userData?: stri
   log(`replace: a new ${node.name} (${node.privateIp}) answers ssh, systemd: ${s.state}`);
 }
 
+/**
+ * Tear the lab down: stop every container (of this topology and any other found on disk),
+ * remove per-node dirs, delete both netns. Caches (rootfs, repo, key) and console logs stay.
+ * Safe to run twice or when nothing exists.
+ */
 export async function labDown(t?: LabTopology): Promise<void> {
   fs.rmSync(BUILT_FOR(), { force: true });
   const nodes = [...new Set([...(t?.nodes.map((n) => n.name) ?? []), ...nodesOnDisk()])];

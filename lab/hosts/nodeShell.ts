@@ -24,7 +24,8 @@ function leaderPid(node: string): number {
   return leader;
 }
 
-export function inNode(node: string, command: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+/** Async, so a node that does not run rejects (a caller's .catch sees it) rather than throwing. */
+export async function inNode(node: string, command: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
   return runProcess(["nsenter", "-t", String(leaderPid(node)), "-m", "-u", "-i", "-n", "-p", "--", "sh", "-c", command], {
     timeoutMs: opts.timeoutMs ?? 30_000,
     input: opts.input,

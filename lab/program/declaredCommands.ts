@@ -1,8 +1,12 @@
+import * as fs from "fs";
+import * as path from "path";
 import { COMMAND_TYPE, isSecretValue, ProgramRun, runProgram, TLS_PRIVATE_KEY_TYPE, unwrap } from "./programUnderMocks";
 import { keptHostKeys } from "./hostKeys";
 import { machineId } from "./machines";
-import { TYPES } from "../../tencentcloud/tokens";
+import { FUNCTIONS, TYPES } from "../../tencentcloud/tokens";
+import { nodeStates } from "./status";
 import { LabError } from "../hosts/exec";
+import { paths, settings } from "../hosts/paths";
 import type { LabStack } from "./stack";
 import type { DeclaredProgram } from "./plan";
 
@@ -33,23 +37,57 @@ export interface DeclaredCommand {
 
 /**
  * Runs the Pulumi program under mocks with the lab's config, the lab's addresses standing in for
- * the cloud's outputs and the host keys it made before (as in Pulumi's state), and returns its
- * remote commands in an order that respects their dependencies.
+ * the cloud's outputs, the host keys it made before and the outputs of the last run (both as in
+ * Pulumi's state), and returns its remote commands in an order that respects their dependencies.
+ * A run the program refuses (say, one that would take every node down at once) throws and keeps
+ * nothing, as a failed `pulumi up` leaves the stack's outputs as they were.
  */
 export async function declaredCommands(stack: LabStack): Promise<DeclaredProgram & { run: ProgramRun }> {
   const hostKey = keptHostKeys();
+  const holder = await vipHolderNow(stack);
   const run = await runProgram({
     config: stack.pulumiConfig,
     secretKeys: stack.secretKeys,
     stack: stack.name,
+    lastOutputs: lastOutputs(stack),
     cloud: (type, name, inputs) => {
       if (type === TYPES.eip) return { publicIp: stack.topology.eip };
       if (type === TLS_PRIVATE_KEY_TYPE) return hostKey(name);
       const node = stack.topology.nodes.find((n) => n.privateIp === inputs.privateIp);
       return type === TYPES.instance && node ? { id: machineId(node.name) } : {};
     },
+    // As Tencent's DescribeHaVips: the HAVIP, bound to the CVM whose keepalived announced it.
+    invoke: (token) =>
+      token === FUNCTIONS.getVips
+        ? { haVipLists: [{ id: "havip-lab", vip: stack.topology.havip, instanceId: holder ? machineId(holder) : "", state: "AVAILABLE" }] }
+        : undefined,
   });
   return { ...commandsOf(run), run };
+}
+
+/** The node that holds the VIP in the running lab, or null (no lab, or nobody holds it). */
+async function vipHolderNow(stack: LabStack): Promise<string | null> {
+  const holders = (await nodeStates(stack.config, stack.topology)).filter((s) => s.holdsVip);
+  return holders.length === 1 ? holders[0].name : null;
+}
+
+const OUTPUTS_FILE = () => path.join(settings.stateDir, "stack-outputs.json");
+
+/**
+ * The outputs of the lab stack's last run, which the program reads back through a StackReference
+ * to itself (index.ts). The host keys are the lab's stack state: new hosts and `down` forget them,
+ * and with them gone the lab is a new stack, which has no outputs.
+ */
+function lastOutputs(stack: LabStack): Record<string, unknown> | undefined {
+  if (!fs.existsSync(paths.hostKeys()) || !fs.existsSync(OUTPUTS_FILE())) return undefined;
+  const kept = JSON.parse(fs.readFileSync(OUTPUTS_FILE(), "utf8")) as { stack: string; outputs: Record<string, unknown> };
+  return kept.stack === stack.name ? kept.outputs : undefined;
+}
+
+/** After an up that applied the run: the outputs the next run reads back, as a successful `pulumi up` records them (a preview or a failed up records none). */
+export function keepOutputs(stack: LabStack, outputs: Record<string, unknown>): void {
+  fs.mkdirSync(settings.stateDir, { recursive: true });
+  fs.writeFileSync(OUTPUTS_FILE(), JSON.stringify({ stack: stack.name, outputs }), { mode: 0o600 });
 }
 
 /** The remote commands a run of the program registered, in dependency order, and every resource's name. */

@@ -30,6 +30,17 @@ export function keptHostKeys(): (name: string) => Promise<KeyOutputs> {
   };
 }
 
+/**
+ * As Pulumi deletes a tls.PrivateKey the program no longer declares (a node removed): only the keys
+ * of `resources` stay, so a node added again later gets a new key, as its new CVM would.
+ */
+export function keepHostKeysOf(resources: string[]): void {
+  if (!fs.existsSync(paths.hostKeys())) return;
+  const kept: Record<string, KeyOutputs> = JSON.parse(fs.readFileSync(paths.hostKeys(), "utf8"));
+  const declared = Object.fromEntries(Object.entries(kept).filter(([name]) => resources.includes(name)));
+  fs.writeFileSync(paths.hostKeys(), JSON.stringify(declared), { mode: 0o600 });
+}
+
 /** As `pulumi destroy` takes the keys out of state: the next lab is a new stack, with new keys. */
 export function forgetHostKeys(): void {
   for (const file of [paths.hostKeys(), paths.knownHosts()]) fs.rmSync(file, { force: true });

@@ -30,3 +30,11 @@ export function replaceMachine(nodeName: string): string {
 export function forgetMachines(): void {
   fs.rmSync(paths.machines(), { force: true });
 }
+
+/** A removed node's CVM is gone from state: added again, it starts over, as a new CVM. */
+export function forgetMachine(nodeName: string): void {
+  const generations = read();
+  if (!(nodeName in generations)) return;
+  delete generations[nodeName];
+  fs.writeFileSync(paths.machines(), JSON.stringify(generations), { mode: 0o600 });
+}

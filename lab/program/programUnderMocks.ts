@@ -41,8 +41,11 @@ function assertPrivateApi(): void {
   }
 }
 
+/** The stack's outputs, or (as index.ts exports) an async function that returns them. */
+export type ProgramExports = Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+
 /** Loads index.ts afresh: a program registers its resources only when its module first runs. */
-export type ProgramLoader = () => Record<string, unknown>;
+export type ProgramLoader = () => ProgramExports;
 
 const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"].map((d) => path.join(__dirname, "..", "..", d));
 
@@ -53,7 +56,7 @@ const PROGRAM_DIRS = ["index", "components", "config", "render", "tencentcloud"]
  */
 const loadProgramFresh: ProgramLoader = () => {
   if (typeof jest !== "undefined") {
-    let loaded: Record<string, unknown> = {};
+    let loaded: ProgramExports = {};
     jest.isolateModules(() => {
       loaded = require("../../index");
     });
@@ -90,6 +93,11 @@ export interface ProgramRun {
   outputs: Record<string, unknown>;
 }
 
+/** The type token of a StackReference (@pulumi/pulumi stackReference.js), which the engine reads rather than registers. */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+/** The organization a DIY backend gives every stack (Pulumi's docs, "Stacks"); the mocks need one. */
+const ORGANIZATION = "organization";
+
 /** What the fake cloud answers for a resource: its id and output properties. */
 export type CloudOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
@@ -100,7 +108,14 @@ export interface RunOptions {
   /** What registers the resources; index.ts by default. */
   load?: ProgramLoader;
   cloud?: CloudOutputs;
+  /** What the fake cloud answers a data source (by token), where it answers more than nothing; e.g. getVips with the HAVIP's holder. */
+  invoke?: (token: string, args: Record<string, unknown>) => Record<string, unknown> | undefined;
   stack?: string;
+  /**
+   * The outputs of the stack's last update, which a StackReference to the stack itself reads (as
+   * the engine answers it from the stack's state). Default: none, as before a stack's first up.
+   */
+  lastOutputs?: Record<string, unknown>;
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
@@ -121,19 +136,26 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             ...args.inputs,
             ...(await defaultCloud(args.type, args.name, args.inputs)),
             ...(await options.cloud?.(args.type, args.name, args.inputs)),
+            ...(args.type === STACK_REFERENCE_TYPE && args.inputs.name === selfReference()
+              ? { outputs: options.lastOutputs ?? {}, secretOutputNames: [] }
+              : {}),
           };
           return { id: args.custom ? ((id as string | undefined) ?? `${args.name}-id`) : undefined, state };
         },
         call: (args) =>
-          args.token === FUNCTIONS.getImages
+          options.invoke?.(args.token, args.inputs) ??
+          (args.token === FUNCTIONS.getImages
             ? { images: [{ imageId: "img-test", imageName: "Ubuntu Server 22.04 LTS 64bit", createdTime: "2026-01-01 00:00:00" }] }
-            : {},
+            : {}),
       },
       "iam-ha",
       options.stack ?? "test",
+      false,
+      ORGANIZATION,
     );
-    const programExports = (options.load ?? loadProgramFresh)();
-    const outputs = await resolveDeep(programExports);
+    const loaded = (options.load ?? loadProgramFresh)();
+    // As Pulumi's Node host runs a program that exports a function (cmd/run/run.js): it awaits its result.
+    const outputs = await resolveDeep(typeof loaded === "function" ? await loaded() : loaded);
     await settings.waitForRPCs();
     for (const r of registrations) r.urn = urnOf(r);
     return { registrations, outputs: outputs as Record<string, unknown> };
@@ -141,6 +163,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     monitor.registerResource = original;
   }
 }
+
+/** The name a StackReference to the running stack itself gives. */
+const selfReference = () => `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 
 function describe(req: any): Registration {
   return {

@@ -1,30 +1,34 @@
 import { Check, formatTable, verify } from "../../common/checks";
 import { startReceiver } from "../hosts/alerts";
-import { applyCommands, destroyApplied, forgetApplied } from "./apply";
-import { AppliedCommand } from "./plan";
+import { applyCommands, destroyApplied, forgetApplied, labPlan } from "./apply";
+import { AppliedCommand, formatPlan } from "./plan";
 import { LabError, log } from "../hosts/exec";
-import { hostsRunning, labDown, labUp, replaceHost } from "../hosts/lab";
+import { addHosts, hostChanges, hostsRunning, labDown, labUp, removeHosts, replaceHost } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
-import { declaredCommands } from "./declaredCommands";
-import { forgetMachines, replaceMachine } from "./machines";
-import { forgetHostKeys, pinnedByCommands, pinnedByOutputs, userDataByNode } from "./hostKeys";
+import { declaredCommands, keepOutputs } from "./declaredCommands";
+import { forgetMachine, forgetMachines, replaceMachine } from "./machines";
+import { forgetHostKeys, keepHostKeysOf, pinnedByCommands, pinnedByOutputs, userDataByNode } from "./hostKeys";
 import { pinHostKeys } from "../hosts/ssh";
 import { ProgramRun } from "./programUnderMocks";
 import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
-import { installStandIns } from "./standins";
+import type { LabNode } from "../hosts/topology";
+import { installStandIns, startBackends } from "./standins";
 
 /** The lab's main job: hosts, the IAM stand-ins, then exactly the program's remote commands, then the checks. */
 
 export interface UpResult {
   reusedHosts: boolean;
+  /** The plan it ran, as `npm run lab -- preview` prints it. */
+  plan: string;
   applied: AppliedCommand[];
   checks: Check[];
 }
 
 export async function up(stack: LabStack): Promise<UpResult> {
   const { config, topology } = stack;
-  const reusedHosts = hostsRunning(topology);
+  const changes = hostChanges(topology);
+  const reusedHosts = changes !== undefined;
   // New hosts are a new stack: the program makes new host keys for them.
   if (!reusedHosts) {
     forgetHostKeys();
@@ -36,9 +40,17 @@ export async function up(stack: LabStack): Promise<UpResult> {
   log("running the Pulumi program under mocks to collect its remote commands and the nodes' user data…");
   const program = await declaredCommands(stack);
   const { commands, run } = program;
-  pinHostKeys(pinnedByCommands(commands, topology));
-  if (reusedHosts) {
+  // Nodes leaving the stack still run until the end of the run (their retire step reaches them).
+  const reachable = changes ? { ...topology, nodes: [...topology.nodes, ...changes.removed] } : topology;
+  pinHostKeys(pinnedByCommands(commands, reachable));
+  if (changes) {
     log("hosts are running: applying what changed since the last up, as pulumi up would");
+    await addNodes(stack, changes.added, run);
+    // The IAM installation serves every site's port before the stack names it (a new site or port).
+    await startBackends(
+      config,
+      topology.nodes.filter((n) => !changes.added.includes(n)),
+    );
   } else {
     await labUp(topology, { packages: [...LAB_PACKAGES, "mariadb-client"], userData: userDataByNode(run, topology) });
     log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
@@ -46,9 +58,31 @@ export async function up(stack: LabStack): Promise<UpResult> {
   }
   await startReceiver(topology);
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
-  const applied = await applyCommands(topology, program);
+  const plan = formatPlan(labPlan(program));
+  const applied = await applyCommands(reachable, program);
+  keepOutputs(stack, run.outputs);
+  if (changes) await removeNodes(stack, changes.removed, program.resources);
   const checks = await labChecks(stack, run);
-  return { reusedHosts, applied, checks };
+  return { reusedHosts, plan, applied, checks };
+}
+
+/** Nodes new in the stack: their CVMs boot (user data from this run of the program) with what the IAM installation leaves on them. */
+async function addNodes(stack: LabStack, nodes: LabNode[], run: ProgramRun): Promise<void> {
+  if (nodes.length === 0) return;
+  log(`${nodes.map((n) => n.name).join(", ")}: new in the stack, so new CVMs boot before the run's steps, as pulumi up creates them first`);
+  await addHosts(stack.topology, nodes, userDataByNode(run, stack.topology));
+  await installStandIns(stack.config, stack.topology, nodes);
+}
+
+/**
+ * Nodes gone from the stack: after the run (their grants dropped, the others' configs without
+ * them), their CVMs go, as Pulumi deletes them at the end; with them their host keys and instance ids.
+ */
+async function removeNodes(stack: LabStack, nodes: LabNode[], resources: string[]): Promise<void> {
+  if (nodes.length === 0) return;
+  await removeHosts(stack.topology, nodes);
+  keepHostKeysOf(resources);
+  for (const n of nodes) forgetMachine(n.name);
 }
 
 /**
@@ -83,8 +117,8 @@ export async function replace(stack: LabStack, nodeName: string): Promise<void> 
   log(`${nodeName}'s CVM is now ${replaceMachine(nodeName)}`);
   const { run } = await declaredCommands(stack);
   await replaceHost(topology, node, userDataByNode(run, topology)[nodeName]);
-  log("installing what the IAM installation leaves on the nodes (backends, MariaDB)…");
-  await installStandIns(config, topology);
+  log(`installing what the IAM installation leaves on ${nodeName}…`);
+  await installStandIns(config, topology, [node]);
   log(`${nodeName} is a new, bare host: npm run lab -- preview shows its steps to run; npm run lab -- up runs them`);
 }
 

@@ -29,16 +29,18 @@ export interface LabStack {
 const LAB_EIP = "10.255.0.10";
 const SECRET_FILE = () => path.join(settings.cacheDir, "secrets.json");
 
+/** A new secret of `n` letters and digits (what every key's rules accept), e.g. a rotated vrrpAuthPass. */
+export const randomSecret = (n: number) =>
+  crypto
+    .randomBytes(n * 2)
+    .toString("base64")
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, n);
+
 /** The lab's VRRP and database passwords: made once, kept with the caches (root only). */
 function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: string } {
-  const random = (n: number) =>
-    crypto
-      .randomBytes(n * 2)
-      .toString("base64")
-      .replace(/[^A-Za-z0-9]/g, "")
-      .slice(0, n);
   const kept = fs.existsSync(SECRET_FILE()) ? JSON.parse(fs.readFileSync(SECRET_FILE(), "utf8")) : {};
-  const secrets = { vrrpAuthPass: random(8), dbPassword: random(24), alertToken: random(16), ...kept };
+  const secrets = { vrrpAuthPass: randomSecret(8), dbPassword: randomSecret(24), alertToken: randomSecret(16), ...kept };
   if (Object.keys(secrets).length !== Object.keys(kept).length) {
     fs.mkdirSync(settings.cacheDir, { recursive: true });
     fs.writeFileSync(SECRET_FILE(), JSON.stringify(secrets), { mode: 0o600 });
@@ -83,7 +85,8 @@ function cloudOnly(values: Record<string, unknown>, config: IamHaConfig): { valu
 /**
  * Loads a stack for the lab: its file (Pulumi.<stack>.yaml in `dir`, default the project's), with
  * the lab's SSH key and passwords in place of the stack's secrets (which only Pulumi can decrypt),
- * `overrides` on top (the bench's other settings), and the few settings only the cloud can play
+ * `overrides` on top (the bench's other settings; a secret the operator rotates, as `pulumi config
+ * set --secret` would, e.g. vrrpAuthPass), and the few settings only the cloud can play
  * replaced (cloudOnly). Every replacement is logged. The loader's errors surface before anything is made.
  */
 export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}, dir?: string): Promise<LabStack> {
@@ -93,8 +96,8 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
   const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
   const written: Record<string, unknown> = {
     ...file.values,
-    ...overrides,
     ...secrets,
+    ...overrides,
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),
   };

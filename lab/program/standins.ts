@@ -28,19 +28,50 @@ export function standInUnits(config: IamHaConfig): string {
 
 const backendPorts = (config: IamHaConfig) => [...new Set(config.sites.map((s) => s.port))];
 
-export async function installStandIns(config: IamHaConfig, topology: LabTopology): Promise<void> {
-  const ports = backendPorts(config);
-  const units = standInUnits(config);
+/**
+ * What the IAM installation leaves on `nodes` (default: every node): the backends and, on the
+ * database node, MariaDB with the iam database; on its peers the MariaDB client. Nodes not named
+ * are not touched (a node added or replaced gets its own, and MariaDB keeps running).
+ */
+export async function installStandIns(config: IamHaConfig, topology: LabTopology, nodes: LabNode[] = topology.nodes): Promise<void> {
   await Promise.all(
-    topology.nodes.map(async (node) => {
+    nodes.map(async (node) => {
       await onNode(node, "installing the backend stand-in", "install -m 0755 /dev/stdin /usr/local/bin/iam-standin", asset("iam-standin.py"));
       await onNode(node, "installing its unit", "cat > /etc/systemd/system/iam-standin@.service", asset("iam-standin@.service"));
-      await onNode(node, "starting the backend stand-ins", `systemctl daemon-reload && systemctl enable --now ${units} >/dev/null 2>&1`);
-      log(`${node.name}: backend stand-ins answer on ${ports.join(", ")}`);
+      await onNode(node, "reloading systemd", "systemctl daemon-reload");
     }),
   );
+  await startBackends(config, nodes);
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
-  const peers = topology.nodes.filter((n) => n !== dbNode);
+  if (nodes.some((n) => n.name === dbNode.name)) await installDatabase(config, dbNode);
+  await Promise.all(
+    nodes
+      .filter((n) => n.name !== dbNode.name)
+      .map((p) =>
+        onNode(
+          p,
+          "installing the MariaDB client",
+          "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-client >/dev/null 2>&1",
+        ),
+      ),
+  );
+}
+
+/**
+ * A backend on each site's port on `nodes`, as the IAM installation provides one before a site or a
+ * port is added to the stack. Those already running are left alone.
+ */
+export async function startBackends(config: IamHaConfig, nodes: LabNode[]): Promise<void> {
+  const units = standInUnits(config);
+  await Promise.all(
+    nodes.map(async (node) => {
+      await onNode(node, "starting the backend stand-ins", `systemctl enable --now ${units} >/dev/null 2>&1`);
+      log(`${node.name}: backend stand-ins answer on ${backendPorts(config).join(", ")}`);
+    }),
+  );
+}
+
+async function installDatabase(config: IamHaConfig, dbNode: LabNode): Promise<void> {
   await onNode(
     dbNode,
     "installing MariaDB",
@@ -48,14 +79,5 @@ export async function installStandIns(config: IamHaConfig, topology: LabTopology
   );
   await onNode(dbNode, "configuring MariaDB", "cat > /etc/mysql/mariadb.conf.d/60-iam-lab.cnf && systemctl restart mariadb", asset("mariadb-lab.cnf"));
   await onNode(dbNode, "creating the iam database", `mariadb -e 'CREATE DATABASE IF NOT EXISTS \`${config.database.name}\`'`);
-  await Promise.all(
-    peers.map((p) =>
-      onNode(
-        p,
-        "installing the MariaDB client",
-        "apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q mariadb-client >/dev/null 2>&1",
-      ),
-    ),
-  );
   log(`${dbNode.name}: MariaDB runs with database ${config.database.name}`);
 }

@@ -20,7 +20,7 @@ const ARTICLE_SETTINGS = {
   trackNginxProcess: false,
   upstreamKeepalive: 0,
   upstreamFailTimeout: 10,
-  proxyConnectTimeout: 60,
+  proxyConnectTimeoutMs: 60_000,
 };
 const THROUGHPUT_SECONDS = 5;
 const THROUGHPUT_CONCURRENCY = 8;

@@ -73,6 +73,10 @@ export class VipInstanceAttachment extends pulumi.CustomResource {
 export interface GetVipsArgs {
   /** ID of the HA VIP to be queried. */
   id?: string;
+  /** VPC id of the HA VIPs to be queried. */
+  vpcId?: string;
+  /** Subnet id of the HA VIPs to be queried. */
+  subnetId?: string;
 }
 
 export interface GetVipsResult {
@@ -82,5 +86,9 @@ export interface GetVipsResult {
 
 /** HA VIPs as Tencent Cloud sees them now, with the instance each one is bound to. */
 export function getVips(args?: GetVipsArgs, opts?: pulumi.InvokeOptions): Promise<GetVipsResult> {
-  return pulumi.runtime.invoke(FUNCTIONS.getVips, { id: args?.id }, pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {}));
+  return pulumi.runtime.invoke(
+    FUNCTIONS.getVips,
+    { id: args?.id, vpcId: args?.vpcId, subnetId: args?.subnetId },
+    pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {}),
+  );
 }
