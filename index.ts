@@ -109,8 +109,14 @@ export = async () => {
     { provider },
   );
   const order = holder.apply((name) => rollOrder(config.nodes, name));
-  // Nodes this update removes: each one's keepalived stops before any remaining node drops it.
-  const retiring = retiredNodes(last.nodeAddresses, config.nodes).map(
+  // Nodes this update removes: each one's keepalived stops before any remaining node drops it,
+  // unless the operator says they are dead (nothing to reach, nothing to stop).
+  const removed = retiredNodes(last.nodeAddresses, config.nodes);
+  if (config.removeDeadNodes && removed.length === 0)
+    pulumi.log.warn(
+      "iam-ha:removeDeadNodes is true but this update removes no node: set it back to false, or a later removal skips stopping a live node's keepalived",
+    );
+  const retiring = (config.removeDeadNodes ? [] : removed).map(
     (node) =>
       new RetiredNode(node.name, {
         step: retireStep(node.name),

@@ -91,6 +91,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
     },
     protected: raw.protected === true,
     allowFleetOutage: raw.allowFleetOutage === true,
+    removeDeadNodes: raw.removeDeadNodes === true,
     secrets: {
       vrrpAuthPass: str("vrrpAuthPass"),
       dbPassword: str("dbPassword"),

@@ -90,5 +90,7 @@ export interface IamHaConfig {
   protected: boolean;
   /** Lets one update through that takes every node down at once (config/fleetShape.ts), for a maintenance window. */
   allowFleetOutage: boolean;
+  /** The update removes dead nodes: no retire step for them (Pulumi.yaml). */
+  removeDeadNodes: boolean;
   secrets: SecretConfig;
 }

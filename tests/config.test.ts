@@ -32,7 +32,11 @@ const node2 = { name: "node-2", privateIp: "10.0.4.21", priority: 50 };
 describe("the prod stack file", () => {
   test("loads as the article's topology", () => {
     const c = loadConfig(mapSource(prod, SECRET_KEYS));
-    expect(c.nodes).toEqual([node1, node2]);
+    // The article's addresses, with the default priorities (which fail over faster than its 100/50).
+    expect(c.nodes).toEqual([
+      { ...node1, priority: 250 },
+      { ...node2, priority: 240 },
+    ]);
     expect(c.vrrp).toMatchObject({ havip: "10.0.4.99", virtualRouterId: 51, advertInt: 1, interface: "eth0" });
     expect(c.sites).toEqual([
       { serverName: "iam.api.marmotedu.com", port: 8080, clientMaxBodySize: "5m" },
@@ -61,11 +65,11 @@ describe("the prod stack file", () => {
     expect(c.upstream).toEqual({ maxFails: 1, failTimeout: 3, connectTimeoutMs: 300, keepalive: 16 });
   });
 
-  test("node priorities default to 100, 90, 80 …", () => {
+  test("node priorities default to 250, 240, 230 …", () => {
     const c = loadConfig(
       mapSource(withNodes({ name: "a1", privateIp: "10.0.4.5" }, { name: "b2", privateIp: "10.0.4.6" }, { name: "c3", privateIp: "10.0.4.7" }), SECRET_KEYS),
     );
-    expect(c.nodes.map((n) => n.priority)).toEqual([100, 90, 80]);
+    expect(c.nodes.map((n) => n.priority)).toEqual([250, 240, 230]);
   });
 });
 

@@ -244,7 +244,7 @@ test("failover: every scenario holds, and every transition reaches the webhook",
 test("a planned switchover moves the VIP under a steady stream with no failed request, never two MASTERs (from the journals); the old holder stays out until released, then comes back as BACKUP", async () => {
   const r = await runSwitchover(stack);
   expect({ failed: r.failed, mostMasters: r.mostMasters, moved: r.from !== r.to }).toEqual({ failed: 0, mostMasters: 1, moved: true });
-  // The target was promoted: no node held the VIP for milliseconds, not its own skew time (0.8 s at priority 50).
+  // The target was promoted: no node held the VIP for milliseconds, not its own skew time (62 ms at priority 240, 0.8 s at the article's 50).
   expect(r.longestGapMs).toBeLessThan(200);
   expect(r.requests).toBeGreaterThan(200);
   const stateOf = async (name: string) => (await labStatus(stack.config, stack.topology)).nodes.find((n) => n.name === name)!.state;

@@ -2,7 +2,7 @@ import { readStackFile } from "../config/stackFile";
 import { labDown } from "../lab/hosts/lab";
 import { netnsExists } from "../lab/hosts/network";
 import { names } from "../lab/hosts/paths";
-import { Day2Result, DAY2_CHANGES, labStackSettings, masterIntervals, mostAtOnce, runDay2 } from "../lab/scenarios/day2";
+import { Day2Result, DAY2_CHANGES, labStackSettings, runDay2 } from "../lab/scenarios/day2";
 import { requireTools } from "./fixtures/tools";
 
 /**
@@ -24,38 +24,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await labDown().catch(() => undefined);
-});
-
-const line = (at: string) => `${at}.000000+0000 node-1 Keepalived_vrrp[7]: (VI_1) `;
-const ms = (at: string) => Date.parse(`${at}Z`);
-
-test("MASTER intervals come from the journal's transitions, and a stop ends one only once keepalived is gone", () => {
-  const since = ms("2026-12-02T11:00:00");
-  const lines = [
-    `${line("2026-12-02T11:00:01")}Entering BACKUP STATE`,
-    `${line("2026-12-02T11:00:02")}Entering MASTER STATE`,
-    "2026-12-02T11:00:03.000000+0000 node-1 systemd[1]: Stopping keepalived.service - Keepalive Daemon (LVS and VRRP)...",
-    "2026-12-02T11:00:03.500000+0000 node-1 systemd[1]: Stopped keepalived.service - Keepalive Daemon (LVS and VRRP).",
-    `${line("2026-12-02T11:00:04")}Entering MASTER STATE`,
-  ];
-  expect(masterIntervals(lines, true, since, ms("2026-12-02T11:00:05"))).toEqual([
-    [since, ms("2026-12-02T11:00:01")],
-    [ms("2026-12-02T11:00:02"), ms("2026-12-02T11:00:03.500")],
-    [ms("2026-12-02T11:00:04"), ms("2026-12-02T11:00:05")],
-  ]);
-  expect(
-    mostAtOnce([
-      [0, 10],
-      [5, 15],
-      [10, 20],
-    ]),
-  ).toBe(2);
-  expect(
-    mostAtOnce([
-      [0, 10],
-      [10, 20],
-    ]),
-  ).toBe(1);
 });
 
 test("every change ran, on a generated copy of the lab stack, and the lab is down after", () => {

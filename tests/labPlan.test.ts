@@ -76,7 +76,7 @@ test.each([
 });
 
 test("new priorities (old and new configs hear each other): only keepalived runs again, no hold", async () => {
-  const nodes = (prod.nodes as { priority: number }[]).map((n) => ({ ...n, priority: n.priority + 20 }));
+  const nodes = (prod.nodes as object[]).map((n, i) => ({ ...n, priority: [230, 220][i] }));
   expect(changes(await planFor({ ...prod, nodes }))).toEqual({ "node-1-keepalived": "update", "node-2-keepalived": "update" });
 });
 
@@ -126,6 +126,13 @@ test("the third node removed: its keepalived stops first, its grant is dropped, 
   expect(plan.slice(-deletes.length).every((s) => s.op === "delete")).toBe(true);
   expect(deletes.indexOf("node-3-keepalived")).toBeLessThan(deletes.indexOf("node-3-nginx"));
   expect(deletes.indexOf("node-3-nginx")).toBeLessThan(deletes.indexOf("node-3-ready"));
+});
+
+test("a dead node removed (removeDeadNodes): no retire step reaches for it; its grant is still dropped", async () => {
+  const three = await declared(threeNodeValues());
+  const program = await declared({ ...prod, removeDeadNodes: true }, [], three.outputs);
+  expect(program.commands.map((c) => c.name)).not.toContain("node-3-retire");
+  expect(changes(planUp(applied(three), program))).toMatchObject({ "node-1-grant-node-3": "delete" });
 });
 
 test("the update after a removal: the retire step goes (nothing to undo), nothing else changes", async () => {

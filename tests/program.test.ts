@@ -97,7 +97,7 @@ describe("the prod stack under mocks (the article's topology)", () => {
   });
 
   test.each(["nginx", "keepalived"])(
-    "nodes take a new %s config one at a time, with no VIP holder the backup (node-2, priority 50) first and node-1 (100, MASTER first) last",
+    "nodes take a new %s config one at a time, with no VIP holder the backup (node-2, priority 240) first and node-1 (250, MASTER first) last",
     (step) => {
       expect(named(run, `node-1-${step}`).dependencies).toContain(named(run, `node-2-${step}`).urn);
       expect(named(run, `node-2-${step}`).dependencies).not.toContain(named(run, `node-1-${step}`).urn);
@@ -437,7 +437,7 @@ describe("the roll order under mocks: the node Tencent binds the HAVIP to goes l
   });
 
   test.each([
-    { what: "node-2 (priority 50) holds it", holder: "iam-ha-node-2-id", first: "node-1", last: "node-2" },
+    { what: "node-2 (priority 240) holds it", holder: "iam-ha-node-2-id", first: "node-1", last: "node-2" },
     { what: "node-1 holds it", holder: "iam-ha-node-1-id", first: "node-2", last: "node-1" },
     { what: "an instance that is no node holds it: as with none, the highest priority", holder: "ins-stranger", first: "node-2", last: "node-1" },
   ])("$what: $first first, $last last", async ({ holder, first, last }) => {

@@ -1,6 +1,5 @@
 import { NodeState } from "../common/checks";
 import { commandFailed, drainCommand, forwardCommand, Mark, markCommand, release, switchover, SwitchoverTarget } from "../common/switchover";
-import { masterOverlap, parseTransitions } from "../lab/scenarios/switchover";
 import { renderKeepalivedFiles } from "../render/keepalived";
 import { PATHS } from "../render/osFacts";
 import * as fs from "fs";
@@ -204,47 +203,4 @@ test("keepalived tracks the promote file on every node with a weight that lifts 
     expect(1 + Number(declared?.[2])).toBeGreaterThanOrEqual(254);
     expect(conf).toMatch(/track_file \{[^}]*\n\s+promote\n[^}]*\}/);
   }
-});
-
-describe("MASTERs counted from the nodes' keepalived journals", () => {
-  const journal = (lines: string[]) => lines.join("\n");
-
-  test("reads the state changes from short-iso-precise lines, to the microsecond", () => {
-    const t = parseTransitions(
-      "node-2",
-      journal([
-        "2026-12-02T11:40:01.000100+0000 node-2 Keepalived_vrrp[88]: (IAM_HA_51) Changing effective priority from 50 to 254",
-        "2026-12-02T11:40:01.500250+0000 node-2 Keepalived_vrrp[88]: (IAM_HA_51) Entering MASTER STATE",
-        "2026-12-02T11:40:03.000000+0000 node-2 Keepalived_vrrp[88]: (IAM_HA_51) Entering FAULT STATE",
-        "2026-12-02T11:40:04.000000+0000 node-2 systemd[1]: Stopping keepalived.service - Keepalive Daemon (LVS and VRRP)...",
-      ]),
-    );
-    const base = Date.parse("2026-12-02T11:40:01+00:00") * 1000;
-    expect(t).toEqual([
-      { node: "node-2", us: base + 500_250, state: "MASTER" },
-      { node: "node-2", us: base + 2_000_000, state: "FAULT" },
-      { node: "node-2", us: base + 3_000_000, state: "STOPPED" },
-    ]);
-  });
-
-  const start: NodeState[] = [
-    { name: "node-1", state: "MASTER", holdsVip: true },
-    { name: "node-2", state: "BACKUP", holdsVip: false },
-  ];
-
-  test("a handover: one MASTER at a time, and the gap between the old leaving and the new entering", () => {
-    const r = masterOverlap(start, [
-      { node: "node-2", us: 10_012_000, state: "MASTER" },
-      { node: "node-1", us: 10_003_000, state: "FAULT" },
-    ]);
-    expect(r).toEqual({ mostMasters: 1, longestGapMs: 9 });
-  });
-
-  test("an overlap shorter than any poll still counts as two MASTERs", () => {
-    const r = masterOverlap(start, [
-      { node: "node-2", us: 10_000_000, state: "MASTER" },
-      { node: "node-1", us: 10_000_400, state: "BACKUP" },
-    ]);
-    expect(r).toEqual({ mostMasters: 2, longestGapMs: 0 });
-  });
 });

@@ -11,7 +11,7 @@ import { hostsRunning } from "../hosts/lab";
 import { up } from "../program/session";
 import { LabStack, loadLabStack } from "../program/stack";
 
-/** The article's keepalived and nginx settings (seeds/000): a 5 s check, no process or stop tracking, nginx defaults upstream. */
+/** The article's keepalived and nginx settings (seeds/000): a 5 s check, no process or stop tracking, nginx defaults upstream, priorities 100/50 (below). */
 const ARTICLE_SETTINGS = {
   checkInterval: 5,
   checkFall: 1,
@@ -87,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
   const rounds = Number(argv[argv.indexOf("--rounds") + 1] ?? 3) || 3;
   const stackName = argv.includes("--stack") ? argv[argv.indexOf("--stack") + 1] : "lab";
   const ours = await loadLabStack(stackName);
-  const article = await loadLabStack(stackName, ARTICLE_SETTINGS);
+  // The article's priorities, 100 and 50 (then 49, 48, … for more nodes).
+  const articleNodes = ours.config.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, priority: i === 0 ? 100 : 51 - i }));
+  const article = await loadLabStack(stackName, { ...ARTICLE_SETTINGS, nodes: articleNodes });
   if (!hostsRunning(ours.topology)) await up(ours);
   await applySettings(ours);
   const eipRps = await requestsPerSecond(ours, "eip");

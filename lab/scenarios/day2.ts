@@ -16,6 +16,7 @@ import { down, labChecks, replace, up } from "../program/session";
 import { LabStack, loadLabStack, randomSecret } from "../program/stack";
 import { nodeStates } from "../program/status";
 import { startStream } from "./failover";
+import { masterIntervals, mostAtOnce } from "./masters";
 import { releaseNode, runSwitchover } from "./switchover";
 
 /**
@@ -77,8 +78,8 @@ export const DAY2_CHANGES: Day2Change[] = [
     vipMoves: false,
   },
   {
-    name: "change priorities 100/50 → 150/120",
-    edit: (s) => withValues(s, { nodes: nodes(s).map((n, i) => ({ ...n, priority: [150, 120][i] })) }),
+    name: "change priorities 250/240 → 230/220",
+    edit: (s) => withValues(s, { nodes: nodes(s).map((n, i) => ({ ...n, priority: [230, 220][i] })) }),
     reloads: { nginx: "none", keepalived: "every node" },
     vipMoves: false,
   },
@@ -252,48 +253,6 @@ function followJournals(stack: LabStack, since: number): { stop: (now: LabStack)
       return lines;
     },
   };
-}
-
-/** A journal line's time in ms since the epoch, to the microsecond: 2026-12-02T11:30:21.416320+0000. */
-function lineTime(line: string): number | undefined {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})([+-]\d\d)(\d\d)\s/.exec(line);
-  return m ? Date.parse(`${m[1]}${m[3]}:${m[4]}`) + Number(m[2]) / 1000 : undefined;
-}
-
-const ENTERING = /Entering (MASTER|BACKUP|FAULT) STATE/;
-/** keepalived gone: after its process ends, so a stop never shortens a MASTER interval. */
-const STOPPED = /Stopped keepalived\.service|keepalived\.service: (Deactivated successfully|Main process exited|Failed)/;
-
-/** A node's MASTER intervals from its journal: `wasMaster` at `since`, then its transitions; one still open ends at `until`. */
-export function masterIntervals(lines: string[], wasMaster: boolean, since: number, until: number): [number, number][] {
-  const intervals: [number, number][] = [];
-  let from: number | undefined = wasMaster ? since : undefined;
-  for (const line of lines) {
-    const t = lineTime(line);
-    if (t === undefined || t < since) continue;
-    const entering = ENTERING.exec(line)?.[1];
-    const master = entering ? entering === "MASTER" : STOPPED.test(line) ? false : undefined;
-    if (master === true && from === undefined) from = t;
-    if (master === false && from !== undefined) {
-      intervals.push([from, t]);
-      from = undefined;
-    }
-  }
-  if (from !== undefined) intervals.push([from, until]);
-  return intervals;
-}
-
-/** The most intervals open at one moment (an end before a start at the same instant). */
-export function mostAtOnce(intervals: [number, number][]): number {
-  const edges = intervals.flatMap(([a, b]) => [
-    [a, 1],
-    [b, -1],
-  ]);
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let open = 0;
-  let most = 0;
-  for (const [, d] of edges) most = Math.max(most, (open += d));
-  return most;
 }
 
 /** nginx's error log lines about upstreams since `since` (its clock is the host's: one kernel), on every node there now. */

@@ -1,4 +1,3 @@
-import { NodeState } from "../../common/checks";
 import { commandFailed, release, switchover, SwitchoverResult, SwitchoverTarget } from "../../common/switchover";
 import { LabError, sleep } from "../hosts/exec";
 import { inNode } from "../hosts/nodeShell";
@@ -6,6 +5,7 @@ import { sshExec } from "../hosts/ssh";
 import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
 import { startStream } from "./failover";
+import { longestGap, masterIntervals, mostAtOnce } from "./masters";
 
 /** The lab as the switchover sees a stack: its nodes' states, and commands over SSH. */
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
@@ -22,55 +22,11 @@ export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
   };
 }
 
-/** One keepalived state change, as the node's journal has it. */
-export interface Transition {
-  node: string;
-  /** Microseconds since the epoch (short-iso-precise timestamps). */
-  us: number;
-  state: string;
-}
-
-const ENTERING = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})([+-]\d\d:?\d\d) .*?(?:Entering (MASTER|BACKUP|FAULT) STATE|(Stopping|Stopped) )/;
-
-/** keepalived's state changes in `journalctl -u keepalived -o short-iso-precise` output. */
-export function parseTransitions(node: string, journal: string): Transition[] {
-  return journal.split("\n").flatMap((line) => {
-    const m = ENTERING.exec(line);
-    if (!m) return [];
-    const us = Date.parse(`${m[1]}${m[3]}`) * 1000 + Number(m[2]);
-    return [{ node, us, state: m[4] ?? "STOPPED" }];
-  });
-}
-
 export interface MasterOverlap {
   /** The most nodes MASTER at the same instant. */
   mostMasters: number;
   /** The longest time no node was MASTER after one had been, in ms (the VIP's handover gap). */
   longestGapMs: number;
-}
-
-/**
- * Replays every node's transitions in time order from the states they started in: exact where
- * a poll would miss an overlap shorter than its interval.
- */
-export function masterOverlap(start: NodeState[], transitions: Transition[]): MasterOverlap {
-  const state = new Map(start.map((s) => [s.name, s.state]));
-  const masters = () => [...state.values()].filter((s) => s === "MASTER").length;
-  let mostMasters = masters();
-  let longestGapMs = 0;
-  let noneSince: number | null = null;
-  for (const t of [...transitions].sort((a, b) => a.us - b.us)) {
-    const before = masters();
-    state.set(t.node, t.state);
-    const now = masters();
-    mostMasters = Math.max(mostMasters, now);
-    if (before > 0 && now === 0) noneSince = t.us;
-    if (now > 0 && noneSince !== null) {
-      longestGapMs = Math.max(longestGapMs, (t.us - noneSince) / 1000);
-      noneSince = null;
-    }
-  }
-  return { mostMasters, longestGapMs };
 }
 
 async function journalSince(node: string, sinceMs: number): Promise<string> {
@@ -90,15 +46,24 @@ const STREAM_MS = 10_000;
 /** A planned switchover under a steady stream of requests through the EIP, counted. */
 export async function runSwitchover(stack: LabStack, to?: string): Promise<SwitchoverRun> {
   const start = await nodeStates(stack.config, stack.topology);
-  // Journal timestamps have whole-second --since: transitions before this second replay harmlessly.
+  // journalctl's --since is whole seconds: masterIntervals skips what came before `since`.
   const since = Date.now();
   const stream = startStream(stack, stack.config.sites[0].serverName, STREAM_MS);
   await sleep(2000);
   const result = await switchover(labSwitchoverTarget(stack), to);
   const events = await stream;
-  const journals = await Promise.all(stack.topology.nodes.map(async (n) => parseTransitions(n.name, await journalSince(n.name, since))));
-  const after = journals.flat().filter((t) => t.us >= since * 1000);
-  return { ...result, ...masterOverlap(start, after), requests: events.length, failed: events.filter((e) => !e.ok).length };
+  const until = Date.now();
+  const intervals = await Promise.all(
+    start.map(async (s) => masterIntervals((await journalSince(s.name, since)).split("\n"), s.state === "MASTER", since, until)),
+  );
+  const masters = intervals.flat();
+  return {
+    ...result,
+    mostMasters: mostAtOnce(masters),
+    longestGapMs: longestGap(masters),
+    requests: events.length,
+    failed: events.filter((e) => !e.ok).length,
+  };
 }
 
 export function releaseNode(stack: LabStack, node: string): Promise<void> {
