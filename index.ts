@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSetup } from "./components/hostSetup";
 import { Network } from "./components/network";
-import { hostKeyUserData, NodeSshArgs, Nodes, sshConnection } from "./components/nodes";
+import { hostKeyUserData, NodeSshArgs, Nodes, RUNNING_NODE_DIALS, sshConnection } from "./components/nodes";
 import { PublicAccess } from "./components/publicAccess";
 import { RetiredNode, retiredNodes } from "./components/retiredNode";
 import { rollOrder, rollWaits, vipHolder } from "./components/roll";
@@ -30,9 +30,6 @@ async function lastUpdate(): Promise<{ fleetShape: unknown; nodeAddresses: unkno
   const [fleetShape, nodeAddresses] = await Promise.all([reference.getOutputValue("fleetShape"), reference.getOutputValue("nodeAddresses")]);
   return { fleetShape, nodeAddresses };
 }
-
-/** A node being removed is up and running: 4 dials of 10 s, so one that can't be reached fails the update in 40 s. */
-const RETIRING_NODE_DIALS = { dialErrorLimit: 4, perDialTimeout: 10 };
 
 // Pulumi awaits a program that exports a function (@pulumi/pulumi cmd/run/run.js), so the fleet
 // check has the last update's outputs before any cloud resource is registered.
@@ -98,13 +95,14 @@ export = async () => {
     bastion: config.ssh.bastion,
     privateKey: pulumi.secret(config.secrets.sshPrivateKey),
   };
+  const instanceIds = Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id]));
   // A change rolls node by node with the VIP's holder last, as Tencent Cloud binds the HAVIP now.
   const holder = vipHolder(
     {
       vpcId: network.vpcId,
       subnetId: network.subnetId,
       havip: config.vrrp.havip,
-      instances: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
+      instances: instanceIds,
     },
     { provider },
   );
@@ -120,7 +118,7 @@ export = async () => {
     (node) =>
       new RetiredNode(node.name, {
         step: retireStep(node.name),
-        connection: sshConnection({ host: (ssh.via === "public" && node.publicIp) || node.privateIp, hostKey: node.hostKey, ...RETIRING_NODE_DIALS }, ssh),
+        connection: sshConnection({ host: (ssh.via === "public" && node.publicIp) || node.privateIp, hostKey: node.hostKey, ...RUNNING_NODE_DIALS }, ssh),
         applyCommand: stepCommand(config, "apply"),
       }).command,
   );
@@ -143,7 +141,7 @@ export = async () => {
       vpcId: network.vpcId,
       subnetId: network.subnetId,
       havip: config.vrrp.havip,
-      holders: Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id])),
+      holders: instanceIds,
       eipChargeType: config.eip.chargeType,
       eipBandwidthOut: config.eip.bandwidthOut,
       vipHolders: Object.values(hosts).map((h) => h.steps["vrrp-release"]),

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as remote from "@pulumi/command/remote";
 import { types } from "@pulumi/command";
 import { HostStep, NodePlan } from "../render/steps";
+import { RUNNING_NODE_DIALS } from "./nodes";
 
 export interface HostSetupArgs {
   /** The node's steps, rendered from config (render/steps.ts). */
@@ -31,12 +32,6 @@ export interface HostSetupArgs {
   machine: pulumi.CustomResource;
 }
 
-/**
- * After "ready" (which waits for a new CVM's sshd as long as the connection allows) the node is
- * up: later steps give up after 4 dials of 10 s, so an unreachable node fails a run in 40 s, not 10 minutes.
- */
-const READY_NODE_DIALS = { dialErrorLimit: 4, perDialTimeout: 10 };
-
 type Connection = types.input.remote.ConnectionArgs;
 
 /** The step's script for the CVM `machineId` (a comment line on top, which bash skips); secret when the step is. */
@@ -44,7 +39,8 @@ function stepScriptFor(machineId: pulumi.Input<string>, step: HostStep): pulumi.
   const script = pulumi.interpolate`# for CVM ${machineId}\n${step.script}`;
   return step.secret ? pulumi.secret(script) : script;
 }
-const withReadyNodeDials = (c: Connection): Connection => ({ ...c, ...READY_NODE_DIALS, proxy: c.proxy && { ...c.proxy, ...READY_NODE_DIALS } });
+// After "ready" (which waits for a new CVM's sshd as long as the connection allows) the node is up.
+const withRunningNodeDials = (c: Connection): Connection => ({ ...c, ...RUNNING_NODE_DIALS, proxy: c.proxy && { ...c.proxy, ...RUNNING_NODE_DIALS } });
 
 /**
  * A node's remote steps, one command each, run one after another (apt's lock and a sane order):
@@ -68,7 +64,7 @@ export class HostSetup extends pulumi.ComponentResource {
   }
 
   private command(name: string, step: HostStep, args: HostSetupArgs, after: pulumi.Input<pulumi.Resource[]>): remote.Command {
-    const connection = step.kind === "ready" ? args.connection : pulumi.output(args.connection).apply(withReadyNodeDials);
+    const connection = step.kind === "ready" ? args.connection : pulumi.output(args.connection).apply(withRunningNodeDials);
     return new remote.Command(
       `${name}-${step.name}`,
       {
