@@ -9,15 +9,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * only when its holder stops advertising; the BACKUP then waits its skew time, (256 − priority)/256 s
  * (VRRPv2), before it takes over, and for that long no node answers for the VIP. So:
  * 1. the target is promoted (its priority raised to 254: a skew of 8 ms, not 0.8 s at 50);
- * 2. the holder drains: it keeps the VIP on `lo` (no VRRP, no ARP announcement), so what still
- *    reaches it in the handover (new connections until the target's gratuitous ARP lands,
- *    requests it is still answering) is served rather than dropped;
+ * 2. the holder keeps answering what still reaches it in the handover (new connections until the
+ *    target's gratuitous ARP lands, requests in progress): every node has the VIP standing on
+ *    `lo`, answered by ARP only where keepalived puts it on the NIC (render/firewall.ts);
  * 3. the target forwards to the holder what belongs to the holder's connections: once the
  *    target's gratuitous ARP lands, a connection the holder opened in those milliseconds still
  *    sends its next packets through the target, which has no socket for them;
  * 4. the holder goes into maintenance (FAULT: a priority-0 advert, and the VIP leaves its NIC);
  * 5. once the target is MASTER with the VIP: a grace for connections in progress, then the
- *    forwarding, the drain and the promotion end (nopreempt keeps the target MASTER).
+ *    forwarding and the promotion end (nopreempt keeps the target MASTER).
  * The old holder stays in maintenance, also across a reboot, until released.
  */
 
@@ -31,17 +31,6 @@ export function markCommand(mark: Mark, on: boolean): string {
   return `printf '%s\\n' ${on ? 1 : 0} > ${MARK_FILES[mark]}`;
 }
 
-/**
- * The shell line that puts the VIP on the holder's loopback for the handover (on), or takes it
- * off again if it is there (off). Linux answers ARP for it meanwhile (arp_ignore 0), which is why
- * the drain lasts seconds, not longer: the target's gratuitous ARPs win the neighbours' caches.
- */
-export function drainCommand(havip: string, on: boolean): string {
-  const address = shQuote(`${havip}/32`);
-  if (on) return `ip addr replace ${address} dev lo`;
-  return `if ip -4 -o addr show dev lo | grep -qF ${shQuote(` ${havip}/32 `)}; then ip addr del ${address} dev lo; fi`;
-}
-
 /** The nftables table the target forwards the old holder's connections with, for the handover only. */
 const FORWARD_TABLE = "ip iam_ha_handover";
 
@@ -49,7 +38,7 @@ const FORWARD_TABLE = "ip iam_ha_handover";
  * The shell line that makes the target send the old holder what reaches the VIP without a SYN
  * and without a connection here (conntrack sees it new or invalid): the rest of the holder's
  * connections. `dup to` sends it to the holder's address on the link with the VIP still its
- * destination, which the drain keeps local there; the original is dropped. Off: the table goes.
+ * destination, which stands on lo there; the original is dropped. Off: the table goes.
  */
 export function forwardCommand(on: boolean, vip: { havip: string; vrrpInterface: string; holderIp: string }): string {
   const table = `table ${FORWARD_TABLE}`;
@@ -129,8 +118,6 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
   try {
     await step(target, next, "promoting", markCommand("promote", true));
     undo.push(() => step(target, next, "clearing the promotion", markCommand("promote", false)));
-    await step(target, holder, "draining", drainCommand(target.havip, true));
-    undo.push(() => step(target, holder, "ending the drain", drainCommand(target.havip, false)));
     await step(target, next, "forwarding the holder's connections", forwardCommand(true, vip));
     undo.push(() => step(target, next, "ending the forwarding", forwardCommand(false, vip)));
     const started = Date.now();
@@ -152,8 +139,6 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
 export async function release(target: SwitchoverTarget, node: string): Promise<void> {
   const names = target.nodes.map((n) => n.name);
   if (!names.includes(node)) throw new Error(`${node} is not a node of this stack (${names.join(", ")})`);
-  // A switchover cut short (its process killed) may have left the drain behind.
-  await step(target, node, "ending the drain", drainCommand(target.havip, false));
   await step(target, node, "releasing", markCommand("maintenance", false));
 }
 

@@ -110,12 +110,12 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
 }
 
 function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
-  const { vrrp, secrets } = c;
+  const { vrrp } = c;
   checkHostAddress("havip", vrrp.havip, subnet, problems);
   const holder = c.nodes.find((n) => n.privateIp === vrrp.havip);
   if (holder) problems.add("havip", `${vrrp.havip} is ${holder.name}'s own address`, "pick a free address for the HAVIP");
   checkRange("virtualRouterId", vrrp.virtualRouterId, 1, 255, problems);
-  checkRange("advertInt", vrrp.advertInt, 1, 255, problems);
+  checkVrrpVersion(c, problems);
   checkRange("checkInterval", vrrp.checkInterval, 1, 3600, problems);
   checkRange("checkFall", vrrp.checkFall, 1, 100, problems);
   checkRange("checkRise", vrrp.checkRise, 1, 100, problems);
@@ -126,9 +126,51 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
   if (!/^[A-Za-z0-9._-]{1,15}$/.test(vrrp.interface)) {
     problems.add("vrrpInterface", `"${vrrp.interface}" is not an interface name`, "use the nodes' interface, e.g. eth0");
   }
-  const pass = secrets.vrrpAuthPass;
+}
+
+/**
+ * What each VRRP version allows (keepalived 2.2.7 vrrp_parser.c, checked with keepalived -t):
+ * VRRPv2 rounds a fractional advert_int and has PASS authentication; VRRPv3 counts in units of
+ * 10 ms up to 40.95 s and has none, so a vrrpAuthPass there would protect nothing.
+ */
+function checkVrrpVersion(c: IamHaConfig, problems: Problems): void {
+  const { vrrp, secrets } = c;
+  if (vrrp.version !== 2 && vrrp.version !== 3) {
+    problems.add(
+      "vrrpVersion",
+      `${vrrp.version} is not a VRRP version keepalived speaks`,
+      "run: pulumi config set vrrpVersion 2 (or 3 for sub-second adverts)",
+    );
+    return;
+  }
+  if (Number.isNaN(vrrp.advertInt)) return;
+  if (vrrp.version === 2) {
+    if (!Number.isInteger(vrrp.advertInt) || vrrp.advertInt < 1 || vrrp.advertInt > 255) {
+      problems.add(
+        "advertInt",
+        `${vrrp.advertInt} is not a whole number of seconds from 1 to 255, which VRRPv2 needs`,
+        "run: pulumi config set advertInt 1, or pulumi config set vrrpVersion 3 for a fraction",
+      );
+    }
+    checkAuthPass(secrets.vrrpAuthPass, problems);
+    return;
+  }
+  const centiseconds = Math.round(vrrp.advertInt * 100);
+  if (Math.abs(centiseconds - vrrp.advertInt * 100) > 1e-6 || centiseconds < 1 || centiseconds > 4095) {
+    problems.add("advertInt", `${vrrp.advertInt} is not 0.01-40.95 s in steps of 0.01, which VRRPv3 needs`, "run: pulumi config set advertInt 0.3");
+  }
+  if (secrets.vrrpAuthPass !== "") {
+    problems.add(
+      "vrrpAuthPass",
+      "is set, but VRRPv3 (vrrpVersion 3) has no authentication",
+      "run: pulumi config rm vrrpAuthPass (the firewall and security group admit VRRP from the peers only)",
+    );
+  }
+}
+
+function checkAuthPass(pass: string, problems: Problems): void {
   const passFix = "run: pulumi config set --secret vrrpAuthPass '<1-8 random characters>'";
-  if (pass.length === 0) problems.add("vrrpAuthPass", "is empty", passFix);
+  if (pass.length === 0) problems.add("vrrpAuthPass", "is empty or not set, and VRRPv2 (vrrpVersion 2) authenticates with it", passFix);
   if (pass.length > MAX_AUTH_PASS_LENGTH) {
     problems.add("vrrpAuthPass", `has ${pass.length} characters; keepalived's PASS authentication uses at most ${MAX_AUTH_PASS_LENGTH}`, passFix);
   }

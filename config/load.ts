@@ -39,7 +39,8 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
     vrrp: {
       havip: str("havip"),
       virtualRouterId: int("virtualRouterId"),
-      advertInt: int("advertInt"),
+      version: int("vrrpVersion") as 2 | 3,
+      advertInt: seconds("advertInt", str("advertInt"), problems),
       interface: str("vrrpInterface"),
       checkInterval: int("checkInterval"),
       checkFall: int("checkFall"),
@@ -99,6 +100,13 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
       alertWebhook: str("alertWebhook"),
     },
   };
+}
+
+/** A number of seconds as Pulumi.yaml's string keys hold it ("1", "0.3"); NaN, with a problem, when it is not one. */
+function seconds(key: string, value: string, problems: Problems): number {
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  problems.add(key, `must be a number of seconds; got "${value}"`, `run: pulumi config set ${key} 1 (or a fraction such as 0.3 with vrrpVersion 3)`);
+  return NaN;
 }
 
 function oneOf<T extends string>(key: string, value: string, allowed: readonly T[], problems: Problems): T {

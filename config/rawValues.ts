@@ -8,7 +8,8 @@ export type RawValue = string | number | boolean | unknown[];
  * Secret keys that may stay unset. They cannot have a default in Pulumi.yaml: the CLI would put
  * the default in the stack config in plain text and then refuse it for not being encrypted.
  */
-export const OPTIONAL_SECRETS = ["alertWebhook"];
+/** Secrets with no default that may stay unset: vrrpAuthPass is required by VRRPv2 only (config/checks.ts). */
+export const OPTIONAL_SECRETS = ["alertWebhook", "vrrpAuthPass"];
 export type RawValues = Record<string, RawValue | undefined>;
 
 /**

@@ -45,6 +45,9 @@ export interface IamHaConfig {
   vrrp: {
     havip: string;
     virtualRouterId: number;
+    /** 2 (PASS authentication, whole-second adverts) or 3 (no authentication, centisecond adverts). */
+    version: 2 | 3;
+    /** Seconds between adverts: whole with version 2, hundredths with version 3. */
     advertInt: number;
     interface: string;
     checkInterval: number;

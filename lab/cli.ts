@@ -22,7 +22,7 @@ const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <no
   failover   the article's failure scenarios under a steady stream of requests, with figures
   switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
   replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
-  day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
+  day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, VRRPv3, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
   down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
 
 function option(args: string[], name: string): string | undefined {

@@ -17,7 +17,21 @@ function peerPorts(config: IamHaConfig, node: NodeConfig): number[] {
   return [...new Set([...backends, ...database])].sort((a, b) => a - b);
 }
 
-/** The node's nftables ruleset and the oneshot unit that loads it at boot. */
+/** The label of the VIP's standing address on lo: it tells iam-ha's address from others' there. */
+export const VIP_LO_LABEL = "lo:iamha";
+
+/**
+ * Where this node sends new connections to the VIP while its own nginx is down: the peer with the
+ * highest priority, which is also the one VRRP makes MASTER next when this node holds the VIP.
+ */
+export function fallbackPeer(config: IamHaConfig, node: NodeConfig): NodeConfig {
+  return config.nodes.filter((n) => n.name !== node.name).sort((a, b) => b.priority - a.priority)[0];
+}
+
+/**
+ * The node's nftables ruleset, its kernel settings, and the oneshot unit that loads both and the
+ * VIP's standing address at boot.
+ */
 export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const view = {
     node: node.name,
@@ -31,9 +45,15 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
       .join(","),
     peerPorts: peerPorts(config, node).join(","),
     ruleset: PATHS.firewallRuleset,
+    havip: config.vrrp.havip,
+    interface: config.vrrp.interface,
+    fallbackPeer: fallbackPeer(config, node).privateIp,
+    sysctlConf: PATHS.sysctlConf,
+    loLabel: VIP_LO_LABEL,
   };
   return [
     { path: PATHS.firewallRuleset, mode: "0644", content: renderTemplate("iam-ha-firewall.nft.mustache", view, confValue), secret: false },
+    { path: PATHS.sysctlConf, mode: "0644", content: renderTemplate("iam-ha-sysctl.conf.mustache", view, confValue), secret: false },
     { path: PATHS.firewallUnit, mode: "0644", content: renderTemplate("iam-ha-firewall.service.mustache", view, unitValue), secret: false },
   ];
 }

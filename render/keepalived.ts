@@ -15,7 +15,7 @@ export function instanceName(config: IamHaConfig): string {
   return `IAM_HA_${config.vrrp.virtualRouterId}`;
 }
 
-/** keepalived.conf (holds the VRRP password), the nginx check and the notify script for `node`. */
+/** keepalived.conf (holds the VRRPv2 password), the nginx check and the notify script for `node`. */
 export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const { vrrp } = config;
   const conf = renderTemplate(
@@ -27,6 +27,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       virtualRouterId: vrrp.virtualRouterId,
       priority: node.priority,
       advertInt: vrrp.advertInt,
+      vrrpV3: vrrp.version === 3,
       authPass: config.secrets.vrrpAuthPass,
       privateIp: node.privateIp,
       peers: config.nodes.filter((n) => n.name !== node.name).map((n) => ({ privateIp: n.privateIp })),

@@ -29,7 +29,7 @@ export const shellValue = rejecting("a shell script", /['"\\$`]|[^\x20-\x7e]/);
  * quotes, expands $VAR and %-specifiers: systemd.service(5), systemd.unit(5)) and then, in a
  * `sh -c` line, by the shell. Plain path characters mean the same to both.
  */
-export const unitValue = rejecting("a systemd unit", /[^A-Za-z0-9_./-]/);
+export const unitValue = rejecting("a systemd unit", /[^A-Za-z0-9_./:-]/);
 
 /**
  * A value inside a double-quoted string of a curl config file (curl(1), --config: within double

@@ -51,4 +51,6 @@ export const PATHS = {
   /** The host firewall's nftables ruleset and the unit that loads it at boot. */
   firewallRuleset: "/etc/iam-ha/firewall.nft",
   firewallUnit: "/etc/systemd/system/iam-ha-firewall.service",
+  /** The kernel settings the VIP's fallback needs (ARP, forwarding on the VRRP interface). */
+  sysctlConf: "/etc/sysctl.d/60-iam-ha.conf",
 };

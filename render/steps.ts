@@ -1,7 +1,7 @@
 import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
-import { FIREWALL_TABLE, renderFirewallFiles } from "./firewall";
+import { FIREWALL_TABLE, renderFirewallFiles, VIP_LO_LABEL } from "./firewall";
 import { renderGrants } from "./grants";
 import { instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
@@ -75,6 +75,9 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         table: FIREWALL_TABLE,
         adminCidr: config.network.adminCidr,
         sshPort: config.ssh.port,
+        sysctlConf: PATHS.sysctlConf,
+        havip: config.vrrp.havip,
+        loLabel: VIP_LO_LABEL,
       },
     }),
     step(node, "nginx", {
@@ -102,7 +105,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         instanceName: instanceName(config),
         tmpfilesConf: PATHS.tmpfilesConf,
         // A node turns BACKUP at once and MASTER after about three missed adverts.
-        stateWaitSeconds: 30 + 4 * config.vrrp.advertInt,
+        stateWaitSeconds: 30 + Math.ceil(4 * config.vrrp.advertInt),
         absentFiles: [
           ...(config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig]),
           ...(config.alerts.vipWatchSeconds ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
@@ -148,12 +151,13 @@ export function retireStep(nodeName: string): HostStep {
 
 /**
  * The VRRP settings every node's adverts must share to be heard (keepalived drops an advert whose
- * router id, interval or password differs: vrrp.c, vrrp_check_packet), as keepalived.conf spells
+ * router id, interval, version or password differs: vrrp.c, vrrp_check_packet), as keepalived.conf spells
  * them, in its order: vrrp-hold compares them with the node's live config.
  */
 export function vrrpSettings(config: IamHaConfig): string {
   const { vrrp, secrets } = config;
-  return [`virtual_router_id ${vrrp.virtualRouterId}`, `advert_int ${vrrp.advertInt}`, `auth_pass ${secrets.vrrpAuthPass}`].join("|");
+  const versioned = vrrp.version === 3 ? "version 3" : `auth_pass ${secrets.vrrpAuthPass}`;
+  return [`virtual_router_id ${vrrp.virtualRouterId}`, `advert_int ${vrrp.advertInt}`, versioned].join("|");
 }
 
 function vrrpSettingsView(config: IamHaConfig): object {

@@ -37,7 +37,7 @@ describe("the prod stack file", () => {
       { ...node1, priority: 250 },
       { ...node2, priority: 240 },
     ]);
-    expect(c.vrrp).toMatchObject({ havip: "10.0.4.99", virtualRouterId: 51, advertInt: 1, interface: "eth0" });
+    expect(c.vrrp).toMatchObject({ havip: "10.0.4.99", virtualRouterId: 51, version: 2, advertInt: 1, interface: "eth0" });
     expect(c.sites).toEqual([
       { serverName: "iam.api.marmotedu.com", port: 8080, clientMaxBodySize: "5m" },
       { serverName: "iam.authz.marmotedu.com", port: 9090, clientMaxBodySize: "5m" },
@@ -58,8 +58,9 @@ describe("the prod stack file", () => {
     const required = readDeclaredKeys()
       .filter((k) => k.default === undefined && !OPTIONAL_SECRETS.includes(k.name))
       .map((k) => k.name);
-    expect(required.sort()).toEqual(["adminCidr", "availabilityZone", "dbPassword", "nodes", "sites", "sshPrivateKey", "sshPublicKey", "vrrpAuthPass"]);
-    const minimal = Object.fromEntries(required.map((k) => [k, prod[k]]));
+    expect(required.sort()).toEqual(["adminCidr", "availabilityZone", "dbPassword", "nodes", "sites", "sshPrivateKey", "sshPublicKey"]);
+    // vrrpAuthPass too: the default VRRP version, 2, authenticates with it.
+    const minimal = Object.fromEntries([...required, "vrrpAuthPass"].map((k) => [k, prod[k]]));
     const c = loadConfig(mapSource(minimal, SECRET_KEYS));
     expect(c.vrrp.havip).toBe("10.0.4.99");
     expect(c.upstream).toEqual({ maxFails: 1, failTimeout: 3, connectTimeoutMs: 300, keepalive: 16 });

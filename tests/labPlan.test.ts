@@ -71,6 +71,7 @@ test.each([
   ["a rotated vrrpAuthPass", { vrrpAuthPass: "Nw9pAss2" }],
   ["a new advertInt", { advertInt: 2 }],
   ["a new virtualRouterId", { virtualRouterId: 77 }],
+  ["VRRPv3 with 0.3 s adverts", { vrrpVersion: 3, advertInt: "0.3", vrrpAuthPass: undefined }],
 ])("%s (peers with old and new settings can't hear each other): every node's hold, keepalived and release run again, nothing else", async (_, change) => {
   expect(changes(await planFor({ ...prod, ...change }))).toEqual(vrrpRoll(["node-1", "node-2"]));
 });

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
+import { VIP_LO_LABEL } from "../render/firewall";
 import { PATHS } from "../render/osFacts";
 import { planNode, retireStep } from "../render/steps";
 import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
@@ -19,6 +20,7 @@ const configs: [string, IamHaConfig][] = [
   ["prod", loadConfig(mapSource(stackValues("prod"), SECRET_KEYS))],
   ["three nodes", loadConfig(mapSource(threeNodeValues(), SECRET_KEYS))],
   ["rhel family", loadConfig(mapSource({ ...stackValues("prod"), osFamily: "rhel", sshUser: "root" }, SECRET_KEYS))],
+  ["VRRPv3, adverts every 0.3 s", loadConfig(mapSource({ ...stackValues("prod"), vrrpVersion: 3, advertInt: "0.3", vrrpAuthPass: undefined }, SECRET_KEYS))],
 ];
 const cases = configs.flatMap(([label, config]) => config.nodes.map((node) => [`${label}, ${node.name}`, config, node] as const));
 
@@ -138,6 +140,8 @@ describe("the firewall step on a real nftables, in a network namespace of its ow
 
   beforeAll(() => {
     expect(run("ip", ["netns", "add", netns]).code).toBe(0);
+    // The VRRP interface, whose forwarding and ARP settings the step sets.
+    expect(run("ip", ["-n", netns, "link", "add", prod.vrrp.interface, "type", "veth", "peer", "name", "peer0"]).code).toBe(0);
     // The step's files land in a private /etc; systemctl is a stand-in that records its calls.
     fs.mkdirSync(`${root}/etc`);
     for (const f of ["passwd", "group"]) fs.copyFileSync(`/etc/${f}`, `${root}/etc/${f}`);
@@ -185,6 +189,33 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
     expect([ruleset(), installed(PATHS.firewallRuleset)]).toEqual(before);
   });
 
+  const onLo = () => run("ip", ["-n", netns, "-4", "-o", "address", "show", "dev", "lo"]).stdout;
+  const sysctl = (key: string) => run("ip", ["netns", "exec", netns, "sysctl", "-n", key]).stdout.trim();
+
+  test("apply stands the VIP on lo under iam-ha's label, answered by ARP only where keepalived puts it, and forwards on the VRRP interface", () => {
+    expect(runStep("apply").code).toBe(0);
+    expect(onLo()).toMatch(new RegExp(` ${prod.vrrp.havip.replace(/\./g, "\\.")}/32 .*${VIP_LO_LABEL}`));
+    const iface = prod.vrrp.interface;
+    expect([sysctl("net.ipv4.conf.all.arp_ignore"), sysctl("net.ipv4.conf.all.arp_announce"), sysctl(`net.ipv4.conf.${iface}.forwarding`)]).toEqual([
+      "1",
+      "2",
+      "1",
+    ]);
+    // Forwarding stays off on every other interface.
+    expect(sysctl("net.ipv4.conf.peer0.forwarding")).toBe("0");
+  });
+
+  test("an address iam-ha stood on lo for an older HAVIP goes; others' addresses on lo stay", () => {
+    expect(run("ip", ["-n", netns, "address", "add", "10.0.4.98/32", "dev", "lo", "label", VIP_LO_LABEL]).code).toBe(0);
+    expect(run("ip", ["-n", netns, "address", "add", "192.0.2.7/32", "dev", "lo"]).code).toBe(0);
+    nftIn("add table inet iam_ha; delete table inet iam_ha");
+    expect(runStep("apply").code).toBe(0);
+    expect(onLo()).not.toContain("10.0.4.98/32");
+    expect(onLo()).toContain("192.0.2.7/32");
+    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
+    run("ip", ["-n", netns, "address", "del", "192.0.2.7/32", "dev", "lo"]);
+  });
+
   test("a table someone deleted comes back on the next run, from the same file", () => {
     nftIn("add table inet iam_ha; delete table inet iam_ha");
     expect(runStep("apply").stdout).toContain("table inet iam_ha loaded");
@@ -213,11 +244,17 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
     expect(runStep("apply").code).toBe(0);
   });
 
-  test("remove deletes the table, the unit and the ruleset file, and leaves other tools' tables", () => {
+  test("remove deletes the table, the VIP on lo, the unit, the ruleset and sysctl files, and leaves other tools' tables", () => {
     const r = runStep("remove");
     expect(r.code).toBe(0);
     expect(ruleset().match(/^table \S+ \S+/gm)).toEqual(["table inet other_tool"]);
-    expect([installed(PATHS.firewallRuleset), installed(PATHS.firewallUnit), fs.existsSync(`${root}/etc/iam-ha`)]).toEqual([undefined, undefined, false]);
+    expect(onLo()).not.toContain(`${prod.vrrp.havip}/32`);
+    expect([installed(PATHS.firewallRuleset), installed(PATHS.firewallUnit), installed(PATHS.sysctlConf), fs.existsSync(`${root}/etc/iam-ha`)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      false,
+    ]);
     expect(fs.readFileSync(`${root}/systemctl.log`, "utf8")).toContain("systemctl disable iam-ha-firewall.service");
     expect(runStep("remove").code).toBe(0);
   });

@@ -194,9 +194,39 @@ describe("every bad input is refused before anything is created, with its key an
     [
       "an advert interval that is no number",
       { advertInt: "fast" },
-      'iam-ha:advertInt: must be a whole number; got "fast". Fix: run: pulumi config set advertInt <number>.',
+      'iam-ha:advertInt: must be a number of seconds; got "fast". Fix: run: pulumi config set advertInt 1 (or a fraction such as 0.3 with vrrpVersion 3).',
     ],
-    ["an empty VRRP password", { vrrpAuthPass: "" }, `iam-ha:vrrpAuthPass: is empty. ${passFix}`],
+    [
+      "a fractional advert interval with VRRPv2",
+      { advertInt: "0.3" },
+      "iam-ha:advertInt: 0.3 is not a whole number of seconds from 1 to 255, which VRRPv2 needs. Fix: run: pulumi config set advertInt 1, or pulumi config set vrrpVersion 3 for a fraction.",
+    ],
+    [
+      "a VRRPv3 advert interval finer than 10 ms",
+      { vrrpVersion: 3, advertInt: "0.333", vrrpAuthPass: undefined },
+      "iam-ha:advertInt: 0.333 is not 0.01-40.95 s in steps of 0.01, which VRRPv3 needs. Fix: run: pulumi config set advertInt 0.3.",
+    ],
+    [
+      "a VRRPv3 advert interval over 40.95 s",
+      { vrrpVersion: 3, advertInt: "41", vrrpAuthPass: undefined },
+      "iam-ha:advertInt: 41 is not 0.01-40.95 s in steps of 0.01, which VRRPv3 needs. Fix: run: pulumi config set advertInt 0.3.",
+    ],
+    [
+      "a VRRP password with VRRPv3, which has no authentication",
+      { vrrpVersion: 3, advertInt: "0.3" },
+      "iam-ha:vrrpAuthPass: is set, but VRRPv3 (vrrpVersion 3) has no authentication. Fix: run: pulumi config rm vrrpAuthPass (the firewall and security group admit VRRP from the peers only).",
+    ],
+    [
+      "a VRRP version keepalived does not speak",
+      { vrrpVersion: 4 },
+      "iam-ha:vrrpVersion: 4 is not a VRRP version keepalived speaks. Fix: run: pulumi config set vrrpVersion 2 (or 3 for sub-second adverts).",
+    ],
+    [
+      "no VRRP password with VRRPv2",
+      { vrrpAuthPass: undefined },
+      `iam-ha:vrrpAuthPass: is empty or not set, and VRRPv2 (vrrpVersion 2) authenticates with it. ${passFix}`,
+    ],
+    ["an empty VRRP password", { vrrpAuthPass: "" }, `iam-ha:vrrpAuthPass: is empty or not set, and VRRPv2 (vrrpVersion 2) authenticates with it. ${passFix}`],
     [
       "a VRRP password over 8 characters",
       { vrrpAuthPass: "123456789" },

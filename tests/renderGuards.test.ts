@@ -260,7 +260,7 @@ describe("shellValue: values in shell scripts, systemd units and tmpfiles.d", ()
 // ------------------------------------------------------------------------------------------------
 
 describe("unitValue: values in systemd units, whose command lines systemd reads and then sh -c", () => {
-  const MESSAGE = "a value for a systemd unit contains a character matching /[^A-Za-z0-9_./-]/; the config checks should have refused it";
+  const MESSAGE = "a value for a systemd unit contains a character matching /[^A-Za-z0-9_./:-]/; the config checks should have refused it";
 
   test.each([
     ["a node name", "node-1"],

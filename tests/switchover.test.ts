@@ -1,5 +1,5 @@
 import { NodeState } from "../common/checks";
-import { commandFailed, drainCommand, forwardCommand, Mark, markCommand, release, switchover, SwitchoverTarget } from "../common/switchover";
+import { commandFailed, forwardCommand, Mark, markCommand, release, switchover, SwitchoverTarget } from "../common/switchover";
 import { renderKeepalivedFiles } from "../render/keepalived";
 import { PATHS } from "../render/osFacts";
 import * as fs from "fs";
@@ -29,7 +29,6 @@ interface FakeOptions {
 function cluster(states: Record<string, string>, priorities: Record<string, number>, options: FakeOptions = {}) {
   const steps: string[] = [];
   const promoted = new Set<string>();
-  const drained = new Set<string>();
   const forwarding = new Set<string>();
   const priority = (n: string) => Math.min(254, priorities[n] + (promoted.has(n) ? 253 : 0));
   const master = () => Object.keys(states).find((n) => states[n] === "MASTER");
@@ -37,7 +36,6 @@ function cluster(states: Record<string, string>, priorities: Record<string, numb
   const actions = new Map<string, string>();
   for (const on of [true, false]) {
     for (const mark of ["maintenance", "promote"] as Mark[]) actions.set(markCommand(mark, on), `${mark}=${on ? 1 : 0}`);
-    actions.set(drainCommand(HAVIP, on), `drain=${on ? 1 : 0}`);
     for (const holder of nodes)
       actions.set(forwardCommand(on, { havip: HAVIP, vrrpInterface: "eth0", holderIp: holder.privateIp }), on ? `forward=1 (to ${holder.name})` : "forward=0");
   }
@@ -58,9 +56,9 @@ function cluster(states: Record<string, string>, priorities: Record<string, numb
       if (!action) throw new Error(`the fake does not know ${command}`);
       if (options.refuse?.includes(`${node} ${action}`)) throw commandFailed({ code: 255, stderr: "ssh: connect to host port 22: Connection refused\n" });
       const [what, value] = action.split(/[= ]/);
-      // Where the VIP is when the drain ends: it must have moved by then.
-      steps.push(what === "drain" && value === "0" ? `${node} drain=0 (MASTER: ${master() ?? "none"})` : `${node} ${action}`);
-      const set = what === "promote" ? promoted : what === "drain" ? drained : what === "forward" ? forwarding : undefined;
+      // Where the VIP is when the forwarding ends: it must have moved by then.
+      steps.push(what === "forward" && value === "0" ? `${node} forward=0 (MASTER: ${master() ?? "none"})` : `${node} ${action}`);
+      const set = what === "promote" ? promoted : what === "forward" ? forwarding : undefined;
       if (set) {
         if (value === "1") set.add(node);
         else set.delete(node);
@@ -71,23 +69,21 @@ function cluster(states: Record<string, string>, priorities: Record<string, numb
       elect();
     },
   };
-  return { target, steps, states, promoted, drained, forwarding };
+  return { target, steps, states, promoted, forwarding };
 }
 
 const quick = { graceMs: 10 };
 
-test("promotes the target, drains the holder, forwards its connections from the target, puts it in maintenance; once the VIP has moved, undoes all but the maintenance, last first", async () => {
+test("promotes the target, forwards the holder's connections from the target, puts it in maintenance; once the VIP has moved, undoes all but the maintenance, last first", async () => {
   const c = cluster({ "node-1": "MASTER", "node-2": "BACKUP" }, { "node-1": 100, "node-2": 50 });
   const r = await switchover(c.target, undefined, quick);
   expect([r.from, r.to]).toEqual(["node-1", "node-2"]);
   expect(c.states).toEqual({ "node-1": "FAULT", "node-2": "MASTER" });
   expect(c.steps).toEqual([
     "node-2 promote=1",
-    "node-1 drain=1",
     "node-2 forward=1 (to node-1)",
     "node-1 maintenance=1",
-    "node-2 forward=0",
-    "node-1 drain=0 (MASTER: node-2)",
+    "node-2 forward=0 (MASTER: node-2)",
     "node-2 promote=0",
   ]);
 });
@@ -99,21 +95,23 @@ test("with --to, only that node is promoted: it takes the VIP over a BACKUP of h
   expect(c.states).toEqual({ "node-1": "FAULT", "node-2": "BACKUP", "node-3": "MASTER" });
   expect(c.steps).toEqual([
     "node-3 promote=1",
-    "node-1 drain=1",
     "node-3 forward=1 (to node-1)",
     "node-1 maintenance=1",
-    "node-3 forward=0",
-    "node-1 drain=0 (MASTER: node-3)",
+    "node-3 forward=0 (MASTER: node-3)",
     "node-3 promote=0",
   ]);
 });
 
 test.each([
-  ["node-1 drain=1", "draining on node-1 failed: exit 255: ssh: connect to host port 22: Connection refused", ["node-2 promote=1", "node-2 promote=0"]],
+  [
+    "node-2 forward=1 (to node-1)",
+    "forwarding the holder's connections on node-2 failed: exit 255: ssh: connect to host port 22: Connection refused",
+    ["node-2 promote=1", "node-2 promote=0"],
+  ],
   [
     "node-1 maintenance=1",
     "putting in maintenance on node-1 failed: exit 255: ssh: connect to host port 22: Connection refused",
-    ["node-2 promote=1", "node-1 drain=1", "node-2 forward=1 (to node-1)", "node-2 forward=0", "node-1 drain=0 (MASTER: node-1)", "node-2 promote=0"],
+    ["node-2 promote=1", "node-2 forward=1 (to node-1)", "node-2 forward=0 (MASTER: node-1)", "node-2 promote=0"],
   ],
 ])("when %s fails, the error names the step and the node, and every step before it is undone", async (refuse, message, steps) => {
   const c = cluster({ "node-1": "MASTER", "node-2": "BACKUP" }, { "node-1": 100, "node-2": 50 }, { refuse: [refuse] });
@@ -125,7 +123,7 @@ test.each([
 test("an undo that fails does not stop the others, and the first failure is the one reported", async () => {
   const c = cluster({ "node-1": "MASTER", "node-2": "BACKUP" }, { "node-1": 100, "node-2": 50 }, { refuse: ["node-1 maintenance=1", "node-2 forward=0"] });
   await expect(switchover(c.target, undefined, quick)).rejects.toThrow(/^putting in maintenance on node-1 failed/);
-  expect(c.steps).toEqual(["node-2 promote=1", "node-1 drain=1", "node-2 forward=1 (to node-1)", "node-1 drain=0 (MASTER: node-1)", "node-2 promote=0"]);
+  expect(c.steps).toEqual(["node-2 promote=1", "node-2 forward=1 (to node-1)", "node-2 promote=0"]);
 });
 
 test("when the target never takes the VIP, every step but the maintenance is undone, and the error says how to release the old holder", async () => {
@@ -133,7 +131,7 @@ test("when the target never takes the VIP, every step but the maintenance is und
   await expect(switchover(c.target, undefined, { ...quick, timeoutMs: 300 })).rejects.toThrow(
     "node-2 did not take the VIP within 0.3 s; node-1 stays in maintenance: release it with --release node-1",
   );
-  expect([c.promoted.size, c.drained.size, c.forwarding.size]).toEqual([0, 0, 0]);
+  expect([c.promoted.size, c.forwarding.size]).toEqual([0, 0]);
 });
 
 test("refuses what cannot work, saying why, before it marks anything: no holder, an unknown or unready --to, the holder itself", async () => {
@@ -155,11 +153,11 @@ test("refuses what cannot work, saying why, before it marks anything: no holder,
   expect(await refusal({ "node-1": "MASTER", "node-2": "BACKUP" }, "node-1")).toBe("node-1 already holds the VIP");
 });
 
-test("release puts a node back in service, ending a drain a switchover cut short may have left", async () => {
+test("release puts a node back in service", async () => {
   const c = cluster({ "node-1": "FAULT", "node-2": "MASTER" }, { "node-1": 100, "node-2": 50 });
   await release(c.target, "node-1");
   expect(c.states).toEqual({ "node-1": "BACKUP", "node-2": "MASTER" });
-  expect(c.steps).toEqual(["node-1 drain=0 (MASTER: node-2)", "node-1 maintenance=0"]);
+  expect(c.steps).toEqual(["node-1 maintenance=0"]);
 });
 
 test.each([
@@ -173,14 +171,6 @@ test.each([
     expect(run("sh", ["-c", command.replace(/> \S+$/, `> ${scratch}`)]).code).toBe(0);
     expect(fs.readFileSync(scratch, "utf8")).toBe(on ? "1\n" : "0\n");
   }
-});
-
-test("the drain puts the VIP on lo and takes it off again, and ending a drain that is not there is no error (in a network namespace of its own)", () => {
-  const on = drainCommand(HAVIP, true);
-  const off = drainCommand(HAVIP, false);
-  const show = "ip -4 -o addr show dev lo | grep -c ' 10.0.4.99/32 ' || true";
-  const r = run("unshare", ["--net", "sh", "-c", [on, on, show, off, show, off, "echo ended"].join(" && ")]);
-  expect([r.code, r.stdout.split("\n").filter(Boolean)]).toEqual([0, ["1", "0", "ended"]]);
 });
 
 test("the forwarding is one nftables table the target loads and drops again (nft itself, in a network namespace of its own)", () => {

@@ -9,7 +9,7 @@ import { main as switchoverMain } from "../verify/switchoverCli";
 import { mariadbLoginOptions } from "../common/mariadbLogin";
 import { probeScript } from "../common/nodeProbe";
 import { shQuote } from "../common/shell";
-import { drainCommand, forwardCommand, markCommand } from "../common/switchover";
+import { forwardCommand, markCommand } from "../common/switchover";
 import { cloudTarget, httpGet } from "../verify/cloudTarget";
 import { RunResult } from "../common/process";
 import { knownHosts, openSshSession, sshArgs, sshConfigText, SshRunner, SshSession } from "../verify/ssh";
@@ -812,16 +812,14 @@ describe("npm run switchover (verify/switchoverCli.ts)", () => {
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.out).toMatch(/VIP moved from node-1 to node-2 in \d+\.\d\d s\. node-1 stays in maintenance: npm run switchover -- --stack prod --release node-1/);
     expect(cluster.state).toEqual({ "10.0.4.20": "FAULT", "10.0.4.21": "MASTER" });
-    // The same steps as the lab's, in order, each as root: promote, drain, forward, maintenance, then undo, last first.
+    // The same steps as the lab's, in order, each as root: promote, forward, maintenance, then undo, last first.
     const steps = cluster.calls.filter((c) => c.command.includes(" sh -c ")).map((c) => `${c.host} ${c.command}`);
     expect(steps).toEqual(
       [
         ["10.0.4.21", markCommand("promote", true)],
-        ["10.0.4.20", drainCommand("10.0.4.99", true)],
         ["10.0.4.21", forwardCommand(true, { havip: "10.0.4.99", vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
         ["10.0.4.20", markCommand("maintenance", true)],
         ["10.0.4.21", forwardCommand(false, { havip: "10.0.4.99", vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
-        ["10.0.4.20", drainCommand("10.0.4.99", false)],
         ["10.0.4.21", markCommand("promote", false)],
       ].map(([host, command]) => `${host} sudo -n sh -c ${shQuote(command)}`),
     );

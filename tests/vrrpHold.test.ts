@@ -61,6 +61,7 @@ const incompatible: [string, Record<string, unknown>][] = [
   ["a new vrrpAuthPass", { vrrpAuthPass: "Nw9pAss2" }],
   ["a new advertInt", { advertInt: 2 }],
   ["a new virtualRouterId", { virtualRouterId: 77 }],
+  ["VRRPv3 (sub-second adverts, no password)", { vrrpVersion: 3, advertInt: "0.3", vrrpAuthPass: undefined }],
 ];
 
 describe("vrrp-hold", () => {
@@ -105,7 +106,7 @@ describe("vrrp-hold", () => {
       .join("\n");
     const r = runStep(stepOf(configOf({ vrrpAuthPass: "Nw9pAss2" }), "vrrp-hold").script, { ...backup, conf: untracked });
     expect(r.code).toBe(1);
-    expect(r.out).toContain("run pulumi up once without changing vrrpAuthPass, virtualRouterId or advertInt");
+    expect(r.out).toContain("run pulumi up once without changing vrrpAuthPass, virtualRouterId, advertInt or vrrpVersion");
     expect(r.hold).toBeUndefined();
   });
 });

@@ -91,12 +91,15 @@ function cloudOnly(values: Record<string, unknown>, config: IamHaConfig): { valu
  */
 export async function loadLabStack(stack: string, overrides: Record<string, unknown> = {}, dir?: string): Promise<LabStack> {
   await ensureSshKey();
-  const { alertToken, ...secrets } = labSecrets();
+  const { alertToken, vrrpAuthPass, ...secrets } = labSecrets();
   const file = stackFile(stack, dir);
   const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
+  // VRRPv3 has no password: the lab stands in for one only where the stack's VRRP version uses it.
+  const vrrpV3 = String({ ...file.values, ...overrides }.vrrpVersion) === "3";
   const written: Record<string, unknown> = {
     ...file.values,
     ...secrets,
+    ...(vrrpV3 ? {} : { vrrpAuthPass }),
     ...overrides,
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),
@@ -108,7 +111,7 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
   const config = loadConfig(mapSource(values, secretKeys));
   const topology = labTopology(config);
   standIns.unshift(
-    `the stack's secrets (vrrpAuthPass, dbPassword, sshPrivateKey with its sshPublicKey, alertWebhook): the lab's own, and its webhook receiver at ${topology.routerIp}`,
+    `the stack's secrets (${vrrpV3 ? "" : "vrrpAuthPass, "}dbPassword, sshPrivateKey with its sshPublicKey, alertWebhook): the lab's own, and its webhook receiver at ${topology.routerIp}`,
     `the cloud's NIC: each node's is named ${config.vrrp.interface} (vrrpInterface) before its network comes up`,
     `the operator's address: the lab's ssh comes from ${topology.nodes[0].sshFrom} (inside adminCidr ${config.network.adminCidr}) to port ${config.ssh.port}` +
       (config.ssh.user === "root" ? "" : `, as ${config.ssh.user} with passwordless sudo (made on every node, as the image has it)`),

@@ -49,6 +49,7 @@ export interface Day2Change {
 
 const THIRD_SITE = "iam.pump.marmotedu.com";
 const withValues = (s: StackSettings, values: Record<string, unknown>): StackSettings => ({ ...s, values: { ...s.values, ...values } });
+const withoutKey = (values: Record<string, string>, key: string) => Object.fromEntries(Object.entries(values).filter(([k]) => k !== key));
 const sites = (s: StackSettings) => s.values.sites as Sites;
 const nodes = (s: StackSettings) => s.values.nodes as Nodes;
 /** The changes, in order, each from the state the previous one left. */
@@ -74,6 +75,13 @@ export const DAY2_CHANGES: Day2Change[] = [
   {
     name: "change advertInt 1 → 2",
     edit: (s) => withValues(s, { advertInt: 2 }),
+    reloads: { nginx: "none", keepalived: "every node" },
+    vipMoves: false,
+  },
+  {
+    name: "VRRPv3, advertInt 2 → 0.3",
+    // VRRPv3 has no password: the operator removes it too (pulumi config rm vrrpAuthPass).
+    edit: (s) => ({ ...withValues(s, { vrrpVersion: 3, advertInt: "0.3" }), secrets: withoutKey(s.secrets, "vrrpAuthPass") }),
     reloads: { nginx: "none", keepalived: "every node" },
     vipMoves: false,
   },
