@@ -7,7 +7,7 @@ set -euo pipefail
 readonly APT_PACKAGES=(
   nginx keepalived mariadb-server mariadb-client shellcheck curl ca-certificates
   openssh-client iproute2 nftables util-linux debootstrap debian-archive-keyring systemd-container dpkg-dev
-  golang-go
+  golang-go wrk stress-ng python3
 )
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -8,8 +8,8 @@ import { paths } from "./paths";
  * the lab's own probes keep working while a scenario has taken the node's network down.
  */
 
-/** The node's PID 1: the first systemd under its nspawn process. */
-function leaderPid(node: string): number {
+/** The node's PID 1: the first systemd under its nspawn process (nsenter -t: its namespaces). */
+export function leaderPid(node: string): number {
   const pidFile = paths.nodePid(node);
   if (!fs.existsSync(pidFile)) throw new LabError(`node ${node} is not running (no ${pidFile}); run the lab first`);
   const nspawn = Number(fs.readFileSync(pidFile, "utf8").trim());

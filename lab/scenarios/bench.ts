@@ -1,15 +1,26 @@
 /**
- * `npm run bench`: failover and throughput figures in the lab, for our settings and the
- * article's side by side. A script that prints numbers, not a test: nothing here passes or fails.
- *   npm run bench -- [--rounds 3] [--stack lab]
+ * `npm run bench`: failover, throughput and flap figures in the lab, for the article's settings,
+ * ours (the stack's defaults) and ours with sub-second VRRPv3 adverts, side by side. A script that
+ * prints numbers and writes them (--json, with the raw recordings) and a picture per scenario and
+ * setting (SVG, the median round); nothing here passes or fails.
+ *   npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X]
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { applyCommands } from "../program/apply";
 import { log } from "../hosts/exec";
 import { declaredCommands } from "../program/declaredCommands";
-import { runLoadgen, runScenario, scenarios, ScenarioResult } from "./failover";
 import { hostsRunning } from "../hosts/lab";
 import { up } from "../program/session";
 import { LabStack, loadLabStack } from "../program/stack";
+import { refreshStandIns } from "../program/standins";
+import { BenchArgs, parseBenchArgs } from "./benchArgs";
+import { scenarioChart } from "./benchChart";
+import { failoverReport, flapReport, SettingRun, summarize, throughputReport } from "./benchReport";
+import { runScenario, scenarios } from "./failover";
+import { FlapRun, runFlap } from "./flap";
+import { measureThroughput, Throughput } from "./throughput";
 
 /** The article's keepalived and nginx settings (seeds/000): a 5 s check, no process or stop tracking, nginx defaults upstream, priorities 100/50 (below). */
 const ARTICLE_SETTINGS = {
@@ -22,90 +33,126 @@ const ARTICLE_SETTINGS = {
   upstreamFailTimeout: 10,
   proxyConnectTimeoutMs: 60_000,
 };
-const THROUGHPUT_SECONDS = 5;
-const THROUGHPUT_CONCURRENCY = 8;
 
-interface Figures {
-  vipMoved: (number | null)[];
-  recovered: (number | null)[];
-  failed: number[];
+/** Sub-second adverts need VRRPv3, which has no authentication (the firewall and security group admit VRRP from peers only). */
+const subSecond = (advertInt: number) => ({ vrrpVersion: 3, advertInt, vrrpAuthPass: undefined });
+
+interface Setting {
+  name: string;
+  overrides: Record<string, unknown>;
 }
 
-const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] : NaN);
-const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
-const secs = (ms: number) => (Number.isNaN(ms) ? "—" : `${(ms / 1000).toFixed(2)}s`);
+function benchSettings(ours: LabStack, args: BenchArgs): Setting[] {
+  // The article's priorities, 100 and 50 (then 49, 48, … for more nodes).
+  const articleNodes = ours.config.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, priority: i === 0 ? 100 : 51 - i }));
+  return [
+    { name: "article", overrides: { ...ARTICLE_SETTINGS, nodes: articleNodes } },
+    { name: "ours", overrides: {} },
+    { name: `ours, ${args.advertInt} s v3`, overrides: subSecond(args.advertInt) },
+  ];
+}
+
+/** The stack with a setting's overrides, or why the config loader refused it. */
+async function stackFor(args: BenchArgs, setting: Setting): Promise<LabStack | string> {
+  try {
+    return await loadLabStack(args.stack, setting.overrides);
+  } catch (e) {
+    return e instanceof Error ? e.message.split("\n").slice(0, 3).join(" ") : String(e);
+  }
+}
 
 async function applySettings(stack: LabStack): Promise<void> {
   await applyCommands(stack.topology, await declaredCommands(stack));
 }
 
-async function measureScenarios(stack: LabStack, rounds: number): Promise<Map<string, Figures>> {
-  const figures = new Map<string, Figures>();
-  for (let round = 1; round <= rounds; round++) {
-    for (const scenario of scenarios(stack.config)) {
-      log(`round ${round}/${rounds}: ${scenario.name}`);
-      const r: ScenarioResult = await runScenario(stack, scenario);
-      const f = figures.get(r.name) ?? { vipMoved: [], recovered: [], failed: [] };
-      f.vipMoved.push(r.vipMovedMs);
-      f.recovered.push(r.recoveredMs);
-      f.failed.push(r.failed);
-      figures.set(r.name, f);
-    }
+async function measureSetting(args: BenchArgs, setting: Setting): Promise<SettingRun> {
+  const stack = await stackFor(args, setting);
+  if (typeof stack === "string") {
+    log(`${setting.name}: skipped, the config loader refused it: ${stack}`);
+    return { ...setting, skipped: stack, rounds: [] };
   }
-  return figures;
+  log(`switching the nodes to the ${setting.name} settings…`);
+  await applySettings(stack);
+  const rounds = [];
+  for (let round = 1; round <= args.rounds; round++) {
+    const results = [];
+    for (const scenario of scenarios(stack.config)) {
+      log(`${setting.name}, round ${round}/${args.rounds}: ${scenario.name}`);
+      results.push(await runScenario(stack, scenario));
+    }
+    rounds.push(results);
+  }
+  return { ...setting, rounds };
 }
 
-async function requestsPerSecond(stack: LabStack, where: "eip" | "backend"): Promise<number> {
-  const site = stack.config.sites[0];
-  const node = stack.topology.nodes[0];
-  const url = where === "eip" ? `http://${stack.topology.eip}/healthz` : `http://${node.privateIp}:${site.port}/healthz`;
-  const args = ["--url", url, "--host", site.serverName, "--concurrency", String(THROUGHPUT_CONCURRENCY), "--duration", String(THROUGHPUT_SECONDS * 1000)];
-  const lines = await runLoadgen(where === "eip" ? "client" : "lab", args, 60_000);
-  const { ok, seconds } = lines[lines.length - 1] as { ok: number; seconds: number };
-  return ok / seconds;
+/** The flap run on the sub-second setting at --flap-advert-int, or on ours when the loader refuses that. */
+async function measureFlap(args: BenchArgs, ours: LabStack): Promise<{ settings: string; run: FlapRun }> {
+  const setting = { name: `ours, ${args.flapAdvertInt} s v3`, overrides: subSecond(args.flapAdvertInt) };
+  const stack = await stackFor(args, setting);
+  const chosen = typeof stack === "string" ? ours : stack;
+  const settings = typeof stack === "string" ? `ours (${setting.name} refused: ${stack})` : setting.name;
+  await applySettings(chosen);
+  return { settings, run: await runFlap(chosen, args.flapMinutes) };
 }
 
-function report(ours: Map<string, Figures>, article: Map<string, Figures>): string {
-  const header =
-    "SCENARIO                                          | OURS: VIP moved med/worst, req ok again med/worst, failed med/worst | ARTICLE: same | recovery ratio";
-  const rows = [...ours.keys()].map((name) => {
-    const o = ours.get(name)!;
-    const a = article.get(name)!;
-    const cell = (f: Figures) => {
-      const moved = known(f.vipMoved);
-      const rec = known(f.recovered);
-      const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
-      return `${secs(median(moved))}/${secs(worst(moved))}, ${secs(median(rec))}/${secs(worst(rec))}, ${median(f.failed)}/${worst(f.failed)}`;
-    };
-    const ratio = median(known(a.recovered)) / median(known(o.recovered));
-    return `${name.padEnd(49)} | ${cell(o).padEnd(68)} | ${cell(a).padEnd(40)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : "—"}`;
-  });
-  return [header, ...rows].join("\n");
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+
+/** The median round of each scenario and setting as SVG in `dir`; returns the files. */
+function writePictures(dir: string, runs: SettingRun[], nodes: string[]): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  return runs.flatMap((run) =>
+    summarize(run.rounds).map((s) => {
+      const result = run.rounds[s.pictureRound].find((r) => r.name === s.name)!;
+      const file = path.join(dir, `${slug(run.name)}--${slug(s.name)}.svg`);
+      const title = `${s.name} — ${run.name} settings (round ${s.pictureRound + 1} of ${s.rounds}, the median)`;
+      fs.writeFileSync(file, scenarioChart({ title, nodes, timeline: result.timeline }));
+      return file;
+    }),
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
-  const rounds = Number(argv[argv.indexOf("--rounds") + 1] ?? 3) || 3;
-  const stackName = argv.includes("--stack") ? argv[argv.indexOf("--stack") + 1] : "lab";
-  const ours = await loadLabStack(stackName);
-  // The article's priorities, 100 and 50 (then 49, 48, … for more nodes).
-  const articleNodes = ours.config.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, priority: i === 0 ? 100 : 51 - i }));
-  const article = await loadLabStack(stackName, { ...ARTICLE_SETTINGS, nodes: articleNodes });
+  const args = parseBenchArgs(argv);
+  const ours = await loadLabStack(args.stack);
   if (!hostsRunning(ours.topology)) await up(ours);
+  await refreshStandIns(ours.topology);
   await applySettings(ours);
-  const eipRps = await requestsPerSecond(ours, "eip");
-  const backendRps = await requestsPerSecond(ours, "backend");
-  const oursFigures = await measureScenarios(ours, rounds);
-  log("switching the nodes to the article's settings…");
-  await applySettings(article);
-  const articleFigures = await measureScenarios(article, rounds);
+  const throughput: Throughput = await measureThroughput(ours);
+  process.stdout.write(`\n${throughputReport(throughput)}\n`);
+  const runs: SettingRun[] = [];
+  for (const setting of benchSettings(ours, args)) runs.push(await measureSetting(args, setting));
+  // A flap run that fails still leaves the figures above to report.
+  const flap = args.flapMinutes > 0 ? await measureFlap(args, ours).catch((e: Error) => ({ error: e.message })) : undefined;
   log("switching back to ours…");
   await applySettings(ours);
-  process.stdout.write(
-    `\nFailover, ${rounds} round(s) each (requests every 20 ms through the EIP; 1 s request timeout):\n${report(oursFigures, articleFigures)}\n`,
-  );
-  process.stdout.write(
-    `\nThroughput (${THROUGHPUT_CONCURRENCY} keep-alive clients, ${THROUGHPUT_SECONDS} s): through the EIP ${eipRps.toFixed(0)} req/s, direct to ${ours.topology.nodes[0].name}'s backend ${backendRps.toFixed(0)} req/s (${((eipRps / backendRps) * 100).toFixed(0)} %)\n`,
-  );
+  process.stdout.write(`\nFailover, ${args.rounds} round(s) each (a request every 20 ms through the EIP):\n${failoverReport(runs)}\n`);
+  if (flap) process.stdout.write(`\n${"error" in flap ? `Flap safety: failed: ${flap.error}` : flapReport(flap.run, flap.settings)}\n`);
+  const svgDir = args.svgDir ?? (args.json ? path.dirname(args.json) : undefined);
+  const pictures = svgDir
+    ? writePictures(
+        svgDir,
+        runs,
+        ours.topology.nodes.map((n) => n.name),
+      )
+    : [];
+  if (pictures.length) process.stdout.write(`\npictures (the median round of each):\n${pictures.map((p) => `  ${p}`).join("\n")}\n`);
+  if (args.json) {
+    const report = {
+      when: new Date().toISOString(),
+      machine: { cpus: os.cpus().length },
+      args,
+      throughput,
+      settings: runs.map((r) => ({ ...r, summary: summarize(r.rounds) })),
+      flap,
+      pictures,
+    };
+    fs.writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);
+    process.stdout.write(`figures and recordings: ${args.json}\n`);
+  }
 }
 
 main(process.argv.slice(2)).catch((e) => {

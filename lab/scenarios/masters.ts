@@ -32,6 +32,22 @@ export function masterIntervals(lines: string[], wasMaster: boolean, since: numb
   return intervals;
 }
 
+/** Each keepalived transition ("Entering … STATE") in a node's journal lines at or after `since`, in order. */
+export function stateEntries(lines: string[], since: number): { t: number; state: string }[] {
+  return lines.flatMap((line) => {
+    const t = lineTime(line);
+    const state = ENTERING.exec(line)?.[1];
+    return t !== undefined && t >= since && state ? [{ t, state }] : [];
+  });
+}
+
+/** When a node entered MASTER (ms since the epoch), at or after `since`: every entry, a flap included. */
+export function masterEntries(lines: string[], since: number): number[] {
+  return stateEntries(lines, since)
+    .filter((e) => e.state === "MASTER")
+    .map((e) => e.t);
+}
+
 /** Every interval's start (+1) and end (-1) in time order, an end before a start at the same instant. */
 function edges(intervals: [number, number][]): [number, number][] {
   const all = intervals.flatMap(([a, b]): [number, number][] => [

@@ -1,0 +1,94 @@
+/**
+ * The bench's summaries and its text report, from each setting's rounds (pure:
+ * tests/benchFigures.test.ts). Medians and worst cases per scenario; article ÷ ours per scenario.
+ */
+import { medianRound, speedup, Spread, spread } from "./benchFigures";
+import type { ScenarioResult } from "./failover";
+import type { Throughput } from "./throughput";
+import type { FlapRun } from "./flap";
+
+/** One bench setting's run: every round's results in scenario order, or why it was skipped. */
+export interface SettingRun {
+  name: string;
+  overrides: Record<string, unknown>;
+  skipped?: string;
+  rounds: ScenarioResult[][];
+}
+
+type Figure = "firstSuccessMs" | "failed" | "slow" | "masterAtMs" | "garpMs" | "spurious";
+const FIGURES: Figure[] = ["firstSuccessMs", "failed", "slow", "masterAtMs", "garpMs", "spurious"];
+
+export type ScenarioSummary = { name: string; held: number; rounds: number; pictureRound: number } & Record<Figure, Spread>;
+
+/** Per scenario (by name, in the first round's order): each figure's median and worst, rounds held, and the round to picture. */
+export function summarize(rounds: ScenarioResult[][]): ScenarioSummary[] {
+  const names = rounds[0]?.map((r) => r.name) ?? [];
+  return names.map((name) => {
+    const runs = rounds.map((round) => round.find((r) => r.name === name)).filter((r): r is ScenarioResult => r !== undefined);
+    const figures = Object.fromEntries(FIGURES.map((f) => [f, spread(runs.map((r) => r[f]))])) as Record<Figure, Spread>;
+    return { name, held: runs.filter((r) => r.held).length, rounds: runs.length, pictureRound: medianRound(runs), ...figures };
+  });
+}
+
+const secs = (ms: number | null) => (ms === null ? "—" : `${(ms / 1000).toFixed(2)}`);
+const pair = (s: Spread, f: (n: number | null) => string) => `${f(s.median)}/${f(s.worst)}${s.missing ? ` (${s.missing} never)` : ""}`;
+const count = (n: number | null) => (n === null ? "—" : String(n));
+const times = (x: number | null) => (x === null ? "—" : `${x.toFixed(1)}×`);
+
+function settingLine(name: string, s: ScenarioSummary): string {
+  return (
+    `  ${name.padEnd(18)} first ok ${`${pair(s.firstSuccessMs, secs)} s`.padEnd(13)} failed ${pair(s.failed, count).padEnd(7)} (slow ${pair(s.slow, count)})  ` +
+    `new MASTER ${`${pair(s.masterAtMs, secs)} s`.padEnd(13)} GARP ${`${pair(s.garpMs, secs)} s`.padEnd(13)} spurious ${pair(s.spurious, count)}  held ${s.held}/${s.rounds}`
+  );
+}
+
+/** The failover table: per scenario a line per setting, then how many times faster than the article's each of ours is. */
+export function failoverReport(runs: SettingRun[]): string {
+  const measured = runs.filter((r) => !r.skipped);
+  const summaries = new Map(measured.map((r) => [r.name, summarize(r.rounds)]));
+  const article = summaries.get("article");
+  const names = measured[0] ? summarize(measured[0].rounds).map((s) => s.name) : [];
+  const blocks = names.map((name) => {
+    const lines = [name];
+    for (const run of measured) {
+      const s = summaries.get(run.name)!.find((x) => x.name === name);
+      if (s) lines.push(settingLine(run.name, s));
+    }
+    const a = article?.find((x) => x.name === name);
+    for (const run of measured.filter((r) => r.name !== "article")) {
+      const o = summaries.get(run.name)!.find((x) => x.name === name);
+      if (a && o)
+        lines.push(
+          `  ${`${run.name} vs article`.padEnd(18)} first success ${times(speedup(a.firstSuccessMs.median, o.firstSuccessMs.median))} faster, new MASTER ${times(speedup(a.masterAtMs.median, o.masterAtMs.median))} faster, failed ${count(a.failed.median)} → ${count(o.failed.median)}`,
+        );
+    }
+    return lines.join("\n");
+  });
+  const skipped = runs.filter((r) => r.skipped).map((r) => `${r.name}: skipped (${r.skipped})`);
+  return [
+    "each figure median/worst over the rounds; times in s from the fault. failed: no 200 within 1 s (slow: of those, a 200 that came later, ≤ 5 s).",
+    "first ok: the first good request after the last failed one (0: none failed). new MASTER: the new holder's journal line. GARP: the router's ARP entry names the new holder.",
+    'spurious: "Entering MASTER" entries beyond those the scenario needs (1 move; n−1 for adverts blocked; 0 for backends stopped), flaps after recovery included.',
+    ...blocks,
+    ...skipped,
+  ].join("\n");
+}
+
+export function throughputReport(t: Throughput): string {
+  const row = (what: string, f: { requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }) =>
+    `  ${what.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2)} ms   p99 ${f.p99Ms.toFixed(2)} ms   errors ${f.errors}`;
+  return [
+    `Throughput (wrk, ${t.connections} connections, ${t.seconds} s, GET /healthz):`,
+    row("through the EIP (client namespace)", t.eip),
+    row(`direct to ${t.direct.node}'s backend (from ${t.direct.from})`, t.direct),
+    `  EIP ÷ direct: ${(t.eipShare * 100).toFixed(0)} % of the requests/s; p99 added by the EIP path: ${t.p99AddedMs.toFixed(2)} ms`,
+  ].join("\n");
+}
+
+export function flapReport(f: FlapRun, settings: string): string {
+  return [
+    `Flap safety (${settings}; ${f.minutes} min, ${f.stressed}'s CPU saturated by stress-ng on every core, ${f.delay}):`,
+    `  ${f.transitions} keepalived transitions (${f.masterEntries} into MASTER), each spurious; by minute (cumulative): ${f.byMinute.join(", ") || "—"}`,
+    `  light stream through the EIP (one request every 200 ms): ${f.failed}/${f.requests} failed`,
+  ].join("\n");
+}

@@ -1,0 +1,226 @@
+import { parseBenchArgs } from "../lab/scenarios/benchArgs";
+import {
+  answeredInTime,
+  garpAfter,
+  medianRound,
+  neighbourUpdates,
+  parseWrk,
+  RequestEvent,
+  requestFigures,
+  speedup,
+  spread,
+  spuriousTransitions,
+} from "../lab/scenarios/benchFigures";
+import { failoverReport, summarize } from "../lab/scenarios/benchReport";
+import type { ScenarioResult } from "../lab/scenarios/failover";
+import { masterEntries, stateEntries } from "../lab/scenarios/masters";
+
+/** The bench's figures: what counts as failed, slow, first success and spurious, and what wrk and ip say. */
+
+const FAULT = 10_000;
+const req = (t: number, status: number, ms: number): RequestEvent => ({ t, ms, status, ok: answeredInTime(status, ms) });
+
+describe("requests of the stream", () => {
+  test.each([
+    ["a 200 within 1 s", 200, 999, true],
+    ["a 200 at exactly 1 s", 200, 1000, true],
+    ["a 200 after 1 s (slow)", 200, 1001, false],
+    ["a 502 at once", 502, 3, false],
+    ["no answer (status 0)", 0, 5000, false],
+  ])("%s counts as ok: %s", (_what, status, ms, ok) => {
+    expect(answeredInTime(status, ms)).toBe(ok);
+  });
+
+  test("failed counts every request from the fault on without a 200 within 1 s; slow is the late 200s among them; first success is the first good one after the last failure", () => {
+    const events = [
+      req(FAULT - 20, 0, 5000), // before the fault: not counted
+      req(FAULT, 200, 2),
+      req(FAULT + 20, 0, 5000),
+      req(FAULT + 40, 200, 1800), // slow
+      req(FAULT + 60, 200, 3),
+      req(FAULT + 80, 502, 1), // the last failure
+      req(FAULT + 100, 200, 2),
+      req(FAULT + 120, 200, 2),
+    ];
+    expect(requestFigures(events, FAULT)).toEqual({ requests: 8, failed: 3, slow: 1, firstSuccessMs: 100 });
+  });
+
+  test("no failure after the fault: first success 0; failures never followed by a good request: null", () => {
+    expect(requestFigures([req(FAULT - 20, 0, 5000), req(FAULT + 20, 200, 2)], FAULT)).toEqual({ requests: 2, failed: 0, slow: 0, firstSuccessMs: 0 });
+    expect(requestFigures([req(FAULT + 20, 200, 2), req(FAULT + 40, 0, 5000)], FAULT).firstSuccessMs).toBeNull();
+  });
+});
+
+describe("spurious transitions", () => {
+  const line = (at: string, state: string) => `${at}+0000 node-2 Keepalived_vrrp[7]: (VI_1) Entering ${state} STATE`;
+  const journal = [
+    line("2026-12-02T11:00:00.500000", "MASTER"), // before the scenario
+    line("2026-12-02T11:00:02.100000", "MASTER"),
+    line("2026-12-02T11:00:05.000000", "BACKUP"),
+    line("2026-12-02T11:00:07.250000", "MASTER"), // a flap after recovery
+  ];
+  const since = Date.parse("2026-12-02T11:00:01Z");
+
+  test("MASTER entries come from the journal from the scenario's start on, flaps included, to the microsecond", () => {
+    expect(masterEntries(journal, since)).toEqual([Date.parse("2026-12-02T11:00:02.100Z"), Date.parse("2026-12-02T11:00:07.250Z")]);
+    expect(stateEntries(journal, since).map((e) => e.state)).toEqual(["MASTER", "BACKUP", "MASTER"]);
+  });
+
+  test.each([
+    ["one move needed, one made", 1, 1, 0],
+    ["one move needed, a flap after recovery", 2, 1, 1],
+    ["backends stopped: no move needed", 1, 0, 1],
+    ["the VIP did not move (not spurious, a scenario that broke)", 0, 1, 0],
+  ])("%s", (_what, entries, needed, spurious) => {
+    expect(spuriousTransitions(entries, needed)).toBe(spurious);
+  });
+});
+
+describe("the VIP's move on the bridge", () => {
+  const monitor = [
+    "pid 4242",
+    "[2026-12-02T11:00:01.000000] 10.0.4.99 lladdr 0a:00:00:00:00:01 REACHABLE",
+    "[2026-12-02T11:00:02.000000] 10.0.4.20 lladdr 0a:00:00:00:00:01 STALE",
+    "[2026-12-02T11:00:02.062500] 10.0.4.99 lladdr 0A:00:00:00:00:02 STALE",
+    "[2026-12-02T11:00:03.000000] 10.0.4.99 dev br-iamlab lladdr 0a:00:00:00:00:02 REACHABLE",
+    "Deleted 10.0.4.99 lladdr 0a:00:00:00:00:02 STALE",
+  ].join("\n");
+
+  test("the router's entry for the VIP, each update, in local time to the microsecond (other addresses ignored)", () => {
+    const local = (at: string) => Date.parse(at);
+    expect(neighbourUpdates(monitor, "10.0.4.99")).toEqual([
+      { t: local("2026-12-02T11:00:01.000"), lladdr: "0a:00:00:00:00:01" },
+      { t: local("2026-12-02T11:00:02.000") + 62.5, lladdr: "0a:00:00:00:00:02" },
+      { t: local("2026-12-02T11:00:03.000"), lladdr: "0a:00:00:00:00:02" },
+    ]);
+  });
+
+  test("GARP time: from the fault to the first update naming the new holder's MAC; null when it never does", () => {
+    const updates = neighbourUpdates(monitor, "10.0.4.99");
+    const fault = Date.parse("2026-12-02T11:00:02.000");
+    expect(garpAfter(updates, fault, "0A:00:00:00:00:02")).toBe(62.5);
+    expect(garpAfter(updates, fault, "0a:00:00:00:00:03")).toBeNull();
+  });
+});
+
+describe("wrk's report", () => {
+  const report = `Running 10s test @ http://10.255.0.10/healthz
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.14ms    2.37ms  29.93ms   91.72%
+    Req/Sec    15.89k     3.67k   26.45k    73.77%
+  Latency Distribution
+     50%  400.00us
+     75%  657.00us
+     90%    2.98ms
+     99%    1.25s
+  96669 requests in 3.10s, 9.40MB read
+  Non-2xx or 3xx responses: 7
+  Socket errors: connect 1, read 2, write 0, timeout 3
+Requests/sec:  31172.87
+Transfer/sec:      3.03MB
+`;
+  test("requests/s, p50 and p99 in ms (us, ms and s read), and errors (non-2xx and socket errors)", () => {
+    expect(parseWrk(report)).toEqual({ requestsPerSecond: 31172.87, p50Ms: 0.4, p99Ms: 1250, requests: 96669, errors: 13 });
+  });
+  test("a report without --latency is refused, naming what is missing", () => {
+    expect(() => parseWrk(report.replace(/ {5}50%.*\n/, ""))).toThrow(/no 50% latency \(run it with --latency\)/);
+  });
+});
+
+describe("medians, worst cases, the pictured round and ratios", () => {
+  test("median is the lower middle of the known values, worst the largest; rounds without a value are counted", () => {
+    expect(spread([300, 100, null, 200])).toEqual({ median: 200, worst: 300, missing: 1 });
+    expect(spread([null])).toEqual({ median: null, worst: null, missing: 1 });
+  });
+  test("the pictured round is the median by failed requests, then by time to first success", () => {
+    expect(
+      medianRound([
+        { failed: 9, firstSuccessMs: 900 },
+        { failed: 2, firstSuccessMs: 100 },
+        { failed: 4, firstSuccessMs: 150 },
+      ]),
+    ).toBe(2);
+    expect(
+      medianRound([
+        { failed: 2, firstSuccessMs: 300 },
+        { failed: 2, firstSuccessMs: 100 },
+        { failed: 2, firstSuccessMs: null },
+      ]),
+    ).toBe(0);
+  });
+  test("speedup is article ÷ ours, unknown when either lost nothing (0) or never recovered", () => {
+    expect([speedup(850, 85), speedup(850, 0), speedup(0, 70), speedup(null, 85)]).toEqual([10, null, null, null]);
+  });
+});
+
+const result = (name: string, firstSuccessMs: number, failed: number): ScenarioResult => ({
+  name,
+  expectation: "",
+  held: true,
+  firstSuccessMs,
+  failed,
+  slow: 0,
+  requests: 600,
+  masterAtMs: 60,
+  garpMs: 61,
+  masterEntries: 1,
+  neededMoves: 1,
+  spurious: 0,
+  transitions: 2,
+  alertsMissing: [],
+  detail: "",
+  timeline: { from: -2000, to: 10_000, requests: [], holders: [], arp: [] },
+});
+
+test("the report puts each setting's line under its scenario and says how many times faster than the article's ours is", () => {
+  const runs = [
+    { name: "article", overrides: {}, rounds: [[result("nginx killed", 2000, 100)], [result("nginx killed", 2400, 120)], [result("nginx killed", 2200, 110)]] },
+    { name: "ours", overrides: {}, rounds: [[result("nginx killed", 100, 1)], [result("nginx killed", 120, 2)], [result("nginx killed", 110, 1)]] },
+    { name: "ours, 0.3 s v3", overrides: {}, skipped: "vrrpVersion: unknown key", rounds: [] },
+  ];
+  expect(summarize(runs[1].rounds)[0]).toMatchObject({
+    name: "nginx killed",
+    held: 3,
+    rounds: 3,
+    pictureRound: 2,
+    failed: { median: 1, worst: 2, missing: 0 },
+  });
+  const text = failoverReport(runs);
+  expect(text).toContain("nginx killed\n  article            first ok 2.20/2.40 s   failed 110/120");
+  expect(text).toContain("  ours vs article    first success 20.0× faster, new MASTER 1.0× faster, failed 110 → 1");
+  expect(text).toContain("ours, 0.3 s v3: skipped (vrrpVersion: unknown key)");
+});
+
+describe("npm run bench's flags", () => {
+  test("defaults: 3 rounds, the lab stack, a 0.3 s sub-second setting, 10 flap minutes at that interval, no files", () => {
+    expect(parseBenchArgs([])).toEqual({ rounds: 3, stack: "lab", json: undefined, svgDir: undefined, advertInt: 0.3, flapMinutes: 10, flapAdvertInt: 0.3 });
+  });
+  test("every flag", () => {
+    expect(
+      parseBenchArgs([
+        "--rounds",
+        "1",
+        "--json",
+        "/tmp/b.json",
+        "--svg-dir",
+        "/tmp/svg",
+        "--advert-int",
+        "0.5",
+        "--flap-minutes",
+        "0",
+        "--flap-advert-int",
+        "1",
+      ]),
+    ).toEqual({ rounds: 1, stack: "lab", json: "/tmp/b.json", svgDir: "/tmp/svg", advertInt: 0.5, flapMinutes: 0, flapAdvertInt: 1 });
+  });
+  test.each([
+    [["--rounds", "0"], /--rounds 0: must be a whole number, 1 or more/],
+    [["--flap-minutes", "1.5"], /--flap-minutes 1.5: must be a whole number of minutes, 0 to skip/],
+    [["--advert-int", "-1"], /--advert-int -1: must be a positive number of seconds/],
+    [["--round", "2"], /--round is not a flag of the bench/],
+    [["--json"], /--json needs a value/],
+  ])("%j is refused", (argv, message) => {
+    expect(() => parseBenchArgs(argv as string[])).toThrow(message);
+  });
+});
