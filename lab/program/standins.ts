@@ -36,7 +36,7 @@ const backendPorts = (config: IamHaConfig) => [...new Set(config.sites.map((s) =
 export async function installStandIns(config: IamHaConfig, topology: LabTopology, nodes: LabNode[] = topology.nodes): Promise<void> {
   await Promise.all(
     nodes.map(async (node) => {
-      await onNode(node, "installing the backend stand-in", "install -m 0755 /dev/stdin /usr/local/bin/iam-standin", asset("iam-standin.py"));
+      await putStandIn(node);
       await onNode(node, "installing its unit", "cat > /etc/systemd/system/iam-standin@.service", asset("iam-standin@.service"));
       await onNode(node, "reloading systemd", "systemctl daemon-reload");
     }),
@@ -72,10 +72,10 @@ export async function startBackends(config: IamHaConfig, nodes: LabNode[]): Prom
 }
 
 /**
- * The backend stand-in of this checkout on every node of a running lab: a lab made before it
- * changed (the bench needs one that is not the bottleneck) gets it, and its running units restart.
+ * This checkout's backend stand-in on `node`, if it has another (or none); running stand-in units
+ * restart on it. Returns whether it was replaced.
  */
-export async function refreshStandIns(topology: LabTopology): Promise<void> {
+async function putStandIn(node: LabNode): Promise<boolean> {
   const script = [
     "new=$(mktemp)",
     'cat > "$new"',
@@ -84,10 +84,14 @@ export async function refreshStandIns(topology: LabTopology): Promise<void> {
     "systemctl try-restart 'iam-standin@*'",
     "echo replaced",
   ].join("\n");
+  return (await onNode(node, "installing the backend stand-in", script, asset("iam-standin.py"))).includes("replaced");
+}
+
+/** The stand-in of this checkout on every node of a running lab: a lab made before it changed gets it. */
+export async function refreshStandIns(topology: LabTopology): Promise<void> {
   await Promise.all(
     topology.nodes.map(async (node) => {
-      if ((await onNode(node, "refreshing the backend stand-in", script, asset("iam-standin.py"))).includes("replaced"))
-        log(`${node.name}: backend stand-in replaced by this checkout's`);
+      if (await putStandIn(node)) log(`${node.name}: backend stand-in replaced by this checkout's`);
     }),
   );
 }

@@ -34,8 +34,8 @@ const ARTICLE_SETTINGS = {
   proxyConnectTimeoutMs: 60_000,
 };
 
-/** Sub-second adverts need VRRPv3, which has no authentication (the firewall and security group admit VRRP from peers only). */
-const subSecond = (advertInt: number) => ({ vrrpVersion: 3, advertInt, vrrpAuthPass: undefined });
+/** Sub-second adverts need VRRPv3, which has no authentication: the lab then stands in for no vrrpAuthPass (program/stack.ts). */
+const subSecond = (advertInt: number) => ({ vrrpVersion: 3, advertInt });
 
 interface Setting {
   name: string;

@@ -1,11 +1,11 @@
 import { commandFailed, release, switchover, SwitchoverResult, SwitchoverTarget } from "../../common/switchover";
-import { LabError, sleep } from "../hosts/exec";
-import { inNode } from "../hosts/nodeShell";
+import { sleep } from "../hosts/exec";
 import { sshExec } from "../hosts/ssh";
 import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
 import { startStream } from "./failover";
 import { longestGap, masterIntervals, mostAtOnce } from "./masters";
+import { keepalivedJournals } from "./nodeRecords";
 
 /** The lab as the switchover sees a stack: its nodes' states, and commands over SSH. */
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
@@ -29,12 +29,6 @@ export interface MasterOverlap {
   longestGapMs: number;
 }
 
-async function journalSince(node: string, sinceMs: number): Promise<string> {
-  const r = await inNode(node, `journalctl -u keepalived -o short-iso-precise --no-pager --since @${Math.floor(sinceMs / 1000)}`);
-  if (r.code !== 0) throw new LabError(`reading ${node}'s keepalived journal failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
 export interface SwitchoverRun extends SwitchoverResult, MasterOverlap {
   /** Requests of the steady stream through the EIP, and those that failed. */
   requests: number;
@@ -53,10 +47,8 @@ export async function runSwitchover(stack: LabStack, to?: string): Promise<Switc
   const result = await switchover(labSwitchoverTarget(stack), to);
   const events = await stream;
   const until = Date.now();
-  const intervals = await Promise.all(
-    start.map(async (s) => masterIntervals((await journalSince(s.name, since)).split("\n"), s.state === "MASTER", since, until)),
-  );
-  const masters = intervals.flat();
+  const journals = await keepalivedJournals(stack, since);
+  const masters = start.flatMap((s) => masterIntervals(journals.get(s.name) ?? [], s.state === "MASTER", since, until));
   return {
     ...result,
     mostMasters: mostAtOnce(masters),
