@@ -4,7 +4,7 @@
  */
 import { medianRound, speedup, Spread, spread } from "./benchFigures";
 import type { ScenarioResult } from "./failover";
-import type { Throughput } from "./throughput";
+import type { CpuPerRequest, Throughput } from "./throughput";
 import type { FlapRun } from "./flap";
 
 /** One bench setting's run: every round's results in scenario order, or why it was skipped. */
@@ -77,11 +77,19 @@ export function failoverReport(runs: SettingRun[]): string {
 export function throughputReport(t: Throughput): string {
   const row = (what: string, f: { requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }) =>
     `  ${what.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2)} ms   p99 ${f.p99Ms.toFixed(2)} ms   errors ${f.errors}`;
+  const cpu = (what: string, c?: CpuPerRequest) =>
+    c
+      ? [
+          `  CPU per request ${what.padEnd(7)} ${c.total} µs (nginx ${c.nginx}, backends ${c.backends}, wrk ${c.wrk}, softirq ${c.softirq}, other ${c.otherLab})`,
+        ]
+      : [];
   return [
-    `Throughput (wrk, ${t.connections} connections, ${t.seconds} s, GET /healthz):`,
+    `Throughput (wrk, ${t.connections} connections, ${t.seconds} s, GET /healthz; the median of ${t.rounds} alternating rounds):`,
     row("through the EIP (client namespace)", t.eip),
     row(`direct to ${t.direct.node}'s backend (from ${t.direct.from})`, t.direct),
     `  EIP ÷ direct: ${(t.eipShare * 100).toFixed(0)} % of the requests/s; p99 added by the EIP path: ${t.p99AddedMs.toFixed(2)} ms`,
+    ...cpu("EIP", t.eip.cpuUsPerRequest),
+    ...cpu("direct", t.direct.cpuUsPerRequest),
   ].join("\n");
 }
 
