@@ -6,6 +6,7 @@ import { PublicAccess } from "./components/publicAccess";
 import { RetiredNode, retiredNodes } from "./components/retiredNode";
 import { rollOrder, rollWaits, vipHolder } from "./components/roll";
 import { fleetShape, judgeFleetChange } from "./config/fleetShape";
+import { frontDoors } from "./config/lists";
 import { loadConfig } from "./config/load";
 import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
@@ -95,8 +96,9 @@ export = async () => {
     bastion: config.ssh.bastion,
     privateKey: pulumi.secret(config.secrets.sshPrivateKey),
   };
-  const instanceIds = Object.fromEntries(config.nodes.map((node) => [node.name, nodes.instances[node.name].id]));
-  // A change rolls node by node with the VIP's holder last, as Tencent Cloud binds the HAVIP now.
+  // The CVMs that may hold the HAVIP: the front doors.
+  const instanceIds = Object.fromEntries(frontDoors(config.nodes).map((node) => [node.name, nodes.instances[node.name].id]));
+  // A change rolls front door by front door with the VIP's holder last, as Tencent Cloud binds the HAVIP now.
   const holder = vipHolder(
     {
       vpcId: network.vpcId,
@@ -106,9 +108,9 @@ export = async () => {
     },
     { provider },
   );
-  const order = holder.apply((name) => rollOrder(config.nodes, name));
-  // Nodes this update removes: each one's keepalived stops before any remaining node drops it,
-  // unless the operator says they are dead (nothing to reach, nothing to stop).
+  const order = holder.apply((name) => rollOrder(frontDoors(config.nodes), name));
+  // Front doors this update removes or makes backend-only: each one's keepalived stops before any
+  // remaining node drops it, unless the operator says they are dead (nothing to reach, nothing to stop).
   const removed = retiredNodes(last.nodeAddresses, config.nodes);
   if (config.removeDeadNodes && removed.length === 0)
     pulumi.log.warn(
@@ -123,6 +125,7 @@ export = async () => {
       }).command,
   );
   const hosts: Record<string, HostSetup> = {};
+  const backendsReady = () => config.nodes.filter((node) => node.role === "backend").map((node) => hosts[node.name].steps.firewall);
   for (const node of config.nodes) {
     hosts[node.name] = new HostSetup(node.name, {
       plan: planNode(config, node),
@@ -131,8 +134,16 @@ export = async () => {
       removeCommand: stepCommand(config, "remove"),
       machine: nodes.instances[node.name],
       reachableAfter: [network.rules],
-      // Resolved after this loop: by then every node's steps exist.
-      waitsOn: (step) => order.apply((nodeOrder) => rollWaits(nodeOrder, node.name, step, (other) => hosts[other].steps, retiring)),
+      // Resolved after this loop: by then every node's steps exist. A backend-only node's firewall
+      // (no VRRP) waits for the retire steps: one made from a front door stops its keepalived first.
+      waitsOn: (step) =>
+        order.apply((nodeOrder) =>
+          node.role === "backend"
+            ? step === "firewall"
+              ? retiring
+              : []
+            : rollWaits(nodeOrder, node.name, step, (other) => hosts[other].steps, retiring, backendsReady()),
+        ),
     });
   }
   const access = new PublicAccess(
@@ -144,7 +155,7 @@ export = async () => {
       holders: instanceIds,
       eipChargeType: config.eip.chargeType,
       eipBandwidthOut: config.eip.bandwidthOut,
-      vipHolders: Object.values(hosts).map((h) => h.steps["vrrp-release"]),
+      vipHolders: frontDoors(config.nodes).map((node) => hosts[node.name].steps["vrrp-release"]),
     },
     opts,
   );
@@ -156,6 +167,7 @@ export = async () => {
     havipId: access.havip.id,
     nodeAddresses: config.nodes.map((node) => ({
       name: node.name,
+      role: node.role,
       instanceId: nodes.instances[node.name].id,
       privateIp: node.privateIp,
       publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,

@@ -59,6 +59,7 @@ export function forwardCommand(on: boolean, vip: { havip: string; vrrpInterface:
 
 /** What a switchover needs of a stack: shared by the verifier (over SSH) and the lab. */
 export interface SwitchoverTarget {
+  /** The front doors: the nodes that may hold the VIP. */
   nodes: { name: string; privateIp: string }[];
   havip: string;
   vrrpInterface: string;
@@ -102,7 +103,7 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
   const states = await target.nodeStates();
   const holder = states.find((s) => s.state === "MASTER" && s.holdsVip)?.name;
   if (!holder) throw new Error(`no node holds the VIP (${describeStates(states)}): nothing to switch over; run the verifier`);
-  if (to !== undefined && !names.includes(to)) throw new Error(`--to ${to} is not a node of this stack (${names.join(", ")})`);
+  if (to !== undefined && !names.includes(to)) throw new Error(`--to ${to} is not a front door of this stack (${names.join(", ")})`);
   if (to === holder) throw new Error(`${to} already holds the VIP`);
   const candidates = states.filter((s) => s.name !== holder && s.state === "BACKUP").map((s) => s.name);
   const next = to ?? candidates[0];
@@ -138,7 +139,7 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
 /** Takes `node` out of maintenance: it comes back as BACKUP (nopreempt: the VIP stays where it is). */
 export async function release(target: SwitchoverTarget, node: string): Promise<void> {
   const names = target.nodes.map((n) => n.name);
-  if (!names.includes(node)) throw new Error(`${node} is not a node of this stack (${names.join(", ")})`);
+  if (!names.includes(node)) throw new Error(`${node} is not a front door of this stack (${names.join(", ")})`);
   await step(target, node, "releasing", markCommand("maintenance", false));
 }
 

@@ -13,9 +13,10 @@ export interface RetiredNodeArgs {
 }
 
 /**
- * A node the stack no longer declares, in the update that removes it: its CVM is deleted only at
- * the end of that update, after the remaining nodes' keepalived dropped it, so first its own
- * keepalived stops. In the next update it is gone from the last update's outputs, and so is this.
+ * A front door the stack no longer declares as one, in the update that removes it or makes it a
+ * backend-only node: its CVM is deleted (or its keepalived step removed) only at the end of that
+ * update, after the remaining nodes' keepalived dropped it, so first its own keepalived stops. In
+ * the next update it is no front door in the last update's outputs, and this is gone.
  */
 export class RetiredNode extends pulumi.ComponentResource {
   readonly command: remote.Command;
@@ -35,22 +36,27 @@ export class RetiredNode extends pulumi.ComponentResource {
 export interface ExportedNode {
   name: string;
   privateIp: string;
+  /** Absent in outputs from before roles: a front door. */
+  role?: string;
   publicIp?: string;
   hostKey: string;
 }
 
 /**
- * The nodes the last update had and this one doesn't (by name), except where a declared node
- * takes over the address: that is a CVM made anew there, not a node leaving. Anything not shaped
- * like `nodeAddresses` (a first up, or an older output) retires nothing.
+ * The front doors the last update had that this one doesn't have (by name) or makes backend-only
+ * nodes, except where a declared front door takes over the address: that is a CVM made anew
+ * there, not a node leaving. Anything not shaped like `nodeAddresses` (a first up, or an older
+ * output) retires nothing.
  */
-export function retiredNodes(lastNodeAddresses: unknown, declared: { name: string; privateIp: string }[]): ExportedNode[] {
+export function retiredNodes(lastNodeAddresses: unknown, declared: { name: string; privateIp: string; role: string }[]): ExportedNode[] {
   if (!Array.isArray(lastNodeAddresses)) return [];
+  const frontDoors = declared.filter((d) => d.role === "frontDoor");
   return lastNodeAddresses.filter(
     (n): n is ExportedNode =>
       typeof n?.name === "string" &&
       typeof n.privateIp === "string" &&
       typeof n.hostKey === "string" &&
-      !declared.some((d) => d.name === n.name || d.privateIp === n.privateIp),
+      n.role !== "backend" &&
+      !frontDoors.some((d) => d.name === n.name || d.privateIp === n.privateIp),
   );
 }

@@ -15,11 +15,12 @@ export function rollOrder(nodes: Pick<NodeConfig, "name" | "priority">[], holder
 }
 
 /**
- * The other nodes' steps `step` on `node` waits for, in roll `order`: nginx and keepalived after the
- * previous node's; the first keepalived after every node's vrrp-hold (no node takes new VRRP
- * settings while a peer that can't hear it may still become MASTER) and every retired node's
- * retire step (no node drops a peer whose keepalived still runs); every vrrp-release after the
- * last keepalived.
+ * The other nodes' steps `step` on front door `node` waits for, in roll `order` (the front doors):
+ * nginx and keepalived after the previous node's; the first nginx after every backend node's
+ * firewall (`backendsReady`: no upstream names a node before its firewall admits the front
+ * doors); the first keepalived after every node's vrrp-hold (no node takes new VRRP settings while
+ * a peer that can't hear it may still become MASTER) and every retired node's retire step (no node
+ * drops a peer whose keepalived still runs); every vrrp-release after the last keepalived.
  */
 export function rollWaits(
   order: string[],
@@ -27,11 +28,12 @@ export function rollWaits(
   step: string,
   stepsOf: (node: string) => Record<string, pulumi.Resource>,
   retiring: pulumi.Resource[] = [],
+  backendsReady: pulumi.Resource[] = [],
 ): pulumi.Resource[] {
   const previous = order[order.indexOf(node) - 1];
   switch (step) {
     case "nginx":
-      return previous ? [stepsOf(previous).nginx] : [];
+      return previous ? [stepsOf(previous).nginx] : backendsReady;
     case "keepalived":
       return previous ? [stepsOf(previous).keepalived] : [...order.map((n) => stepsOf(n)["vrrp-hold"]), ...retiring];
     case "vrrp-release":

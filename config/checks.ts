@@ -2,6 +2,7 @@ import { checkAccess } from "./accessChecks";
 import { Cidr } from "./ipv4";
 import { checkHostAddress, checkNetwork } from "./networkChecks";
 import { checkRange, Problems } from "./problems";
+import { frontDoors } from "./lists";
 import { IamHaConfig } from "./types";
 
 /** Values from the article that are public knowledge and so no secret at all. */
@@ -77,14 +78,15 @@ function checkAlerts(c: IamHaConfig, problems: Problems): void {
 }
 
 function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
-  if (c.nodes.length < 2) {
-    problems.add("nodes", `has ${c.nodes.length} node(s); failover needs at least 2`, "list two or more nodes");
+  const doors = frontDoors(c.nodes).length;
+  if (doors < 2) {
+    problems.add("nodes", `has ${doors} front door(s); failover needs at least 2`, "list two or more nodes with role frontDoor (the default)");
   }
-  if (c.nodes.length > MAX_HAVIP_INSTANCES) {
+  if (doors > MAX_HAVIP_INSTANCES) {
     problems.add(
       "nodes",
-      `has ${c.nodes.length} nodes; an HAVIP can be bound to at most ${MAX_HAVIP_INSTANCES} instances`,
-      `list at most ${MAX_HAVIP_INSTANCES} nodes, or split them into stacks`,
+      `has ${doors} front doors; an HAVIP can be bound to at most ${MAX_HAVIP_INSTANCES} instances`,
+      `make at most ${MAX_HAVIP_INSTANCES} nodes front doors (the rest role: backend), or split them into stacks`,
     );
   }
   const seen = new Map<string, string>();
@@ -94,16 +96,20 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
       problems.add(`${key}.name`, `"${node.name}" is not a valid host name`, "use 2-32 lowercase letters, digits and dashes, e.g. node-1");
     }
     checkHostAddress(`${key}.privateIp`, node.privateIp, subnet, problems);
-    if (node.priority < 1 || node.priority > 254) {
-      problems.add(`${key}.priority`, `${node.priority} is outside keepalived's 1-254`, "pick a priority from 1 to 254");
-    }
-    for (const [what, value] of [
+    const unique: [string, string][] = [
       ["name", node.name],
       ["privateIp", node.privateIp],
-      ["priority", String(node.priority)],
-    ]) {
+    ];
+    if (node.role === "frontDoor") {
+      if (node.priority < 1 || node.priority > 254) {
+        problems.add(`${key}.priority`, `${node.priority} is outside keepalived's 1-254`, "pick a priority from 1 to 254");
+      }
+      unique.push(["priority", String(node.priority)]);
+    }
+    for (const [what, value] of unique) {
       const other = seen.get(`${what}=${value}`);
-      if (other) problems.add(`${key}.${what}`, `${value} is also used by ${other}`, `give every node its own ${what}`);
+      if (other)
+        problems.add(`${key}.${what}`, `${value} is also used by ${other}`, `give every ${what === "priority" ? "front door" : "node"} its own ${what}`);
       seen.set(`${what}=${value}`, key);
     }
   });

@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { NodeConfig, SiteConfig } from "./types";
+import { NODE_ROLES, NodeConfig, SiteConfig } from "./types";
 import { Problems } from "./problems";
 
 /** Shapes of the two list keys; the checks on their values live in checks.ts. */
 const nodeShape = z.strictObject({
   name: z.string(),
   privateIp: z.string(),
+  role: z.enum(NODE_ROLES).optional(),
   priority: z.number().int().optional(),
 });
 
@@ -26,9 +27,27 @@ const TOP_PRIORITY = 250;
 const PRIORITY_STEP = 10;
 const DEFAULT_BODY_SIZE = "5m"; // the article's client_max_body_size
 
+/** The nodes, each with its role (default frontDoor) and, on a front door, its priority (default by front-door order). */
 export function parseNodes(raw: unknown, problems: Problems): NodeConfig[] {
   const nodes = parseList("nodes", nodeShape, raw, problems);
-  return nodes.map((n, i) => ({ ...n, priority: n.priority ?? TOP_PRIORITY - PRIORITY_STEP * i }));
+  let frontDoors = 0;
+  return nodes.map((n, i) => {
+    const role = n.role ?? "frontDoor";
+    if (role === "frontDoor") return { ...n, role, priority: n.priority ?? TOP_PRIORITY - PRIORITY_STEP * frontDoors++ };
+    if (n.priority !== undefined) {
+      problems.add(
+        `nodes[${i}].priority`,
+        `is set on ${n.name}, a backend node, which runs no keepalived`,
+        "remove it, or make the node a front door (role: frontDoor)",
+      );
+    }
+    return { ...n, role, priority: 0 };
+  });
+}
+
+/** The nodes that run nginx and keepalived and may hold the VIP. */
+export function frontDoors<T extends Pick<NodeConfig, "role">>(nodes: T[]): T[] {
+  return nodes.filter((n) => n.role === "frontDoor");
 }
 
 export function parseSites(raw: unknown, problems: Problems): SiteConfig[] {

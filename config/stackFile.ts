@@ -15,13 +15,18 @@ export interface StackFile {
 }
 
 const PROJECT_DIR = path.join(__dirname, "..");
+/** Example stacks of the topology variants: an operator copies one beside Pulumi.yaml; the lab runs them where they are. */
+export const EXAMPLES_DIR = path.join(PROJECT_DIR, "examples");
 
-export function stackFilePath(stack: string, dir: string = PROJECT_DIR): string {
-  return path.join(dir, `Pulumi.${stack}.yaml`);
+/** Pulumi.<stack>.yaml in `dir`; by default the project's, else the example of that name. */
+export function stackFilePath(stack: string, dir?: string): string {
+  const inProject = path.join(dir ?? PROJECT_DIR, `Pulumi.${stack}.yaml`);
+  const example = path.join(EXAMPLES_DIR, `Pulumi.${stack}.yaml`);
+  return dir === undefined && !fs.existsSync(inProject) && fs.existsSync(example) ? example : inProject;
 }
 
 /** Reads a stack file; undefined when there is none. */
-export function readStackFile(stack: string, dir: string = PROJECT_DIR): StackFile | undefined {
+export function readStackFile(stack: string, dir?: string): StackFile | undefined {
   const file = stackFilePath(stack, dir);
   if (!fs.existsSync(file)) return undefined;
   const config: Record<string, unknown> = parse(fs.readFileSync(file, "utf8"))?.config ?? {};

@@ -7,11 +7,16 @@ export type AlertFormat = "generic" | "wecom" | "dingtalk" | "slack";
 export const SYSTEM_DISK_TYPES = ["CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD", "CLOUD_BASIC", "LOCAL_BASIC", "LOCAL_SSD"] as const;
 export type SystemDiskType = (typeof SYSTEM_DISK_TYPES)[number];
 
+/** A front door runs nginx and keepalived and may hold the VIP; a backend node runs only the IAM services. */
+export const NODE_ROLES = ["frontDoor", "backend"] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
 export interface NodeConfig {
   /** Resource and host name, e.g. node-1. */
   name: string;
   privateIp: string;
-  /** keepalived priority, 1-254, distinct per node. */
+  role: NodeRole;
+  /** keepalived priority, 1-254, distinct per front door; 0 on a backend node, which has no keepalived. */
   priority: number;
 }
 

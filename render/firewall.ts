@@ -1,3 +1,4 @@
+import { frontDoors } from "../config/lists";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
@@ -25,35 +26,43 @@ export const VIP_LO_LABEL = "lo:iamha";
  * highest priority, which is also the one VRRP makes MASTER next when this node holds the VIP.
  */
 export function fallbackPeer(config: IamHaConfig, node: NodeConfig): NodeConfig {
-  return config.nodes.filter((n) => n.name !== node.name).sort((a, b) => b.priority - a.priority)[0];
+  return frontDoors(config.nodes)
+    .filter((n) => n.name !== node.name)
+    .sort((a, b) => b.priority - a.priority)[0];
 }
 
 /**
- * The node's nftables ruleset, its kernel settings, and the oneshot unit that loads both and the
- * VIP's standing address at boot.
+ * The node's nftables ruleset and the oneshot unit that loads it at boot; on a front door also its
+ * kernel settings and the VIP's standing address. A backend node serves only its peers: no HTTP
+ * from anywhere, no VRRP, no VIP.
  */
 export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
+  const frontDoor = node.role === "frontDoor";
+  const others = (nodes: NodeConfig[]) =>
+    nodes
+      .filter((n) => n.name !== node.name)
+      .map((n) => n.privateIp)
+      .join(",");
   const view = {
     node: node.name,
+    frontDoor,
     table: FIREWALL_TABLE,
     adminCidr: config.network.adminCidr,
     sshPort: config.ssh.port,
     httpPort: HTTP_PORT,
-    peers: config.nodes
-      .filter((n) => n.name !== node.name)
-      .map((n) => n.privateIp)
-      .join(","),
+    peers: others(config.nodes),
+    vrrpPeers: others(frontDoors(config.nodes)),
     peerPorts: peerPorts(config, node).join(","),
     ruleset: PATHS.firewallRuleset,
     havip: config.vrrp.havip,
     interface: config.vrrp.interface,
-    fallbackPeer: fallbackPeer(config, node).privateIp,
+    fallbackPeer: frontDoor ? fallbackPeer(config, node).privateIp : "",
     sysctlConf: PATHS.sysctlConf,
     loLabel: VIP_LO_LABEL,
   };
   return [
     { path: PATHS.firewallRuleset, mode: "0644", content: renderTemplate("iam-ha-firewall.nft.mustache", view, confValue), secret: false },
-    { path: PATHS.sysctlConf, mode: "0644", content: renderTemplate("iam-ha-sysctl.conf.mustache", view, confValue), secret: false },
+    ...(frontDoor ? [{ path: PATHS.sysctlConf, mode: "0644", content: renderTemplate("iam-ha-sysctl.conf.mustache", view, confValue), secret: false }] : []),
     { path: PATHS.firewallUnit, mode: "0644", content: renderTemplate("iam-ha-firewall.service.mustache", view, unitValue), secret: false },
   ];
 }

@@ -1,3 +1,4 @@
+import { frontDoors } from "../config/lists";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { renderAlertFiles } from "./alerts";
 import { renderVipWatchFiles } from "./vipWatch";
@@ -30,7 +31,9 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       vrrpV3: vrrp.version === 3,
       authPass: config.secrets.vrrpAuthPass,
       privateIp: node.privateIp,
-      peers: config.nodes.filter((n) => n.name !== node.name).map((n) => ({ privateIp: n.privateIp })),
+      peers: frontDoors(config.nodes)
+        .filter((n) => n.name !== node.name)
+        .map((n) => ({ privateIp: n.privateIp })),
       havip: vrrp.havip,
       checkScript: PATHS.checkScript,
       checkInterval: vrrp.checkInterval,

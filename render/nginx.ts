@@ -1,4 +1,5 @@
 import * as path from "path";
+import { frontDoors } from "../config/lists";
 import { IamHaConfig, NodeConfig, SiteConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
@@ -14,7 +15,10 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
       nginxUser: facts.nginxUser,
       modulesInclude: facts.modulesInclude,
       siteInclude: `${path.relative(path.dirname(PATHS.nginxConf), PATHS.siteDir)}/*.conf`,
-      peers: config.nodes.filter((n) => n.name !== node.name).map((n) => n.privateIp),
+      // The other front doors' VIP watch asks this nginx for keepalived's state.
+      peers: frontDoors(config.nodes)
+        .filter((n) => n.name !== node.name)
+        .map((n) => n.privateIp),
       stateFile: PATHS.vrrpStateFile,
     },
     confValue,
@@ -34,6 +38,7 @@ function renderDropIn(node: NodeConfig): RenderedFile {
 
 function renderSite(config: IamHaConfig, node: NodeConfig, site: SiteConfig): RenderedFile {
   const { upstream } = config;
+  // Every node runs the IAM services, front doors and backend nodes alike.
   const backends = config.nodes.map((n) => ({
     // The article reaches the local backend as 127.0.0.1, the others by private IP.
     address: n.name === node.name ? "127.0.0.1" : n.privateIp,

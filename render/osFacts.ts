@@ -13,8 +13,10 @@ export const OS_FACTS: Record<OsFamily, OsFacts> = {
   rhel: { packageManager: "dnf", nginxUser: "nginx", modulesInclude: "/usr/share/nginx/modules/*.conf" },
 };
 
-/** The packages the front door needs on every node (the same names in both families). */
+/** The packages a front door needs (the same names in both families). */
 export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl", "nftables"];
+/** What a backend-only node needs: its firewall. */
+export const BACKEND_PACKAGES = ["curl", "nftables"];
 
 /** Where iam-ha writes on a node. */
 export const PATHS = {

@@ -6,7 +6,7 @@ import { renderGrants } from "./grants";
 import { instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
-import { FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
+import { BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
 
 export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "vrrp-hold" | "keepalived" | "vrrp-release" | "grant" | "retire";
 
@@ -55,15 +55,19 @@ export function stepCommand(config: IamHaConfig, action: StepAction): string {
   return config.ssh.user === "root" ? shell : `sudo -n ${shell}`;
 }
 
-/** Every step for `node`: the front door everywhere, the grants on the database node. */
+/**
+ * Every step for `node`: the front door (firewall, nginx, keepalived) on a front door, only the
+ * firewall on a backend node, and the grants on the database node.
+ */
 export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   const facts = OS_FACTS[config.compute.osFamily];
+  const frontDoor = node.role === "frontDoor";
   const steps: HostStep[] = [
     step(node, "ready", {
       view: { bootWaitSeconds: BOOT_WAIT_SECONDS, packageManager: facts.packageManager, osFamily: config.compute.osFamily },
     }),
     step(node, "packages", {
-      view: { packages: FRONT_DOOR_PACKAGES, apt: facts.packageManager === "apt-get" },
+      view: { packages: frontDoor ? FRONT_DOOR_PACKAGES : BACKEND_PACKAGES, apt: facts.packageManager === "apt-get" },
     }),
     // Right after the packages (nftables): every later step then dials in through the firewall, and
     // the firewall step itself refuses to load when its runner's own SSH would be cut off.
@@ -75,11 +79,23 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         table: FIREWALL_TABLE,
         adminCidr: config.network.adminCidr,
         sshPort: config.ssh.port,
+        frontDoor,
         sysctlConf: PATHS.sysctlConf,
         havip: config.vrrp.havip,
         loLabel: VIP_LO_LABEL,
+        // A node that was a front door keeps no VIP settings.
+        absentFiles: frontDoor ? [] : [PATHS.sysctlConf],
       },
     }),
+    ...(frontDoor ? frontDoorSteps(config, node) : []),
+  ];
+  if (node.name === config.database.node) steps.push(...grantSteps(config, node));
+  return { node, steps };
+}
+
+/** nginx, then keepalived behind a hold and a release: what makes a node a front door. */
+function frontDoorSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
+  return [
     step(node, "nginx", {
       files: renderNginxFiles(config, node),
       managedDirs: [PATHS.siteDir],
@@ -117,28 +133,29 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
     }),
     step(node, "vrrp-release", { secret: true, view: { ...vrrpSettingsView(config), stateFile: PATHS.vrrpStateFile, settleSeconds: RELEASE_SETTLE_SECONDS } }),
   ];
-  if (node.name === config.database.node) {
-    for (const grant of renderGrants(config)) {
-      const { user, host } = grant;
-      steps.push({
-        ...step(node, "grant", {
-          name: `grant-${grant.peer.name}`,
-          secret: true,
-          view: {
-            user,
-            host,
-            peer: grant.peer.name,
-            database: config.database.name,
-            privileges: config.database.privileges.join(","),
-            grantSql: grant.grantSql.trimEnd(),
-            dropSql: grant.dropSql.trimEnd(),
-          },
-        }),
-        identity: [`${user}@${host}`, config.database.name],
-      });
-    }
-  }
-  return { node, steps };
+}
+
+/** On the database node, one grant per other node (every node runs the IAM services). */
+function grantSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
+  return renderGrants(config).map((grant) => {
+    const { user, host } = grant;
+    return {
+      ...step(node, "grant", {
+        name: `grant-${grant.peer.name}`,
+        secret: true,
+        view: {
+          user,
+          host,
+          peer: grant.peer.name,
+          database: config.database.name,
+          privileges: config.database.privileges.join(","),
+          grantSql: grant.grantSql.trimEnd(),
+          dropSql: grant.dropSql.trimEnd(),
+        },
+      }),
+      identity: [`${user}@${host}`, config.database.name],
+    };
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { frontDoors } from "../config/lists";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderTemplate, shellValue, unitValue } from "./mustache";
@@ -12,7 +13,7 @@ export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): Rend
     havip: config.vrrp.havip,
     seconds,
     // This node asks itself over loopback, which its nginx allows, and the others by private IP.
-    nodes: config.nodes.map((n) => ({ name: n.name, address: n.name === node.name ? "127.0.0.1" : n.privateIp })),
+    nodes: frontDoors(config.nodes).map((n) => ({ name: n.name, address: n.name === node.name ? "127.0.0.1" : n.privateIp })),
     watchStateFile: PATHS.watchStateFile,
     watchScript: PATHS.watchScript,
     notifyLog: PATHS.notifyLog,

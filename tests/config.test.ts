@@ -34,8 +34,8 @@ describe("the prod stack file", () => {
     const c = loadConfig(mapSource(prod, SECRET_KEYS));
     // The article's addresses, with the default priorities (which fail over faster than its 100/50).
     expect(c.nodes).toEqual([
-      { ...node1, priority: 250 },
-      { ...node2, priority: 240 },
+      { ...node1, role: "frontDoor", priority: 250 },
+      { ...node2, role: "frontDoor", priority: 240 },
     ]);
     expect(c.vrrp).toMatchObject({ havip: "10.0.4.99", virtualRouterId: 51, version: 2, advertInt: 1, interface: "eth0" });
     expect(c.sites).toEqual([

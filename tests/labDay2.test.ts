@@ -31,18 +31,20 @@ test("every change ran, on a generated copy of the lab stack, and the lab is dow
   expect([netnsExists(names.labNs()), readStackFile("lab")!.values]).toEqual([false, labStackSettings().values]);
 });
 
-const ADDRESSES: Record<string, string> = { "node-1": "10.0.4.20", "node-2": "10.0.4.21", "node-3": "10.0.4.22" };
+const ADDRESSES: Record<string, string> = { "node-1": "10.0.4.20", "node-2": "10.0.4.21", "node-3": "10.0.4.22", "node-4": "10.0.4.23" };
 
 describe.each(DAY2_CHANGES.map((c) => [c.name, c] as const))("%s", (name, change) => {
   const result = () => results.find((r) => r.name === name)!;
-  const nodesAfter = name.startsWith("add node-3") ? ["node-1", "node-2", "node-3"] : ["node-1", "node-2"];
+  const added = /^add (backend-only )?(node-\d)/.exec(name)?.[2];
+  const nodesAfter = added ? ["node-1", "node-2", added] : ["node-1", "node-2"];
+  const frontDoorsAfter = nodesAfter.filter((n) => n !== "node-4");
 
-  test("after it, every node names every other as unicast peer and upstream, MariaDB admits exactly the peers, and the lab's state holds exactly the stack's hosts and host keys", () => {
-    const others = (node: string) => nodesAfter.filter((n) => n !== node);
+  test("after it, every front door names every other as unicast peer and every node as upstream, MariaDB admits exactly the peers, and the lab's state holds exactly the stack's hosts and host keys", () => {
+    const others = (node: string, among: string[]) => (frontDoorsAfter.includes(node) ? among.filter((n) => n !== node) : []);
     expect(result().after).toEqual({
-      peers: Object.fromEntries(nodesAfter.map((n) => [n, others(n)])),
-      upstreams: Object.fromEntries(nodesAfter.map((n) => [n, others(n)])),
-      dbAccounts: others("node-1").map((n) => `iam@${ADDRESSES[n]}`),
+      peers: Object.fromEntries(nodesAfter.map((n) => [n, others(n, frontDoorsAfter)])),
+      upstreams: Object.fromEntries(nodesAfter.map((n) => [n, others(n, nodesAfter)])),
+      dbAccounts: others("node-1", nodesAfter).map((n) => `iam@${ADDRESSES[n]}`),
       hosts: nodesAfter,
       hostKeys: nodesAfter.map((n) => `iam-ha-${n}-host-key`).sort(),
     });
@@ -65,7 +67,7 @@ describe.each(DAY2_CHANGES.map((c) => [c.name, c] as const))("%s", (name, change
       keepalived: change.reloads.keepalived === "every node" ? r.stayed : [],
     };
     // The same hosts go on serving: only an added node, or the replaced one, is a new host.
-    const newHosts = name.startsWith("add node-3") ? ["node-3"] : change.how === "replace" ? nodesAfter.filter((n) => n !== r.vipBefore) : [];
+    const newHosts = added ? [added] : change.how === "replace" ? nodesAfter.filter((n) => n !== r.vipBefore) : [];
     expect({ newHosts: r.newHosts, reloaded: expected && r.reloaded, restarted: r.restarted, vipMoved: r.vipMoved }).toEqual({
       newHosts,
       reloaded: expected,

@@ -100,6 +100,44 @@ test("a third node: its steps and its grant are created, the others' upstreams, 
   });
 });
 
+test("a backend-only node: its steps and its grant are created, the front doors' upstreams and firewalls updated, no keepalived change", async () => {
+  const nodes = [...(prod.nodes as object[]), { name: "node-3", privateIp: "10.0.4.22", role: "backend" }];
+  expect(changes(await planFor({ ...prod, nodes }))).toEqual({
+    "node-1-firewall": "update",
+    "node-1-nginx": "update",
+    "node-1-grant-node-3": "create",
+    "node-2-firewall": "update",
+    "node-2-nginx": "update",
+    "node-3-ready": "create",
+    "node-3-packages": "create",
+    "node-3-firewall": "create",
+  });
+});
+
+test("a front door made a backend-only node: its keepalived stops first, then its nginx and keepalived steps are deleted (their remove runs)", async () => {
+  const three = await declared(threeNodeValues());
+  const nodes = (threeNodeValues().nodes as { name: string }[]).map((n) => (n.name === "node-3" ? { ...n, role: "backend", priority: undefined } : n));
+  const program = await declared({ ...prod, nodes }, [], three.outputs);
+  // Before its firewall stops VRRP or a peer drops it, its keepalived stops, as a removed node's does.
+  const retire = program.commands.find((c) => c.name === "node-3-retire")!;
+  for (const waiting of ["node-3-firewall", "node-2-keepalived"]) expect(program.commands.find((c) => c.name === waiting)!.after).toContain(retire.name);
+  expect(changes(planUp(applied(three), program))).toEqual({
+    "node-3-retire": "create",
+    "node-1-keepalived": "update",
+    "node-1-nginx": "update",
+    "node-1-firewall": "update",
+    "node-2-keepalived": "update",
+    "node-2-nginx": "update",
+    "node-2-firewall": "update",
+    "node-3-packages": "update",
+    "node-3-firewall": "update",
+    "node-3-nginx": "delete",
+    "node-3-vrrp-hold": "delete, nothing to undo",
+    "node-3-keepalived": "delete",
+    "node-3-vrrp-release": "delete, nothing to undo",
+  });
+});
+
 test("the third node removed: its keepalived stops first, its grant is dropped, its own steps go with its CVM (no delete on it)", async () => {
   const three = await declared(threeNodeValues());
   const program = await declared(prod, [], three.outputs);

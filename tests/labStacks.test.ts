@@ -1,14 +1,12 @@
-import * as path from "path";
 import { validateTopology } from "../lab/hosts/network";
 import { loadLabStack } from "../lab/program/stack";
 
 /**
  * Any stack file runs in the lab as written: the lab supplies what only the cloud has (the NIC's
  * name, the login user, the operator's address, its own secrets) and replaces only what it cannot
- * play, saying so. No hosts are made here; tests/labThreeNodes.test.ts runs them.
+ * play, saying so. No hosts are made here; tests/labExamples.test.ts runs them.
  */
 
-const FIXTURE_STACKS = path.join(__dirname, "fixtures", "stacks");
 const replacedKeys = (standIns: string[]) => standIns.map((l) => /^(\w+) /.exec(l)?.[1]).filter((k) => k === "sshVia" || k === "trackNginxProcess");
 
 test("prod as committed: its NIC name, login user, port and adminCidr shape the lab's hosts; only sshVia public and track_process are replaced", async () => {
@@ -36,20 +34,20 @@ test("the lab stack needs no replacement: SSH comes from the router's address, w
   expect(lab.topology.nodes.map((n) => n.sshFrom)).toEqual(["10.0.4.1", "10.0.4.1"]);
 });
 
-test("a stack in another subnet: the lab's ssh comes from adminCidr's first usable address, one no node or HAVIP uses", async () => {
-  const other = await loadLabStack("subnet8", {}, FIXTURE_STACKS);
+test("a stack in another subnet (examples/Pulumi.backends.yaml): the lab's ssh comes from adminCidr's first usable address, one no node or HAVIP uses", async () => {
+  const other = await loadLabStack("backends");
   expect([other.topology.subnetCidr, other.topology.routerIp, other.topology.adminAddress, other.topology.nodeInterface]).toEqual([
     "172.20.8.0/24",
     "172.20.8.1",
     "198.51.100.1",
     "ens5",
   ]);
-  const taken = await loadLabStack("subnet8", { adminCidr: "172.20.8.8/30", sshVia: "private" }, FIXTURE_STACKS);
+  const taken = await loadLabStack("backends", { adminCidr: "172.20.8.8/30", sshVia: "private" });
   expect(taken.topology.adminAddress).toBe("172.20.8.9");
-  const pastNode = await loadLabStack("subnet8", { adminCidr: "172.20.8.12/30", sshVia: "private" }, FIXTURE_STACKS);
-  expect(pastNode.topology.adminAddress).toBe("172.20.8.14");
-  const onNode = await loadLabStack("subnet8", { adminCidr: "172.20.8.11/32", sshVia: "private" }, FIXTURE_STACKS).catch((e: Error) => e.message);
-  expect(onNode).toMatch(/^adminCidr 172\.20\.8\.11\/32 has no address the lab's ssh can come from: .* Fix: /);
+  const pastNode = await loadLabStack("backends", { adminCidr: "172.20.8.14/31", sshVia: "private" });
+  expect(pastNode.topology.adminAddress).toBe("172.20.8.15");
+  const onNode = await loadLabStack("backends", { adminCidr: "172.20.8.12/31", sshVia: "private" }).catch((e: Error) => e.message);
+  expect(onNode).toMatch(/^adminCidr 172\.20\.8\.12\/31 has no address the lab's ssh can come from: .* Fix: /);
 });
 
 test("an operator address the lab's own networks use is refused with the reason", async () => {

@@ -505,7 +505,7 @@ async function refusedRun(values: Record<string, unknown>): Promise<{ error: unk
 describe("bad input under mocks", () => {
   test.each([
     ["an HAVIP outside the subnet", { havip: "10.0.5.99" }, /iam-ha:havip: 10\.0\.5\.99 is outside subnetCidr 10\.0\.4\.0\/24/],
-    ["a single node", { nodes: [{ name: "node-1", privateIp: "10.0.4.20", priority: 100 }] }, /iam-ha:nodes: has 1 node\(s\); failover needs at least 2/],
+    ["a single node", { nodes: [{ name: "node-1", privateIp: "10.0.4.20", priority: 100 }] }, /iam-ha:nodes: has 1 front door\(s\); failover needs at least 2/],
     ["SSH open to the Internet", { adminCidr: "0.0.0.0/0" }, /iam-ha:adminCidr: 0\.0\.0\.0\/0 would open SSH to the whole Internet/],
   ])("refuses %s: registers nothing and names the key", async (_what, change, message) => {
     const { error, registered } = await refusedRun({ ...stackValues("prod"), ...change });

@@ -5,7 +5,7 @@ import { IamHaConfig } from "../config/types";
 import { VIP_LO_LABEL } from "../render/firewall";
 import { PATHS } from "../render/osFacts";
 import { planNode, retireStep } from "../render/steps";
-import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
+import { SECRET_KEYS, stackValues, TEST_KEY_PAIR, threeNodeValues } from "./fixtures/stacks";
 import { besideKeepalived, requireTools, run, tempDir, writeTree } from "./fixtures/tools";
 
 /** Every rendered file, checked by the tool that will read it on the node. */
@@ -21,8 +21,10 @@ const configs: [string, IamHaConfig][] = [
   ["three nodes", loadConfig(mapSource(threeNodeValues(), SECRET_KEYS))],
   ["rhel family", loadConfig(mapSource({ ...stackValues("prod"), osFamily: "rhel", sshUser: "root" }, SECRET_KEYS))],
   ["VRRPv3, adverts every 0.3 s", loadConfig(mapSource({ ...stackValues("prod"), vrrpVersion: 3, advertInt: "0.3", vrrpAuthPass: undefined }, SECRET_KEYS))],
+  ["backend-only nodes", loadConfig(mapSource({ ...stackValues("backends"), sshPublicKey: TEST_KEY_PAIR.publicKey }, SECRET_KEYS))],
 ];
-const cases = configs.flatMap(([label, config]) => config.nodes.map((node) => [`${label}, ${node.name}`, config, node] as const));
+const cases = configs.flatMap(([label, config]) => config.nodes.map((node) => [`${label}, ${node.name} (${node.role})`, config, node] as const));
+const frontDoorCases = cases.filter(([, , node]) => node.role === "frontDoor");
 
 function filesOf(config: IamHaConfig, nodeName: string) {
   const node = config.nodes.find((n) => n.name === nodeName)!;
@@ -42,16 +44,18 @@ function nginxTest(files: { path: string; mode: string; content: string }[]) {
 
 /**
  * `keepalived -t` on the rendered keepalived.conf, with the rendered scripts at their real paths
- * (a private mount over /etc/keepalived), so keepalived also checks the scripts' security.
+ * (a private mount over /etc/keepalived), so keepalived also checks the scripts' security, in a
+ * network namespace that has the stack's VRRP interface (keepalived warns about a missing one).
  */
-function keepalivedTest(files: { path: string; mode: string; content: string }[]) {
+function keepalivedTest(files: { path: string; mode: string; content: string }[], iface = "eth0") {
   const root = tempDir("keepalived");
   writeTree(
     root,
     files.filter((f) => f.path.startsWith("/etc/keepalived/")),
   );
   fs.chmodSync(`${root}/etc/keepalived`, 0o755);
-  return run("unshare", ["--mount", "sh", "-c", `mount --bind ${root}/etc/keepalived /etc/keepalived && keepalived -t -f /etc/keepalived/keepalived.conf`]);
+  const script = `ip link add ${iface} type veth peer name peer0 && mount --bind ${root}/etc/keepalived /etc/keepalived && keepalived -t -f /etc/keepalived/keepalived.conf`;
+  return run("unshare", ["--mount", "--net", "sh", "-c", script]);
 }
 
 /** `nft -c` (a dry run in the kernel, which loads nothing) on the rendered ruleset, in a network namespace of its own. */
@@ -70,6 +74,22 @@ describe.each(cases)("rendered files pass the real tools (%s)", (_label, config,
     expect(r.code).toBe(0);
   });
 
+  test("shellcheck passes every step script and every installed script", () => {
+    const scripts = [
+      ...[...planNode(config, node).steps, retireStep(node.name)].map((s) => ({ name: `step ${s.name}`, text: s.script })),
+      ...files.filter((f) => f.path.endsWith(".sh")).map((f) => ({ name: f.path, text: f.content })),
+    ];
+    expect(scripts.length).toBeGreaterThanOrEqual(node.role === "frontDoor" ? 6 : 4);
+    for (const script of scripts) {
+      const r = run("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: script.text });
+      expect({ script: script.name, findings: r.stdout }).toEqual({ script: script.name, findings: "" });
+    }
+  });
+});
+
+describe.each(frontDoorCases)("a front door's nginx and keepalived pass the real tools (%s)", (_label, config, node) => {
+  const files = filesOf(config, node.name);
+
   test("nginx -t accepts nginx.conf and the site files", () => {
     const r = nginxTest(files);
     expect(r.stderr).toContain("test is successful");
@@ -77,21 +97,9 @@ describe.each(cases)("rendered files pass the real tools (%s)", (_label, config,
   });
 
   test("keepalived -t accepts keepalived.conf, without a single warning", () => {
-    const r = keepalivedTest(files);
+    const r = keepalivedTest(files, config.vrrp.interface);
     expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
-  });
-
-  test("shellcheck passes every step script and every installed script", () => {
-    const scripts = [
-      ...[...planNode(config, node).steps, retireStep(node.name)].map((s) => ({ name: `step ${s.name}`, text: s.script })),
-      ...files.filter((f) => f.path.endsWith(".sh")).map((f) => ({ name: f.path, text: f.content })),
-    ];
-    expect(scripts.length).toBeGreaterThanOrEqual(6);
-    for (const script of scripts) {
-      const r = run("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: script.text });
-      expect({ script: script.name, findings: r.stdout }).toEqual({ script: script.name, findings: "" });
-    }
   });
 });
 
@@ -242,6 +250,24 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
     );
     expect(ruleset()).not.toContain("iam_ha");
     expect(runStep("apply").code).toBe(0);
+  });
+
+  test("node-2 made a backend-only node: the same step takes the VIP off lo and its sysctl file, and admits no HTTP or VRRP", () => {
+    const backend = {
+      ...prod,
+      nodes: [prod.nodes[0], { ...prod.nodes[1], role: "backend" as const, priority: 0 }, { ...prod.nodes[1], name: "node-3", privateIp: "10.0.4.22" }],
+    };
+    const script = planNode(backend, backend.nodes[1]).steps.find((s) => s.kind === "firewall")!.script;
+    expect(runStep("apply").code).toBe(0);
+    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
+    const r = runStep("apply", FROM_ADMIN, script);
+    expect(r.stderr).toBe("");
+    expect(onLo()).not.toContain(`${prod.vrrp.havip}/32`);
+    expect(installed(PATHS.sysctlConf)).toBeUndefined();
+    expect(ruleset()).not.toMatch(/tcp dport 80 accept|ip protocol vrrp|vip_fallback/);
+    expect(ruleset()).toContain("ip saddr { 10.0.4.20, 10.0.4.22 } tcp dport { 8080, 9090 } accept");
+    expect(runStep("apply").code).toBe(0);
+    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
   });
 
   test("remove deletes the table, the VIP on lo, the unit, the ruleset and sysctl files, and leaves other tools' tables", () => {

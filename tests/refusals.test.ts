@@ -167,16 +167,35 @@ describe("every bad input is refused before anything is created, with its key an
       "iam-ha:availabilityZone: ap-guangzhou-3 is not a zone of tencentcloud:region ap-shanghai. Fix: use a zone of ap-shanghai (e.g. ap-shanghai-2), or run: pulumi config set tencentcloud:region ap-guangzhou.",
     ],
     // ---- nodes and VRRP
-    ["fewer than two nodes", nodes(node1), "iam-ha:nodes: has 1 node(s); failover needs at least 2. Fix: list two or more nodes."],
     [
-      "more nodes than an HAVIP takes",
+      "fewer than two nodes",
+      nodes(node1),
+      "iam-ha:nodes: has 1 front door(s); failover needs at least 2. Fix: list two or more nodes with role frontDoor (the default).",
+    ],
+    [
+      "one front door beside backend nodes",
+      nodes(node1, { ...node2, role: "backend", priority: undefined }),
+      "iam-ha:nodes: has 1 front door(s); failover needs at least 2. Fix: list two or more nodes with role frontDoor (the default).",
+    ],
+    [
+      "more front doors than an HAVIP takes",
       nodes(...Array.from({ length: 11 }, (_, i) => ({ name: `node-${i + 1}`, privateIp: `10.0.4.${20 + i}`, priority: 100 - i }))),
-      "iam-ha:nodes: has 11 nodes; an HAVIP can be bound to at most 10 instances. Fix: list at most 10 nodes, or split them into stacks.",
+      "iam-ha:nodes: has 11 front doors; an HAVIP can be bound to at most 10 instances. Fix: make at most 10 nodes front doors (the rest role: backend), or split them into stacks.",
     ],
     [
       "two nodes with one priority",
       nodes(node1, { ...node2, priority: 100 }),
-      "iam-ha:nodes[1].priority: 100 is also used by nodes[0]. Fix: give every node its own priority.",
+      "iam-ha:nodes[1].priority: 100 is also used by nodes[0]. Fix: give every front door its own priority.",
+    ],
+    [
+      "a priority on a backend node",
+      nodes(node1, node2, { name: "node-3", privateIp: "10.0.4.22", role: "backend", priority: 90 }),
+      "iam-ha:nodes[2].priority: is set on node-3, a backend node, which runs no keepalived. Fix: remove it, or make the node a front door (role: frontDoor).",
+    ],
+    [
+      "a role that is none",
+      nodes(node1, { ...node2, role: "proxy" }),
+      `iam-ha:nodes[1].role: Invalid option: expected one of "frontDoor"|"backend". ${stackFileFix}`,
     ],
     [
       "a priority over 254",

@@ -145,7 +145,7 @@ test("refuses what cannot work, saying why, before it marks anything: no holder,
     return message;
   };
   expect(await refusal({ "node-1": "BACKUP", "node-2": "BACKUP" })).toMatch(/^no node holds the VIP \(node-1 BACKUP, node-2 BACKUP\)/);
-  expect(await refusal({ "node-1": "MASTER", "node-2": "BACKUP" }, "node-9")).toBe("--to node-9 is not a node of this stack (node-1, node-2)");
+  expect(await refusal({ "node-1": "MASTER", "node-2": "BACKUP" }, "node-9")).toBe("--to node-9 is not a front door of this stack (node-1, node-2)");
   expect(await refusal({ "node-1": "MASTER", "node-2": "FAULT" })).toBe(
     "no BACKUP is ready to take the VIP (node-1 MASTER (holds VIP), node-2 FAULT); bring one back first",
   );

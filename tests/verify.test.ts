@@ -241,6 +241,7 @@ function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ss
       { name: "node-2", privateIp: "10.0.4.21", publicIp: "192.0.2.2", hostKey: HOST_KEYS[1] },
       { name: "node-3", privateIp: "10.0.4.22", publicIp: "192.0.2.3", hostKey: HOST_KEYS[2] },
     ],
+    frontDoors: ["node-1", "node-2", "node-3"],
     sites: SITES,
     ssh: { user: "ubuntu", port: 22, via: "public", privateKey: PRIVATE_KEY, ...ssh },
     db: { node: "node-1", name: "iam", user: "iam", password: DB_PASSWORD },
@@ -289,6 +290,15 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
       state: "UNKNOWN (sudo: a password is required)",
       holdsVip: false,
     });
+  });
+
+  test("probes keepalived on the front doors only: a backend node runs none, yet still logs in to MariaDB", async () => {
+    const ssh = fakeSsh((c) => (c.command.includes("mariadb") ? { code: 0, stdout: "iam@10.0.4.2x\n" } : probeOut("active", "BACKUP", false)));
+    const target = cloudTarget(stack({ frontDoors: ["node-1", "node-2"] }), { ssh: ssh.run });
+    expect((await target.nodeStates()).map((s) => s.name)).toEqual(["node-1", "node-2"]);
+    expect(ssh.calls.map((c) => c.host)).toEqual(["192.0.2.1", "192.0.2.2"]);
+    expect(target.nodes).toEqual(["node-1", "node-2", "node-3"]);
+    expect((await target.dbLogins()).map((l) => l.peer)).toEqual(["node-2", "node-3"]);
   });
 
   test("a non-root user probes through sudo -n, root without; the script goes on stdin", async () => {
@@ -545,6 +555,7 @@ describe("deployedStack (outputs + config)", () => {
         { name: "node-1", instanceId: "ins-node1", privateIp: "10.0.4.20", publicIp: undefined, hostKey: HOST_KEYS[0] },
         { name: "node-2", instanceId: "ins-node2", privateIp: "10.0.4.21", publicIp: undefined, hostKey: HOST_KEYS[1] },
       ],
+      frontDoors: ["node-1", "node-2"],
       sites: SITES,
       ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
       db: { node: "node-2", name: "iam", user: "iam", password: DB_PASSWORD },

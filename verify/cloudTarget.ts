@@ -63,9 +63,11 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     get: (site, path) => httpGet(stack.publicIp, options.httpPort ?? 80, site, path, options.httpTimeoutMs),
     nodeStates: () =>
       Promise.all(
-        stack.nodes.map(async (node) =>
-          parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
-        ),
+        stack.nodes
+          .filter((node) => stack.frontDoors.includes(node.name))
+          .map(async (node) =>
+            parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
+          ),
       ),
     vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
     dbLogins: () =>

@@ -4,6 +4,7 @@ import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
 import { NamespacedSetting, PulumiConfigJson, pulumiConfigJsonSource } from "../config/pulumiConfigJson";
 import { ConfigSource } from "../config/source";
+import { frontDoors } from "../config/lists";
 import { IamHaConfig, SshVia } from "../config/types";
 
 /** A problem with the command line, the tools or the stack: the verifier exits 2 and prints the fix. */
@@ -35,6 +36,8 @@ export interface DeployedStack {
   /** The stack's tencentcloud:* settings (region, credentials, role…), which the provider's lookups need as `pulumi up` has them. */
   providerConfig: Record<string, NamespacedSetting>;
   nodes: StackNode[];
+  /** The nodes that run keepalived and may hold the HAVIP (the config's role frontDoor). */
+  frontDoors: string[];
   sites: string[];
   ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number; hostKey: string } };
   db: { node: string; name: string; user: string; password: string };
@@ -129,6 +132,7 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   return {
     name: stack,
     ...outputs,
+    frontDoors: frontDoors(config.nodes).map((n) => n.name),
     providerConfig: source.settingsOf("tencentcloud"),
     ssh: { user: config.ssh.user, port: config.ssh.port, via: config.ssh.via, privateKey: config.secrets.sshPrivateKey, bastion: config.ssh.bastion },
     db: { node: config.database.node, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },

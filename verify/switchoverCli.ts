@@ -11,11 +11,11 @@ const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] | --sta
   (the local lab: npm run lab -- switchover [--to <node>] [--release <node>])
 exit: 0 done, 1 the VIP did not move, 2 usage or setup error`;
 
-/** The deployed stack as the switchover sees it: each node's state, and commands as root over SSH. */
+/** The deployed stack as the switchover sees it: each front door's state, and commands as root over SSH. */
 function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
   return {
-    nodes: stack.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })),
+    nodes: stack.nodes.filter((n) => stack.frontDoors.includes(n.name)).map((n) => ({ name: n.name, privateIp: n.privateIp })),
     nodeStates: cloudTarget(stack, { ssh: session.run }).nodeStates,
     havip: stack.havip,
     vrrpInterface: stack.vrrpInterface,

@@ -50,7 +50,10 @@ function labSecrets(): { vrrpAuthPass: string; dbPassword: string; alertToken: s
 
 function stackFile(stack: string, dir?: string): StackFile {
   const file = readStackFile(stack, dir);
-  if (!file) throw new LabError(`no stack file ${path.basename(stackFilePath(stack, dir))}: pass --stack with one of the Pulumi.<stack>.yaml files`);
+  if (!file)
+    throw new LabError(
+      `no stack file ${path.basename(stackFilePath(stack, dir))}: pass --stack with one of the Pulumi.<stack>.yaml files, here or in examples/`,
+    );
   return file;
 }
 

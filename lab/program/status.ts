@@ -1,3 +1,4 @@
+import { frontDoors } from "../../config/lists";
 import { IamHaConfig } from "../../config/types";
 import { NodeState } from "../../common/checks";
 import { parseProbe, probeScript } from "../../common/nodeProbe";
@@ -12,14 +13,17 @@ export interface LabStatus {
   nodes: { name: string; privateIp: string; state: string }[];
 }
 
-/** keepalived's state on each node and whether it holds the VIP: the verifier's probe, run inside the node. */
+/** keepalived's state on each front door and whether it holds the VIP: the verifier's probe, run inside the node. */
 export async function nodeStates(config: IamHaConfig, topology: LabTopology): Promise<NodeState[]> {
   const probe = probeScript(config.vrrp.interface, topology.havip);
+  const doors = frontDoors(config.nodes).map((n) => n.name);
   return Promise.all(
-    topology.nodes.map(async (node) => {
-      const r = await inNode(node.name, probe).catch(() => undefined);
-      return r ? parseProbe(node.name, r) : { name: node.name, state: "STOPPED", holdsVip: false };
-    }),
+    topology.nodes
+      .filter((node) => doors.includes(node.name))
+      .map(async (node) => {
+        const r = await inNode(node.name, probe).catch(() => undefined);
+        return r ? parseProbe(node.name, r) : { name: node.name, state: "STOPPED", holdsVip: false };
+      }),
   );
 }
 
@@ -29,6 +33,7 @@ export async function labStatus(config: IamHaConfig, topology: LabTopology): Pro
     eip: topology.eip,
     vip: topology.havip,
     master: states.find((s) => s.holdsVip)?.name ?? null,
-    nodes: topology.nodes.map((n, i) => ({ name: n.name, privateIp: n.privateIp, state: states[i].state })),
+    // A backend node runs no keepalived.
+    nodes: topology.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, state: states.find((s) => s.name === n.name)?.state ?? "backend" })),
   };
 }

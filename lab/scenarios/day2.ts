@@ -33,7 +33,7 @@ export interface StackSettings {
   secrets: Record<string, string>;
 }
 
-type Nodes = { name: string; privateIp: string; priority?: number }[];
+type Nodes = { name: string; privateIp: string; priority?: number; role?: string }[];
 type Sites = { serverName: string; port: number; clientMaxBodySize?: string }[];
 
 export interface Day2Change {
@@ -101,6 +101,18 @@ export const DAY2_CHANGES: Day2Change[] = [
     name: "remove node-3",
     edit: (s) => withValues(s, { nodes: nodes(s).filter((n) => n.name !== "node-3") }),
     reloads: { nginx: "every node", keepalived: "every node" },
+    vipMoves: false,
+  },
+  {
+    name: "add backend-only node-4 (10.0.4.23)",
+    edit: (s) => withValues(s, { nodes: [...nodes(s), { name: "node-4", privateIp: "10.0.4.23", role: "backend" }] }),
+    reloads: { nginx: "every node", keepalived: "none" },
+    vipMoves: false,
+  },
+  {
+    name: "remove backend-only node-4",
+    edit: (s) => withValues(s, { nodes: nodes(s).filter((n) => n.name !== "node-4") }),
+    reloads: { nginx: "every node", keepalived: "none" },
     vipMoves: false,
   },
   { name: "replace a node's CVM", how: "replace", reloads: { nginx: "none", keepalived: "none" }, vipMoves: false },

@@ -1,3 +1,4 @@
+import { frontDoors } from "../../config/lists";
 import { IamHaConfig } from "../../config/types";
 import { NodeState } from "../../common/checks";
 import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "../hosts/exec";
@@ -108,8 +109,10 @@ async function watchHolders(config: IamHaConfig, stack: LabStack, ms: number): P
 export async function baseline(stack: LabStack): Promise<string> {
   const { config, topology } = stack;
   const ports = standInUnits(config);
+  const doors = frontDoors(config.nodes).map((n) => n.name);
   for (const node of topology.nodes) {
-    await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start nginx ${ports} && systemctl start keepalived`);
+    const frontDoor = doors.includes(node.name) ? ` && systemctl start nginx && systemctl start keepalived` : "";
+    await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start ${ports}${frontDoor}`);
   }
   const since = Date.now();
   const ok = await pollUntil(
@@ -140,7 +143,7 @@ interface Scenario {
   /** Breaks something on `master`; returns what proves the scenario held. */
   run(stack: LabStack, master: string, fault: number): Promise<{ held: boolean; detail: string }>;
   expectFailures: boolean;
-  /** The "Entering MASTER" entries the scenario needs with `nodes` nodes; any more are spurious. */
+  /** The "Entering MASTER" entries the scenario needs with `nodes` front doors; any more are spurious. */
   neededMoves(nodes: number): number;
 }
 
@@ -264,6 +267,21 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         return { held: true, detail: "" };
       },
     },
+    ...config.nodes
+      .filter((node) => node.role === "backend")
+      .slice(0, 1)
+      .map((backend): Scenario => ({
+        name: `backend-only ${backend.name} stopped`,
+        expectation: "every request still succeeds, through the other nodes' backends; the VIP stays",
+        expectFailures: false,
+        neededMoves: () => 0,
+        async run(_stack, master, fault) {
+          await sh(backend.name, `systemctl stop ${ports}`);
+          const seen = await watchHolders(config, _stack, STEADY_MS);
+          const stayed = seen.length === 1 && seen[0] === master;
+          return { held: stayed, detail: stayed ? "" : `holders after ${fmt(Date.now() - fault)}: ${seen.join(" → ")}` };
+        },
+      })),
   ];
 }
 
@@ -288,7 +306,7 @@ export async function runScenario(stack: LabStack, scenario: Scenario): Promise<
   const figures = requestFigures(events, fault);
   const newMaster = firstNewMaster(journals, master, start, fault);
   const entries = [...journals.values()].reduce((n, lines) => n + masterEntries(lines, start).length, 0);
-  const neededMoves = scenario.neededMoves(stack.topology.nodes.length);
+  const neededMoves = scenario.neededMoves(frontDoors(stack.config.nodes).length);
   const garpMs = newMaster ? garpAfter(updates, fault, macs.get(newMaster.node)!) : null;
   const alerts = await awaitAlerts(stack.topology, start, logLines);
   const alertsMissing = alerts.missing.map((a) => `${a.node} ${a.state}`);

@@ -5,12 +5,13 @@ import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
 import { startStream } from "./failover";
 import { longestGap, masterIntervals, mostAtOnce } from "./masters";
+import { frontDoors } from "../../config/lists";
 import { keepalivedJournals } from "./nodeRecords";
 
-/** The lab as the switchover sees a stack: its nodes' states, and commands over SSH. */
+/** The lab as the switchover sees a stack: its front doors' states, and commands over SSH. */
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
   return {
-    nodes: stack.topology.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })),
+    nodes: frontDoors(stack.config.nodes).map((n) => ({ name: n.name, privateIp: n.privateIp })),
     havip: stack.topology.havip,
     vrrpInterface: stack.config.vrrp.interface,
     nodeStates: () => nodeStates(stack.config, stack.topology),
