@@ -10,6 +10,8 @@ import { frontDoors } from "./config/lists";
 import { loadConfig } from "./config/load";
 import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
+import { VIP_STATE_PORT } from "./config/types";
+import { publicPorts } from "./render/firewall";
 import { planNode, retireStep, stepCommand } from "./render/steps";
 import * as tencentcloud from "./tencentcloud";
 
@@ -65,7 +67,11 @@ export = async () => {
       adminCidr: config.network.adminCidr,
       sshPort: config.ssh.port,
       nodes: config.nodes,
-      backendPorts: config.sites.map((site) => site.port),
+      frontDoor: config.frontDoor,
+      publicPorts: publicPorts(config),
+      backendPorts: config.frontDoor === "havip" ? config.sites.map((site) => site.port) : [],
+      statePort: config.frontDoor === "vipOnly" && config.alerts.vipWatchSeconds > 0 ? VIP_STATE_PORT : undefined,
+      frontDoors: frontDoors(config.nodes).map((node) => node.name),
       databaseNode: config.database.node,
     },
     opts,
@@ -174,11 +180,21 @@ export = async () => {
       /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
       hostKey: nodes.hostPublicKey(node.name),
     })),
-    sites: config.sites.map((site) => ({
-      serverName: site.serverName,
-      url: `http://${site.serverName}/`,
-      smokeTest: pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${access.publicIp}/healthz`,
-    })),
+    sites: config.sites.map((site) =>
+      config.frontDoor === "havip"
+        ? {
+            serverName: site.serverName,
+            url: `http://${site.serverName}/`,
+            smokeTest: pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${access.publicIp}/healthz`,
+          }
+        : {
+            // No nginx: the site is its port on the EIP, whatever name the client asks for.
+            serverName: site.serverName,
+            port: site.port,
+            url: `http://${site.serverName}:${site.port}/`,
+            smokeTest: pulumi.interpolate`curl http://${access.publicIp}:${site.port}/healthz`,
+          },
+    ),
     /** What the next update compares against (config/fleetShape.ts): recorded once every CVM is made. */
     fleetShape: pulumi.all(Object.values(nodes.instances).map((cvm) => cvm.id)).apply(() => fleet),
   };

@@ -1,7 +1,10 @@
+import { FrontDoorKind } from "../config/types";
+
 /**
  * The post-deploy checks, shared by `npm run verify` (a deployed stack) and the lab: every site
- * answers through the EIP, requests reach every node's backend, exactly one node holds the VIP,
- * and the MariaDB peers can log in. Where the checks run is the target's business.
+ * answers through the EIP, requests reach every node's backend (frontDoor havip) or only the VIP's
+ * holder (vipOnly), exactly one node holds the VIP, and the MariaDB peers can log in. Where the
+ * checks run is the target's business.
  */
 
 export interface HttpAnswer {
@@ -30,7 +33,14 @@ export interface VerifyTarget {
   havip: string;
   sites: string[];
   nodes: string[];
-  /** GET http://<eip><path> with Host: <site>, from where a user stands. */
+  /**
+   * What stands at the VIP (default havip): nginx, which balances each site over every node's
+   * backend; or vipOnly: each site on its own port of the EIP, served by the VIP's holder alone.
+   */
+  frontDoor?: FrontDoorKind;
+  /** With frontDoor vipOnly, each site's port on the EIP (by serverName). */
+  sitePorts?: Record<string, number>;
+  /** GET http://<eip><path> with Host: <site> (vipOnly: on the site's port), from where a user stands. */
   get(site: string, path: string): Promise<HttpAnswer>;
   nodeStates(): Promise<NodeState[]>;
   /** Each peer logs in to the database node as the configured user. */
@@ -52,8 +62,10 @@ export const HEALTHY_BODY = '{"status":"ok"}';
 
 export async function verify(target: VerifyTarget, requestsPerSite = 10): Promise<Check[]> {
   const checks: Check[] = [];
-  for (const site of target.sites) checks.push(...(await checkSite(target, site, requestsPerSite)));
+  const answers: HttpAnswer[][] = [];
+  for (const site of target.sites) answers.push(await ask(target, site, requestsPerSite));
   const states = await target.nodeStates();
+  target.sites.forEach((site, i) => checks.push(...checkSite(target, site, answers[i], states)));
   checks.push(vipCheck(target, states));
   if (target.vipHolderInCloud) checks.push(await cloudHolderCheck(target, states, target.vipHolderInCloud.bind(target)));
   for (const login of await target.dbLogins()) {
@@ -62,13 +74,22 @@ export async function verify(target: VerifyTarget, requestsPerSite = 10): Promis
   return checks;
 }
 
-async function checkSite(target: VerifyTarget, site: string, requests: number): Promise<Check[]> {
+async function ask(target: VerifyTarget, site: string, requests: number): Promise<HttpAnswer[]> {
   const answers: HttpAnswer[] = [];
   for (let i = 0; i < requests; i++) answers.push(await target.get(site, "/healthz"));
+  return answers;
+}
+
+/** Where a user reaches `site`: the EIP (nginx picks the site by name), or its port on the EIP (vipOnly). */
+const siteAddress = (target: VerifyTarget, site: string) =>
+  target.frontDoor === "vipOnly" && target.sitePorts?.[site] ? `${target.eip}:${target.sitePorts[site]}` : target.eip;
+
+function checkSite(target: VerifyTarget, site: string, answers: HttpAnswer[], states: NodeState[]): Check[] {
+  const requests = answers.length;
   const healthy = answers.filter((a) => a.status === 200 && a.body.trim() === HEALTHY_BODY).length;
   const checks: Check[] = [
     {
-      name: `${site} /healthz through ${target.eip}`,
+      name: `${site} /healthz through ${siteAddress(target, site)}`,
       ok: healthy === requests,
       detail:
         healthy === requests
@@ -77,7 +98,21 @@ async function checkSite(target: VerifyTarget, site: string, requests: number): 
     },
   ];
   const byNode = countBy(answers.map((a) => a.node).filter((n): n is string => n !== undefined));
-  if (Object.keys(byNode).length > 0) {
+  if (Object.keys(byNode).length > 0 && target.frontDoor === "vipOnly") {
+    // No nginx spreads the requests: the VIP leads to one node, which serves them all.
+    const holders = states.filter((s) => s.holdsVip).map((s) => s.name);
+    const holder = holders.length === 1 ? holders[0] : undefined;
+    const all = holder !== undefined && byNode[holder] === requests;
+    checks.push({
+      name: `${site} is served by the VIP's holder alone`,
+      ok: all,
+      detail: all
+        ? `${requests}/${requests} from ${holder}`
+        : `${Object.entries(byNode)
+            .map(([n, c]) => `${n}: ${c}`)
+            .join(", ")}; the VIP's holder: ${holders.join(" and ") || "none"}`,
+    });
+  } else if (Object.keys(byNode).length > 0) {
     const counts = target.nodes.map((n) => byNode[n] ?? 0);
     const even = Math.max(...counts) - Math.min(...counts) <= 1;
     checks.push({

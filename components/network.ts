@@ -13,8 +13,16 @@ export interface IngressRulesArgs {
   sshPort: number;
   /** Every node, in config order: each may reach every node's backends and VRRP, and the database node's MariaDB. */
   nodes: Pick<NodeConfig, "name" | "privateIp">[];
-  /** The backend ports nginx proxies to on every node (one per site; duplicates are merged). */
+  /** The ports open to anywhere: nginx's 80 (frontDoor havip), or every site's own (vipOnly). */
+  publicPorts: number[];
+  /** Whether the public ports are nginx's (havip) or the sites' own (vipOnly): the rules' descriptions. Default havip. */
+  frontDoor?: "havip" | "vipOnly";
+  /** The backend ports nginx proxies to on every node (one per site; duplicates are merged); none with frontDoor vipOnly. */
   backendPorts: number[];
+  /** The port each front door serves its VRRP state on to the others' VIP watch (vipOnly); none when nginx does it. */
+  statePort?: number;
+  /** The nodes that run keepalived: only they ask for VRRP state. Default: every node. */
+  frontDoors?: string[];
   /** The name of the node that runs MariaDB. No MariaDB rule when no node has that name. */
   databaseNode: string;
 }
@@ -32,12 +40,12 @@ export interface NetworkArgs extends IngressRulesArgs {
   availabilityZone: string;
 }
 
-const HTTP = "80";
 const MARIADB = "3306";
 
 /**
- * The VPC and subnet (or the existing ones from config) and the nodes' security group: HTTP from
- * anywhere, from each peer only its backend ports, MariaDB and VRRP, and SSH from the admin CIDR.
+ * The VPC and subnet (or the existing ones from config) and the nodes' security group: HTTP (or,
+ * with frontDoor vipOnly, the sites' ports) from anywhere, from each peer only its backend ports (or
+ * the VRRP state port), MariaDB and VRRP, and SSH from the admin CIDR.
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
@@ -136,13 +144,28 @@ function checkedSubnet(
  * covers the peers (the subnet, with sshVia private) still gives them no SSH to each other.
  */
 function ingressRules(args: IngressRulesArgs): IngressRule[] {
-  const backendPorts = [...new Set(args.backendPorts)].sort((a, b) => a - b).join(",");
+  const ports = (list: number[]) => [...new Set(list)].sort((a, b) => a - b).join(",");
+  const backendPorts = ports(args.backendPorts);
   const dbNode = args.nodes.find((n) => n.name === args.databaseNode);
   const peers = args.nodes.map((node) => ({ name: node.name, from: `${node.privateIp}/32` }));
-  // Public anyway; first, so the peers' VIP watch reaches every node's nginx too.
-  const rules: IngressRule[] = [{ action: "ACCEPT", cidrBlock: "0.0.0.0/0", protocol: "TCP", port: HTTP, description: "HTTP to nginx" }];
+  const doors = args.frontDoors ?? args.nodes.map((n) => n.name);
+  // Public anyway; first, so the peers' VIP watch reaches every node's nginx too (havip), and a
+  // node's VIP fallback (its connections masqueraded to a peer's site port) passes (vipOnly).
+  const nginx = (args.frontDoor ?? "havip") === "havip";
+  const rules: IngressRule[] = [
+    {
+      action: "ACCEPT",
+      cidrBlock: "0.0.0.0/0",
+      protocol: "TCP",
+      port: ports(args.publicPorts),
+      description: nginx ? "HTTP to nginx" : "the sites, straight on their ports",
+    },
+  ];
   for (const { name, from } of peers) {
-    rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${name}'s nginx` });
+    if (backendPorts) rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${name}'s nginx` });
+    if (args.statePort && doors.includes(name)) {
+      rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: String(args.statePort), description: `VRRP state for ${name}'s VIP watch` });
+    }
     // The group is shared by every node, so this opens 3306 on all of them; only the database node listens.
     if (dbNode && name !== dbNode.name) {
       rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: MARIADB, description: `MariaDB from ${name}` });

@@ -3,7 +3,7 @@ import { Cidr } from "./ipv4";
 import { checkHostAddress, checkNetwork } from "./networkChecks";
 import { checkRange, Problems } from "./problems";
 import { frontDoors } from "./lists";
-import { IamHaConfig } from "./types";
+import { IamHaConfig, VIP_STATE_PORT } from "./types";
 
 /** Values from the article that are public knowledge and so no secret at all. */
 const SAMPLE_AUTH_PASSWORDS = ["1111", "123456"];
@@ -92,6 +92,13 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
   const seen = new Map<string, string>();
   c.nodes.forEach((node, i) => {
     const key = `nodes[${i}]`;
+    if (c.frontDoor === "vipOnly" && node.role === "backend") {
+      problems.add(
+        `${key}.role`,
+        `is backend on ${node.name}, but with frontDoor vipOnly no nginx proxies to other nodes: a backend-only node would get no traffic`,
+        "make it a front door (remove role), or run nginx in front (pulumi config set frontDoor havip)",
+      );
+    }
     if (!/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(node.name)) {
       problems.add(`${key}.name`, `"${node.name}" is not a valid host name`, "use 2-32 lowercase letters, digits and dashes, e.g. node-1");
     }
@@ -188,6 +195,7 @@ function checkAuthPass(pass: string, problems: Problems): void {
 function checkSites(c: IamHaConfig, problems: Problems): void {
   if (c.sites.length === 0) problems.add("sites", "lists no site", "list at least one {serverName, port}");
   const names = new Set<string>();
+  const ports = new Map<number, string>();
   c.sites.forEach((site, i) => {
     const key = `sites[${i}]`;
     if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(site.serverName)) {
@@ -197,6 +205,18 @@ function checkSites(c: IamHaConfig, problems: Problems): void {
     names.add(site.serverName);
     if (!Number.isInteger(site.port) || site.port < 1 || site.port > 65535) {
       problems.add(`${key}.port`, `${site.port} is not a TCP port`, "use the backend's port, 1-65535 (iam-apiserver: 8080)");
+    } else if (c.frontDoor === "vipOnly") {
+      const taken = takenPublicPort(site.port, c.ssh.port);
+      const other = ports.get(site.port);
+      if (taken) problems.add(`${key}.port`, `${site.port} is ${taken}`, "serve the site on another port, e.g. 8888");
+      else if (other) {
+        problems.add(
+          `${key}.port`,
+          `${site.port} is also ${other}'s port, and with frontDoor vipOnly a site is its port on the VIP (no nginx tells sites apart by name)`,
+          "give each site a port of its own, or put nginx in front (pulumi config set frontDoor havip)",
+        );
+      }
+      ports.set(site.port, `sites[${i}] (${site.serverName})`);
     } else {
       const taken = takenPort(site.port, c.ssh.port);
       if (taken) problems.add(`${key}.port`, `${site.port} is ${taken}`, "run the backend on another port, e.g. 8080");
@@ -213,6 +233,18 @@ function takenPort(port: number, sshPort: number): string | undefined {
   if (port === SSH_PORT) return `SSH's port: ${SSHD_REASON}`;
   if (port === sshPort) return `sshPort, the nodes' SSH port: ${SSHD_REASON}`;
   if (port === MARIADB_PORT) return "MariaDB's port: nginx would send HTTP to MariaDB and the site would publish the database";
+  return undefined;
+}
+
+/**
+ * Why a port cannot be a site's with frontDoor vipOnly, where it is open to the Internet on every
+ * front door; undefined when it can (80 too: no nginx takes it).
+ */
+function takenPublicPort(port: number, sshPort: number): string | undefined {
+  const open = "with frontDoor vipOnly a site's port is open to the Internet on every front door";
+  if (port === SSH_PORT || port === sshPort) return `${port === SSH_PORT ? "SSH's port" : "sshPort, the nodes' SSH port"}: ${open}, SSH included`;
+  if (port === MARIADB_PORT) return `MariaDB's port: ${open}, which would publish the database`;
+  if (port === VIP_STATE_PORT) return `the port each front door serves its VRRP state on to the others' VIP watch (frontDoor vipOnly)`;
   return undefined;
 }
 

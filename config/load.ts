@@ -4,7 +4,7 @@ import { parseNodes, parseSites } from "./lists";
 import { ConfigError, Problems } from "./problems";
 import { RawValues, readRawValues } from "./rawValues";
 import { ConfigSource } from "./source";
-import { AlertFormat, IamHaConfig, OsFamily, SshVia, SYSTEM_DISK_TYPES, SystemDiskType } from "./types";
+import { AlertFormat, FRONT_DOOR_KINDS, FrontDoorKind, IamHaConfig, OsFamily, SshVia, SYSTEM_DISK_TYPES, SystemDiskType } from "./types";
 
 /**
  * The one config loader: reads and validates the whole stack configuration and returns it typed,
@@ -26,6 +26,7 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
   const int = (key: string) => (raw[key] as number | undefined) ?? 0;
   const nodes = parseNodes(raw.nodes, problems);
   return {
+    frontDoor: oneOf<FrontDoorKind>("frontDoor", str("frontDoor"), FRONT_DOOR_KINDS, problems),
     network: {
       vpcId: str("vpcId") || undefined,
       subnetId: str("subnetId") || undefined,

@@ -7,6 +7,20 @@ export type AlertFormat = "generic" | "wecom" | "dingtalk" | "slack";
 export const SYSTEM_DISK_TYPES = ["CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD", "CLOUD_BASIC", "LOCAL_BASIC", "LOCAL_SSD"] as const;
 export type SystemDiskType = (typeof SYSTEM_DISK_TYPES)[number];
 
+/**
+ * What stands at the VIP: havip (nginx on every front door, proxying each site by name to every
+ * node's backend) or vipOnly (no nginx: the VIP leads straight to each site's own port on the
+ * holder). A later front door (a cloud load balancer) joins this list.
+ */
+export const FRONT_DOOR_KINDS = ["havip", "vipOnly"] as const;
+export type FrontDoorKind = (typeof FRONT_DOOR_KINDS)[number];
+
+/**
+ * The port each front door serves keepalived's VRRP state on to the other front doors' VIP watch
+ * (frontDoor vipOnly, where no nginx serves it): a systemd socket on the node's private address.
+ */
+export const VIP_STATE_PORT = 7799;
+
 /** A front door runs nginx and keepalived and may hold the VIP; a backend node runs only the IAM services. */
 export const NODE_ROLES = ["frontDoor", "backend"] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
@@ -22,7 +36,7 @@ export interface NodeConfig {
 
 export interface SiteConfig {
   serverName: string;
-  /** The backend port on every node, e.g. 8080 for iam-apiserver. */
+  /** The backend port on every node, e.g. 8080 for iam-apiserver; with frontDoor vipOnly also the site's public port on the VIP. */
   port: number;
   clientMaxBodySize: string;
 }
@@ -37,6 +51,7 @@ export interface SecretConfig {
 }
 
 export interface IamHaConfig {
+  frontDoor: FrontDoorKind;
   network: {
     vpcId?: string;
     subnetId?: string;

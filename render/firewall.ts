@@ -1,5 +1,5 @@
 import { frontDoors } from "../config/lists";
-import { IamHaConfig, NodeConfig } from "../config/types";
+import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
 import { PATHS } from "./osFacts";
@@ -11,11 +11,19 @@ const MARIADB_PORT = 3306;
 /** nginx's port, the only one open to everyone (the EIP's traffic arrives with the client's address). */
 const HTTP_PORT = 80;
 
-/** The ports the peers' nginx and IAM services reach on `node`: every site's backend, MariaDB on the database node. */
-function peerPorts(config: IamHaConfig, node: NodeConfig): number[] {
-  const backends = config.sites.map((s) => s.port);
+/**
+ * The ports the peers' nginx and IAM services reach on `node`: every site's backend (frontDoor
+ * havip: nginx's upstreams), MariaDB on the database node.
+ */
+export function peerPorts(config: IamHaConfig, node: Pick<NodeConfig, "name">): number[] {
+  const backends = config.frontDoor === "havip" ? config.sites.map((s) => s.port) : [];
   const database = node.name === config.database.node ? [MARIADB_PORT] : [];
   return [...new Set([...backends, ...database])].sort((a, b) => a - b);
+}
+
+/** The ports open to anywhere on a front door: nginx's (havip), or every site's (vipOnly). */
+export function publicPorts(config: IamHaConfig): number[] {
+  return config.frontDoor === "havip" ? [HTTP_PORT] : [...new Set(config.sites.map((s) => s.port))].sort((a, b) => a - b);
 }
 
 /** The label of the VIP's standing address on lo: it tells iam-ha's address from others' there. */
@@ -38,6 +46,7 @@ export function fallbackPeer(config: IamHaConfig, node: NodeConfig): NodeConfig 
  */
 export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const frontDoor = node.role === "frontDoor";
+  const nginx = config.frontDoor === "havip";
   const others = (nodes: NodeConfig[]) =>
     nodes
       .filter((n) => n.name !== node.name)
@@ -49,7 +58,12 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
     table: FIREWALL_TABLE,
     adminCidr: config.network.adminCidr,
     sshPort: config.ssh.port,
-    httpPort: HTTP_PORT,
+    nginx,
+    // One port as is (nginx's 80); the sites' ports as the ruleset's set site_ports.
+    publicPorts: nginx ? String(HTTP_PORT) : "@site_ports",
+    sitePorts: publicPorts(config).join(","),
+    // Without nginx, the VIP watch reads each front door's state from its state socket.
+    statePort: !nginx && config.alerts.vipWatchSeconds > 0 ? VIP_STATE_PORT : 0,
     peers: others(config.nodes),
     vrrpPeers: others(frontDoors(config.nodes)),
     peerPorts: peerPorts(config, node).join(","),

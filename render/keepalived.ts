@@ -16,9 +16,44 @@ export function instanceName(config: IamHaConfig): string {
   return `IAM_HA_${config.vrrp.virtualRouterId}`;
 }
 
-/** keepalived.conf (holds the VRRPv2 password), the nginx check and the notify script for `node`. */
+/** What keepalived's vrrp_script asks on the node itself. */
+export interface HealthCheck {
+  /** The vrrp_script's name in keepalived.conf. */
+  name: string;
+  script: string;
+  /** The script's purpose, for its header line. */
+  purpose: string;
+  urls: string[];
+}
+
+/**
+ * nginx's own health location (frontDoor havip), or, with no nginx (vipOnly), /healthz on every
+ * site's port: the holder must serve every site the EIP leads to.
+ */
+export function healthCheck(config: IamHaConfig): HealthCheck {
+  switch (config.frontDoor) {
+    case "havip":
+      return {
+        name: "check_nginx",
+        script: PATHS.checkScript,
+        purpose: "nginx check. Exit 0 when nginx answers locally",
+        urls: ["http://127.0.0.1/iam-ha-health"],
+      };
+    case "vipOnly":
+      return {
+        name: "check_sites",
+        script: PATHS.sitesCheckScript,
+        purpose: "site check. Exit 0 when every site answers /healthz locally",
+        urls: config.sites.map((s) => `http://127.0.0.1:${s.port}/healthz`),
+      };
+  }
+}
+
+/** keepalived.conf (holds the VRRPv2 password), the health check and the notify script for `node`. */
 export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const { vrrp } = config;
+  const check = healthCheck(config);
+  const nginx = config.frontDoor === "havip";
   const conf = renderTemplate(
     "keepalived.conf.mustache",
     {
@@ -35,13 +70,16 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
         .filter((n) => n.name !== node.name)
         .map((n) => ({ privateIp: n.privateIp })),
       havip: vrrp.havip,
-      checkScript: PATHS.checkScript,
+      nginx,
+      checkName: check.name,
+      checkScript: check.script,
       checkInterval: vrrp.checkInterval,
       checkTimeout: checkTimeout(config),
       checkFall: vrrp.checkFall,
       checkRise: vrrp.checkRise,
-      trackNginxStop: vrrp.trackNginxStop,
-      trackNginxProcess: vrrp.trackNginxProcess,
+      // Without nginx there is no nginx to track.
+      trackNginxStop: nginx && vrrp.trackNginxStop,
+      trackNginxProcess: nginx && vrrp.trackNginxProcess,
       notifyScript: PATHS.notifyScript,
       nginxStoppedFile: PATHS.nginxStoppedFile,
       maintenanceFile: PATHS.maintenanceFile,
@@ -60,10 +98,19 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     stateFile: PATHS.vrrpStateFile,
     persistentDir: PATHS.stateDir,
     notifyLog: PATHS.notifyLog,
+    nginx,
+  };
+  const checkView = {
+    node: node.name,
+    purpose: check.purpose,
+    checkTimeout: checkTimeout(config),
+    several: check.urls.length > 1,
+    firstUrl: check.urls[0],
+    moreUrls: check.urls.slice(1),
   };
   return [
     { path: PATHS.keepalivedConf, mode: "0600", content: conf, secret: true },
-    { path: PATHS.checkScript, mode: "0755", content: renderTemplate("check_nginx.sh.mustache", scriptView, shellValue), secret: false },
+    { path: check.script, mode: "0755", content: renderTemplate("check_http.sh.mustache", checkView, shellValue), secret: false },
     { path: PATHS.notifyScript, mode: "0755", content: renderTemplate("keepalived_notify.sh.mustache", scriptView, shellValue), secret: false },
     { path: PATHS.tmpfilesConf, mode: "0644", content: renderTemplate("tmpfiles.conf.mustache", scriptView, shellValue), secret: false },
     ...renderAlertFiles(config, node),

@@ -15,6 +15,8 @@ export const OS_FACTS: Record<OsFamily, OsFacts> = {
 
 /** The packages a front door needs (the same names in both families). */
 export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl", "nftables"];
+/** A front door without nginx (frontDoor vipOnly): keepalived, its check and the firewall. */
+export const VIP_ONLY_PACKAGES = ["keepalived", "curl", "nftables"];
 /** What a backend-only node needs: its firewall. */
 export const BACKEND_PACKAGES = ["curl", "nftables"];
 
@@ -23,7 +25,9 @@ export const PATHS = {
   nginxConf: "/etc/nginx/nginx.conf",
   siteDir: "/etc/nginx/iam-ha.d",
   keepalivedConf: "/etc/keepalived/keepalived.conf",
+  /** keepalived's check: of nginx (frontDoor havip), or of every site's port (vipOnly). */
   checkScript: "/etc/keepalived/check_nginx.sh",
+  sitesCheckScript: "/etc/keepalived/check_sites.sh",
   notifyScript: "/etc/keepalived/keepalived_notify.sh",
   /** Made at boot by tmpfiles.d; holds the two state files below. */
   runtimeDir: "/run/iam-ha",
@@ -49,6 +53,9 @@ export const PATHS = {
   watchService: "/etc/systemd/system/iam-ha-vip-watch.service",
   watchTimer: "/etc/systemd/system/iam-ha-vip-watch.timer",
   watchStateFile: "/run/iam-ha/vip-watch",
+  /** frontDoor vipOnly: the socket (and the service it starts per connection) that serves vrrpStateFile to the other front doors' VIP watch. */
+  stateSocket: "/etc/systemd/system/iam-ha-vip-state.socket",
+  stateService: "/etc/systemd/system/iam-ha-vip-state@.service",
   alertCurlConfig: "/etc/keepalived/iam-ha-alert.curl",
   /** The host firewall's nftables ruleset and the unit that loads it at boot. */
   firewallRuleset: "/etc/iam-ha/firewall.nft",

@@ -3,10 +3,10 @@ import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { FIREWALL_TABLE, renderFirewallFiles, VIP_LO_LABEL } from "./firewall";
 import { renderGrants } from "./grants";
-import { instanceName, renderKeepalivedFiles } from "./keepalived";
+import { healthCheck, instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
-import { BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS } from "./osFacts";
+import { BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS, VIP_ONLY_PACKAGES } from "./osFacts";
 
 export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "vrrp-hold" | "keepalived" | "vrrp-release" | "grant" | "retire";
 
@@ -55,9 +55,15 @@ export function stepCommand(config: IamHaConfig, action: StepAction): string {
   return config.ssh.user === "root" ? shell : `sudo -n ${shell}`;
 }
 
+/** What a node installs: nginx only where it fronts the sites (frontDoor havip). */
+function packagesOf(config: IamHaConfig, node: NodeConfig): string[] {
+  if (node.role === "backend") return BACKEND_PACKAGES;
+  return config.frontDoor === "havip" ? FRONT_DOOR_PACKAGES : VIP_ONLY_PACKAGES;
+}
+
 /**
- * Every step for `node`: the front door (firewall, nginx, keepalived) on a front door, only the
- * firewall on a backend node, and the grants on the database node.
+ * Every step for `node`: the front door (firewall, nginx, keepalived; no nginx with frontDoor
+ * vipOnly) on a front door, only the firewall on a backend node, and the grants on the database node.
  */
 export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   const facts = OS_FACTS[config.compute.osFamily];
@@ -67,7 +73,7 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
       view: { bootWaitSeconds: BOOT_WAIT_SECONDS, packageManager: facts.packageManager, osFamily: config.compute.osFamily },
     }),
     step(node, "packages", {
-      view: { packages: frontDoor ? FRONT_DOOR_PACKAGES : BACKEND_PACKAGES, apt: facts.packageManager === "apt-get" },
+      view: { packages: packagesOf(config, node), apt: facts.packageManager === "apt-get" },
     }),
     // Right after the packages (nftables): every later step then dials in through the firewall, and
     // the firewall step itself refuses to load when its runner's own SSH would be cut off.
@@ -93,21 +99,33 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   return { node, steps };
 }
 
-/** nginx, then keepalived behind a hold and a release: what makes a node a front door. */
+/** nginx (frontDoor havip), then keepalived behind a hold and a release: what makes a node a front door. */
 function frontDoorSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
+  return [...(config.frontDoor === "havip" ? [nginxStep(config, node)] : []), ...keepalivedSteps(config, node)];
+}
+
+function nginxStep(config: IamHaConfig, node: NodeConfig): HostStep {
+  return step(node, "nginx", {
+    files: renderNginxFiles(config, node),
+    managedDirs: [PATHS.siteDir],
+    view: {
+      configDirs: [path.dirname(PATHS.nginxConf)],
+      stateDir: PATHS.runtimeDir,
+      stoppedFile: PATHS.nginxStoppedFile,
+      healthWaitSeconds: HEALTH_WAIT_SECONDS,
+      // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
+      absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
+    },
+  });
+}
+
+function keepalivedSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
+  const check = healthCheck(config);
+  const nginx = config.frontDoor === "havip";
+  const watching = config.alerts.vipWatchSeconds > 0;
+  // The state socket serves the VIP watch where no nginx does.
+  const serving = watching && !nginx;
   return [
-    step(node, "nginx", {
-      files: renderNginxFiles(config, node),
-      managedDirs: [PATHS.siteDir],
-      view: {
-        configDirs: [path.dirname(PATHS.nginxConf)],
-        stateDir: PATHS.runtimeDir,
-        stoppedFile: PATHS.nginxStoppedFile,
-        healthWaitSeconds: HEALTH_WAIT_SECONDS,
-        // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
-        absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
-      },
-    }),
     step(node, "vrrp-hold", {
       secret: true,
       view: { ...vrrpSettingsView(config), interface: config.vrrp.interface, havip: config.vrrp.havip, stateFile: PATHS.vrrpStateFile },
@@ -117,17 +135,22 @@ function frontDoorSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
       view: {
         configDirs: [path.dirname(PATHS.keepalivedConf)],
         configPath: PATHS.keepalivedConf,
-        checkScript: PATHS.checkScript,
+        checkScript: check.script,
         instanceName: instanceName(config),
         tmpfilesConf: PATHS.tmpfilesConf,
         // A node turns BACKUP at once and MASTER after about three missed adverts.
         stateWaitSeconds: 30 + Math.ceil(4 * config.vrrp.advertInt),
         absentFiles: [
           ...(config.secrets.alertWebhook ? [] : [PATHS.alertScript, PATHS.alertCurlConfig]),
-          ...(config.alerts.vipWatchSeconds ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
+          ...(watching ? [] : [PATHS.watchScript, PATHS.watchService, PATHS.watchTimer]),
+          ...(serving ? [] : [PATHS.stateSocket, PATHS.stateService]),
+          // The other front door's check (a stack that changed frontDoor).
+          ...[PATHS.checkScript, PATHS.sitesCheckScript].filter((p) => p !== check.script),
         ],
         watchTimer: path.basename(PATHS.watchTimer),
-        watching: config.alerts.vipWatchSeconds > 0,
+        watching,
+        stateSocket: path.basename(PATHS.stateSocket),
+        serving,
         holdFiles: [PATHS.rolloutHoldFile, PATHS.maintenanceFile],
       },
     }),

@@ -1,19 +1,31 @@
+import * as path from "path";
 import { frontDoors } from "../config/lists";
-import { IamHaConfig, NodeConfig } from "../config/types";
+import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderTemplate, shellValue, unitValue } from "./mustache";
 import { PATHS } from "./osFacts";
 
-/** The VIP watch's script, service and timer for `node`, when vipWatchSeconds is not 0. */
+/**
+ * The VIP watch's script, service and timer for `node`, when vipWatchSeconds is not 0; with
+ * frontDoor vipOnly also the socket that serves this node's VRRP state to the watch (nginx does
+ * it otherwise).
+ */
 export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const seconds = config.alerts.vipWatchSeconds;
   if (seconds === 0) return [];
+  const nginx = config.frontDoor === "havip";
   const view = {
     node: node.name,
     havip: config.vrrp.havip,
     seconds,
-    // This node asks itself over loopback, which its nginx allows, and the others by private IP.
-    nodes: frontDoors(config.nodes).map((n) => ({ name: n.name, address: n.name === node.name ? "127.0.0.1" : n.privateIp })),
+    nginx,
+    // nginx: this node asks itself over loopback, which its nginx allows, and the others by private
+    // IP. The state socket listens on the private IP only, this node's too.
+    nodes: frontDoors(config.nodes).map((n) => ({ name: n.name, address: nginx && n.name === node.name ? "127.0.0.1" : n.privateIp })),
+    statePort: VIP_STATE_PORT,
+    privateIp: node.privateIp,
+    stateFile: PATHS.vrrpStateFile,
+    stateSocket: path.basename(PATHS.stateSocket),
     watchStateFile: PATHS.watchStateFile,
     watchScript: PATHS.watchScript,
     notifyLog: PATHS.notifyLog,
@@ -23,5 +35,11 @@ export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): Rend
     { path: PATHS.watchScript, mode: "0755", content: renderTemplate("iam_ha_vip_watch.sh.mustache", view, shellValue), secret: false },
     { path: PATHS.watchService, mode: "0644", content: renderTemplate("iam-ha-vip-watch.service.mustache", view, unitValue), secret: false },
     { path: PATHS.watchTimer, mode: "0644", content: renderTemplate("iam-ha-vip-watch.timer.mustache", view, unitValue), secret: false },
+    ...(nginx
+      ? []
+      : [
+          { path: PATHS.stateSocket, mode: "0644", content: renderTemplate("iam-ha-vip-state.socket.mustache", view, unitValue), secret: false },
+          { path: PATHS.stateService, mode: "0644", content: renderTemplate("iam-ha-vip-state@.service.mustache", view, unitValue), secret: false },
+        ]),
   ];
 }

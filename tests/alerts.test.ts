@@ -117,7 +117,7 @@ describe("alerts", () => {
     const step = planNode(config, config.nodes[0]).steps.find((s) => s.name === "keepalived")!;
     expect(step.files.map((f) => f.path)).not.toContain("/etc/keepalived/iam_ha_alert.sh");
     expect(step.files.find((f) => f.path.endsWith("keepalived_notify.sh"))!.content).not.toContain("systemd-run");
-    expect(step.script).toContain("readonly ABSENT_FILES=('/etc/keepalived/iam_ha_alert.sh' '/etc/keepalived/iam-ha-alert.curl' )");
+    expect(step.script).toContain("readonly ABSENT_FILES=('/etc/keepalived/iam_ha_alert.sh' '/etc/keepalived/iam-ha-alert.curl' ");
   });
 
   test("the alert sender passes shellcheck in every format", () => {

@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { runScenario, scenarios } from "../lab/scenarios/failover";
+import { runScenario, ScenarioResult, scenarios } from "../lab/scenarios/failover";
+import { execInLabNs } from "../lab/hosts/network";
+import { log } from "../lab/hosts/exec";
 import { hostsRunning, labDown } from "../lab/hosts/lab";
 import { inNode } from "../lab/hosts/nodeShell";
 import { paths } from "../lab/hosts/paths";
@@ -14,7 +16,9 @@ import { projectCliAsync, requireTools, run } from "./fixtures/tools";
 /**
  * The example stacks run in the lab as written: two front doors and two backend-only nodes in
  * another subnet (examples/Pulumi.backends.yaml, written for Tencent Cloud: its own NIC name,
- * login user, adminCidr, public SSH), then prod as committed.
+ * login user, adminCidr, public SSH), then prod as committed, then the VIP-only front door
+ * (examples/Pulumi.viponly.yaml) with the failover scenarios that apply to it. One lab at a time:
+ * each stack's lab goes down before the next comes up.
  */
 
 jest.setTimeout(10 * 60_000);
@@ -163,4 +167,71 @@ test("prod as committed: `npm run lab -- up --stack prod` passes its checks and 
   } finally {
     await projectCliAsync("lab/cli.ts", ["down", "--stack", "prod"], 3 * 60_000);
   }
+});
+
+describe("VIP-only (examples/Pulumi.viponly.yaml): keepalived's VIP straight onto the sites' ports, no nginx", () => {
+  let vipOnly: LabStack;
+  const results: ScenarioResult[] = [];
+
+  beforeAll(async () => {
+    await down(stack);
+    vipOnly = await loadLabStack("viponly");
+    await down(vipOnly);
+  });
+
+  afterAll(async () => {
+    for (const r of results) log(`VIP-only ${r.name}: ${r.failed}/${r.requests} failed, first success ${r.firstSuccessMs} ms, new MASTER ${r.masterAtMs} ms`);
+    if (vipOnly) await down(vipOnly).catch(() => labDown(vipOnly.topology));
+  });
+
+  test("up as written: each site answers on its own port of the EIP, from the VIP's holder alone; one MASTER; no nginx anywhere", async () => {
+    const result = await up(vipOnly);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.checks.map((c) => c.name)).toEqual([
+      "iam.api.marmotedu.com /healthz through 10.255.0.10:8080",
+      "iam.api.marmotedu.com is served by the VIP's holder alone",
+      "iam.authz.marmotedu.com /healthz through 10.255.0.10:9090",
+      "iam.authz.marmotedu.com is served by the VIP's holder alone",
+      "exactly one node holds the HAVIP 172.20.12.50",
+      "MariaDB login from edge-b",
+      "MariaDB refuses iam from 172.20.12.11 (not a peer)",
+    ]);
+    expect(result.applied.map((c) => c.name).filter((n) => n.includes("nginx"))).toEqual([]);
+    const status = await labStatus(vipOnly.config, vipOnly.topology);
+    expect(status.nodes.map((n) => n.state).sort()).toEqual(["BACKUP", "MASTER"]);
+    for (const node of ["edge-a", "edge-b"]) {
+      const r = await inNode(node, "test -e /usr/sbin/nginx && echo nginx; systemctl is-active iam-ha-vip-state.socket");
+      expect([node, r.stdout.trim()]).toEqual([node, "active"]);
+    }
+  });
+
+  test("the VRRP state socket answers the other front door, and nobody else (the router's address is refused)", async () => {
+    const read = (address: string) => `timeout 2 bash -c 'exec 3<"/dev/tcp/${address}/7799" && head -n 1 <&3'`;
+    const fromPeer = await inNode("edge-b", read("172.20.12.11"));
+    expect([fromPeer.code, fromPeer.stdout.trim()]).toEqual([0, expect.stringMatching(/^(MASTER|BACKUP)$/)]);
+    const fromRouter = await execInLabNs(["bash", "-c", read("172.20.12.11")], { timeoutMs: 10_000 });
+    expect(fromRouter.code).not.toBe(0);
+  });
+
+  const applying = [
+    "keepalived stopped on the master",
+    "the master's service killed, then started again",
+    "the master's network link down, then up",
+    "VRRP adverts blocked between the nodes",
+  ];
+
+  test("the scenarios that apply are exactly these: no nginx to kill, no upstreams to fail over between nodes", () => {
+    expect(scenarios(vipOnly.config).map((s) => s.name)).toEqual(applying);
+  });
+
+  test.each(applying)("%s holds, with one MASTER after and every transition alerted", async (name) => {
+    const result = await runScenario(
+      vipOnly,
+      scenarios(vipOnly.config).find((s) => s.name === name)!,
+    );
+    results.push(result);
+    expect([result.held, result.alertsMissing, result.spurious, result.detail]).toEqual([true, [], 0, expect.any(String)]);
+    const status = await labStatus(vipOnly.config, vipOnly.topology);
+    expect(status.nodes.filter((n) => n.state === "MASTER")).toHaveLength(1);
+  });
 });

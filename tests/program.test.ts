@@ -240,6 +240,9 @@ describe("the security group, rule by rule as Tencent evaluates it", () => {
     runs.sshPort2222 = ingressesOf(await runWith({ ...stackValues("prod"), sshPort: 2222 }));
     // With sshVia private the admin CIDR may be the nodes' own subnet: it covers the peers.
     runs.adminIsSubnet = ingressesOf(await runWith({ ...stackValues("prod"), sshVia: "private", adminCidr: "10.0.4.0/24", sshPort: 2222 }));
+    // No nginx: the sites' own ports face the Internet.
+    runs.vipOnly = ingressesOf(await runWith({ ...stackValues("prod"), frontDoor: "vipOnly" }));
+    runs.vipOnlyNoWatch = ingressesOf(await runWith({ ...stackValues("prod"), frontDoor: "vipOnly", vipWatchSeconds: 0 }));
   });
 
   test.each<[string, string, string, Packet]>([
@@ -272,12 +275,25 @@ describe("the security group, rule by rule as Tencent evaluates it", () => {
     ["adminIsSubnet", "node-2 (inside adminCidr) → SSH", "DROP", [NODE_2, "TCP", 2222]],
     ["adminIsSubnet", "node-1 (inside adminCidr) → SSH", "DROP", [NODE_1, "TCP", 2222]],
     ["adminIsSubnet", "node-2 (inside adminCidr) → VRRP", "ACCEPT", [NODE_2, "VRRP"]],
+    ["vipOnly", "Internet → site 8080", "ACCEPT", [INTERNET, "TCP", 8080]],
+    ["vipOnly", "Internet → site 9090", "ACCEPT", [INTERNET, "TCP", 9090]],
+    ["vipOnly", "Internet → HTTP 80 (no nginx)", "DROP (no rule)", [INTERNET, "TCP", 80]],
+    ["vipOnly", "Internet → the VRRP state port", "DROP (no rule)", [INTERNET, "TCP", 7799]],
+    ["vipOnly", "Internet → SSH", "DROP (no rule)", [INTERNET, "TCP", 22]],
+    ["vipOnly", "node-2 → site 8080 (the VIP fallback's masqueraded connections)", "ACCEPT", [NODE_2, "TCP", 8080]],
+    ["vipOnly", "node-2's VIP watch → the VRRP state port", "ACCEPT", [NODE_2, "TCP", 7799]],
+    ["vipOnly", "node-2 → MariaDB", "ACCEPT", [NODE_2, "TCP", 3306]],
+    ["vipOnly", "node-2 → HTTP 80", "DROP", [NODE_2, "TCP", 80]],
+    ["vipOnly", "node-2 → SSH", "DROP", [NODE_2, "TCP", 22]],
+    ["vipOnly", "node-2 → VRRP", "ACCEPT", [NODE_2, "VRRP"]],
+    ["vipOnly", "another CVM in the subnet → the VRRP state port", "DROP (no rule)", [STRANGER, "TCP", 7799]],
+    ["vipOnlyNoWatch", "node-2 → the VRRP state port (no VIP watch)", "DROP", [NODE_2, "TCP", 7799]],
   ])("%s: %s → %s", (stack, _what, expected, packet) => {
     expect(verdict(runs[stack], packet)).toBe(expected);
   });
 
   test("every rule is one v0.2.3 can express: TCP or UDP with ports, or ALL with port ALL", () => {
-    for (const rule of [...runs.prod, ...runs.adminIsSubnet]) {
+    for (const rule of [...runs.prod, ...runs.adminIsSubnet, ...runs.vipOnly]) {
       expect(["ACCEPT", "DROP"]).toContain(rule.action);
       if (rule.protocol === "ALL") expect(rule.port).toBe("ALL");
       else expect(["TCP", "UDP"]).toContain(rule.protocol);

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as path from "path";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
@@ -10,7 +11,7 @@ import { besideKeepalived, requireTools, run, tempDir, writeTree } from "./fixtu
 
 /** Every rendered file, checked by the tool that will read it on the node. */
 
-requireTools("nginx", "keepalived", "shellcheck", "nft", "ip", "unshare", "mount");
+requireTools("nginx", "keepalived", "shellcheck", "nft", "ip", "unshare", "mount", "systemd-analyze");
 // The rhel family's nginx.conf runs workers as user nginx, which nginx -t looks up.
 if (run("getent", ["passwd", "nginx"]).code !== 0) {
   throw new Error("no user nginx to check the rhel-family nginx.conf: run `bash .ci/run` once, or useradd --system nginx");
@@ -22,9 +23,15 @@ const configs: [string, IamHaConfig][] = [
   ["rhel family", loadConfig(mapSource({ ...stackValues("prod"), osFamily: "rhel", sshUser: "root" }, SECRET_KEYS))],
   ["VRRPv3, adverts every 0.3 s", loadConfig(mapSource({ ...stackValues("prod"), vrrpVersion: 3, advertInt: "0.3", vrrpAuthPass: undefined }, SECRET_KEYS))],
   ["backend-only nodes", loadConfig(mapSource({ ...stackValues("backends"), sshPublicKey: TEST_KEY_PAIR.publicKey }, SECRET_KEYS))],
+  ["VIP-only", loadConfig(mapSource({ ...stackValues("viponly"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined }, SECRET_KEYS))],
+  [
+    "VIP-only, one site on 8888 as in seeds/004, VRRPv2",
+    loadConfig(mapSource({ ...stackValues("prod"), frontDoor: "vipOnly", sites: [{ serverName: "swarm.example.com", port: 8888 }] }, SECRET_KEYS)),
+  ],
 ];
 const cases = configs.flatMap(([label, config]) => config.nodes.map((node) => [`${label}, ${node.name} (${node.role})`, config, node] as const));
 const frontDoorCases = cases.filter(([, , node]) => node.role === "frontDoor");
+const nginxCases = frontDoorCases.filter(([, config]) => config.frontDoor === "havip");
 
 function filesOf(config: IamHaConfig, nodeName: string) {
   const node = config.nodes.find((n) => n.name === nodeName)!;
@@ -87,7 +94,7 @@ describe.each(cases)("rendered files pass the real tools (%s)", (_label, config,
   });
 });
 
-describe.each(frontDoorCases)("a front door's nginx and keepalived pass the real tools (%s)", (_label, config, node) => {
+describe.each(nginxCases)("a front door's nginx passes the real tools (%s)", (_label, config, node) => {
   const files = filesOf(config, node.name);
 
   test("nginx -t accepts nginx.conf and the site files", () => {
@@ -95,11 +102,42 @@ describe.each(frontDoorCases)("a front door's nginx and keepalived pass the real
     expect(r.stderr).toContain("test is successful");
     expect(r.code).toBe(0);
   });
+});
+
+describe.each(frontDoorCases)("a front door's keepalived passes the real tools (%s)", (_label, config, node) => {
+  const files = filesOf(config, node.name);
 
   test("keepalived -t accepts keepalived.conf, without a single warning", () => {
     const r = keepalivedTest(files, config.vrrp.interface);
     expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
+  });
+});
+
+/** `systemd-analyze verify` on the VRRP state socket (vipOnly), which also loads the service it starts per connection. */
+function stateSocketTest(files: { path: string; content: string }[]) {
+  const root = tempDir("units");
+  for (const unit of [PATHS.stateSocket, PATHS.stateService]) {
+    const file = files.find((f) => f.path === unit);
+    if (!file) throw new Error(`no ${unit} among the node's files`);
+    fs.writeFileSync(`${root}/${path.basename(unit)}`, file.content);
+  }
+  return run("systemd-analyze", ["verify", "--man=no", `${root}/${path.basename(PATHS.stateSocket)}`]);
+}
+
+const vipOnlyCases = frontDoorCases.filter(([, config]) => config.frontDoor === "vipOnly");
+
+describe.each(vipOnlyCases)("a VIP-only front door's state socket passes the real tools (%s)", (_label, config, node) => {
+  test("systemd-analyze verify accepts iam-ha-vip-state.socket and its service, without a warning", () => {
+    const r = stateSocketTest(filesOf(config, node.name));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  test("there is no nginx file among its files, and no nginx in its packages step", () => {
+    const plan = planNode(config, node);
+    expect(plan.steps.flatMap((s) => s.files.map((f) => f.path)).filter((p) => p.includes("nginx"))).toEqual([]);
+    expect(/^readonly PACKAGES=\((.*)\)$/m.exec(plan.steps.find((s) => s.kind === "packages")!.script)![1]).toBe("'keepalived' 'curl' 'nftables' ");
   });
 });
 
@@ -131,6 +169,17 @@ describe("the checks can fail", () => {
   test("nft -c rejects a misspelt verdict", () => {
     const broken = files.map((f) => (f.path === PATHS.firewallRuleset ? { ...f, content: f.content.replace("tcp dport 80 accept", "tcp dport 80 acept") } : f));
     expect(nftCheck(broken).code).not.toBe(0);
+  });
+
+  test("systemd-analyze verify reports a misspelt socket setting and a bad service setting", () => {
+    const [, vipOnly] = configs.find(([label]) => label === "VIP-only")!;
+    const unit = filesOf(vipOnly, "edge-a");
+    const socketBroken = unit.map((f) => (f.path === PATHS.stateSocket ? { ...f, content: f.content.replace("ListenStream=", "ListenStrem=") } : f));
+    expect(stateSocketTest(socketBroken).code).not.toBe(0);
+    const serviceBroken = unit.map((f) =>
+      f.path === PATHS.stateService ? { ...f, content: f.content.replace("StandardInput=socket", "StandardInput=sockt") } : f,
+    );
+    expect(stateSocketTest(serviceBroken).stderr).toMatch(/sockt/);
   });
 
   test("shellcheck flags an unquoted variable", () => {

@@ -49,6 +49,7 @@ const userFix = (example: string) => `Fix: use 1-32 lowercase letters, digits, _
 const bastionHostLine = (host: string) =>
   `iam-ha:bastionHost: "${host}" is not an IPv4 address or a DNS name. Fix: set the bastion's address, e.g. 203.0.113.5 or bastion.example.com.`;
 const portLine = (port: number, what: string) => `iam-ha:sites[0].port: ${port} is ${what}. Fix: run the backend on another port, e.g. 8080.`;
+const vipPortLine = (port: number, what: string) => `iam-ha:sites[0].port: ${port} is ${what}. Fix: serve the site on another port, e.g. 8888.`;
 const webhookFix = "Fix: percent-encode it (a space is %20, é is %C3%A9), then run: pulumi config set --secret alertWebhook 'https://…'.";
 
 const systemSchemaLine = (name: string) =>
@@ -287,6 +288,44 @@ describe("every bad input is refused before anything is created, with its key an
       "a site on MariaDB's port",
       { sites: [{ serverName: "a.example.com", port: 3306 }] },
       portLine(3306, "MariaDB's port: nginx would send HTTP to MariaDB and the site would publish the database"),
+    ],
+    // ---- frontDoor vipOnly: a site is its port on the VIP, open to the Internet; no nginx upstreams
+    ["an unknown front door", { frontDoor: "nginx" }, 'iam-ha:frontDoor: "nginx" is not one of havip, vipOnly. Fix: run: pulumi config set frontDoor havip.'],
+    [
+      "VIP-only: two sites on one port",
+      {
+        frontDoor: "vipOnly",
+        sites: [
+          { serverName: "a.example.com", port: 8888 },
+          { serverName: "b.example.com", port: 8888 },
+        ],
+      },
+      "iam-ha:sites[1].port: 8888 is also sites[0] (a.example.com)'s port, and with frontDoor vipOnly a site is its port on the VIP (no nginx tells sites apart by name). Fix: give each site a port of its own, or put nginx in front (pulumi config set frontDoor havip).",
+    ],
+    [
+      "VIP-only: a site on SSH's port",
+      { frontDoor: "vipOnly", sites: [{ serverName: "a.example.com", port: 22 }] },
+      vipPortLine(22, "SSH's port: with frontDoor vipOnly a site's port is open to the Internet on every front door, SSH included"),
+    ],
+    [
+      "VIP-only: a site on sshPort",
+      { frontDoor: "vipOnly", sshPort: 2222, sites: [{ serverName: "a.example.com", port: 2222 }] },
+      vipPortLine(2222, "sshPort, the nodes' SSH port: with frontDoor vipOnly a site's port is open to the Internet on every front door, SSH included"),
+    ],
+    [
+      "VIP-only: a site on MariaDB's port",
+      { frontDoor: "vipOnly", sites: [{ serverName: "a.example.com", port: 3306 }] },
+      vipPortLine(3306, "MariaDB's port: with frontDoor vipOnly a site's port is open to the Internet on every front door, which would publish the database"),
+    ],
+    [
+      "VIP-only: a site on the VRRP state port",
+      { frontDoor: "vipOnly", sites: [{ serverName: "a.example.com", port: 7799 }] },
+      vipPortLine(7799, "the port each front door serves its VRRP state on to the others' VIP watch (frontDoor vipOnly)"),
+    ],
+    [
+      "VIP-only: a backend-only node",
+      { frontDoor: "vipOnly", ...nodes(node1, node2, { name: "node-3", privateIp: "10.0.4.22", role: "backend" }) },
+      "iam-ha:nodes[2].role: is backend on node-3, but with frontDoor vipOnly no nginx proxies to other nodes: a backend-only node would get no traffic. Fix: make it a front door (remove role), or run nginx in front (pulumi config set frontDoor havip).",
     ],
     // ---- adminCidr (item 14)
     [

@@ -82,3 +82,90 @@ describe("two front doors and two backend-only nodes (examples/Pulumi.backends.y
     ]);
   });
 });
+
+describe("VIP-only: keepalived's VIP straight onto the sites' ports, no nginx (examples/Pulumi.viponly.yaml)", () => {
+  let run: ProgramRun;
+  const nodes = ["edge-a", "edge-b"];
+  beforeAll(async () => {
+    run = await runWith({ ...exampleValues("viponly"), vrrpAuthPass: undefined });
+  });
+
+  test("no nginx step anywhere: each front door runs ready, packages, firewall, vrrp-hold, keepalived, vrrp-release; the database node grants the other", () => {
+    const frontDoor = ["ready", "packages", "firewall", "vrrp-hold", "keepalived", "vrrp-release"];
+    expect(nodes.map((n) => [n, stepsOf(run, n)])).toEqual([
+      ["edge-a", [...frontDoor, "grant-edge-b"]],
+      ["edge-b", frontDoor],
+    ]);
+    expect(ofType(run, COMMAND).filter((r) => /nginx/.test(r.name))).toEqual([]);
+    for (const node of nodes) {
+      expect(unwrap(named(run, `${node}-packages`).inputs.stdin)).toContain("readonly PACKAGES=('keepalived' 'curl' 'nftables' )");
+    }
+  });
+
+  test("one HAVIP, one EIP and one binding, made after every node's vrrp-release; each front door may hold the HAVIP", () => {
+    expect(ofType(run, "tencentcloud:Ha/vip:Vip").map((r) => r.name)).toEqual(["iam-ha-havip"]);
+    expect(ofType(run, "tencentcloud:Eip/instance:Instance").map((r) => r.name)).toEqual(["iam-ha-eip"]);
+    expect(ofType(run, "tencentcloud:Ha/vipEipAttachment:VipEipAttachment").map((r) => r.name)).toEqual(["iam-ha-eip-attachment"]);
+    expect(
+      ofType(run, HOLDER)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["iam-ha-havip-edge-a", "iam-ha-havip-edge-b"]);
+    const deps = named(run, "iam-ha-eip-attachment").dependencies;
+    for (const node of nodes) expect(deps).toContain(named(run, `${node}-vrrp-release`).urn);
+  });
+
+  test("keepalived checks /healthz on every site's port and tracks no nginx", () => {
+    const keepalived = unwrap(named(run, "edge-a-keepalived").inputs.stdin) as string;
+    expect(keepalived).toContain(
+      "exec curl --silent --fail --fail-early --output /dev/null --max-time 1 http://127.0.0.1:8080/healthz --output /dev/null http://127.0.0.1:9090/healthz",
+    );
+    expect(/track_script \{\s*(\S+)\s*\}/.exec(keepalived)![1]).toBe("check_sites");
+    expect(keepalived).not.toMatch(/nginx_stopped|nginx_running|track_process|vrrp_script check_nginx/);
+  });
+
+  test("the firewall opens the sites' ports to anywhere, not 80; the fallback works on those ports; peers get the VRRP state port and MariaDB only", () => {
+    const firewall = unwrap(named(run, "edge-a-firewall").inputs.stdin) as string;
+    expect(firewall).toContain("elements = { 8080,9090 }");
+    expect(firewall).toContain("        tcp dport @site_ports accept");
+    expect(firewall).not.toMatch(/tcp dport 80 /);
+    expect(firewall).toContain("ip daddr 172.20.12.50 tcp dport @site_ports counter dnat ip to 172.20.12.12");
+    expect(firewall).toContain("ip saddr { 172.20.12.12 } tcp dport 7799 accept");
+    expect(firewall).toContain("ip saddr { 172.20.12.12 } tcp dport { 3306 } accept");
+    // edge-b runs no MariaDB: no peer port at all.
+    expect(unwrap(named(run, "edge-b-firewall").inputs.stdin)).not.toMatch(/tcp dport \{ [\d,]+ \} accept/);
+  });
+
+  test("the VIP watch reads each front door's state socket on its private address", () => {
+    const keepalived = unwrap(named(run, "edge-b-keepalived").inputs.stdin) as string;
+    expect(keepalived).toContain("readonly NODES=('edge-a=172.20.12.11' 'edge-b=172.20.12.12' )");
+    expect(keepalived).toContain("ListenStream=172.20.12.12:7799");
+    expect(keepalived).toContain("systemctl restart 'iam-ha-vip-state.socket'");
+  });
+
+  test("the security group: the sites' ports from anywhere first, then the peers' VRRP state port and MariaDB, no backend ports", () => {
+    const ingresses = named(run, "iam-ha-sg-rules").inputs.ingresses as Record<string, string>[];
+    expect(ingresses[0]).toEqual({
+      action: "ACCEPT",
+      cidrBlock: "0.0.0.0/0",
+      protocol: "TCP",
+      port: "8080,9090",
+      description: "the sites, straight on their ports",
+    });
+    expect(ingresses.filter((r) => r.action === "ACCEPT" && r.protocol === "TCP").map((r) => [r.cidrBlock, r.port])).toEqual([
+      ["0.0.0.0/0", "8080,9090"],
+      ["172.20.12.11/32", "7799"],
+      ["172.20.12.12/32", "7799"],
+      ["172.20.12.12/32", "3306"],
+      ["203.0.113.10/32", "22"],
+    ]);
+  });
+
+  test("the smoke tests ask each site on its own port of the EIP", () => {
+    const sites = (run.outputs as { sites: { serverName: string; port: number; smokeTest: string }[] }).sites;
+    expect(sites.map((s) => [s.serverName, s.port, s.smokeTest])).toEqual([
+      ["iam.api.marmotedu.com", 8080, expect.stringMatching(/^curl http:\/\/\S+:8080\/healthz$/)],
+      ["iam.authz.marmotedu.com", 9090, expect.stringMatching(/^curl http:\/\/\S+:9090\/healthz$/)],
+    ]);
+  });
+});

@@ -140,6 +140,34 @@ describe("the shared checks (verify/checks.ts)", () => {
     expect(login.detail).toContain("Access denied");
   });
 
+  const vipOnly = (answer: (i: number) => HttpAnswer, states?: NodeState[]): VerifyTarget => ({
+    ...fakeTarget({ answer, states }),
+    frontDoor: "vipOnly",
+    sitePorts: { [SITES[0]]: 8080 },
+  });
+
+  test("VIP-only: the site on its port of the EIP, every answer from the VIP's holder, and no balance check", async () => {
+    const checks = await verify(vipOnly(() => healthy("node-1")));
+    expect(checks.map((c) => c.name)).toEqual([
+      `${SITES[0]} /healthz through ${LOCAL}:8080`,
+      `${SITES[0]} is served by the VIP's holder alone`,
+      `exactly one node holds the HAVIP ${HAVIP}`,
+      "MariaDB login from node-2",
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(named(checks, "holder alone").detail).toBe("10/10 from node-1");
+  });
+
+  test("VIP-only: an answer from a node that does not hold the VIP fails, naming the counts and the holder", async () => {
+    const check = named(await verify(vipOnly((i) => healthy(i < 7 ? "node-1" : "node-2"))), "holder alone");
+    expect(check).toMatchObject({ ok: false, detail: "node-1: 7, node-2: 3; the VIP's holder: node-1" });
+    const split = oneMaster.map((s) => ({ ...s, state: "MASTER", holdsVip: true }));
+    expect(named(await verify(vipOnly(() => healthy("node-1"), split)), "holder alone")).toMatchObject({
+      ok: false,
+      detail: "node-1: 10; the VIP's holder: node-1 and node-2",
+    });
+  });
+
   test("formatTable has a header and one PASS or FAIL line per check", async () => {
     const checks = await verify(fakeTarget({ answer: (i) => healthy(i === 0 ? "node-2" : "node-1") }));
     const lines = formatTable(checks).split("\n");
@@ -243,6 +271,8 @@ function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ss
     ],
     frontDoors: ["node-1", "node-2", "node-3"],
     sites: SITES,
+    frontDoor: "havip",
+    sitePorts: { [SITES[0]]: 8080, [SITES[1]]: 9090 },
     ssh: { user: "ubuntu", port: 22, via: "public", privateKey: PRIVATE_KEY, ...ssh },
     db: { node: "node-1", name: "iam", user: "iam", password: DB_PASSWORD },
     vrrpInterface: "eth0",
@@ -269,6 +299,25 @@ function fakeSsh(reply: (call: Call) => Partial<RunResult>): { run: SshRunner; c
 }
 
 const probeOut = (keepalived: string, state: string, vip: boolean) => ({ stdout: `keepalived=${keepalived}\nstate=${state}\nvip=${vip ? "yes" : "no"}\n` });
+
+describe("cloudTarget: each site through the EIP", () => {
+  test("nginx (havip) on the EIP's port 80 by name; VIP-only on each site's own port", async () => {
+    const [a, b] = [await startEip(), await startEip()];
+    try {
+      const ssh = fakeSsh(() => ({}));
+      const vipOnly = cloudTarget(stack({ frontDoor: "vipOnly", sitePorts: { [SITES[0]]: a.port, [SITES[1]]: b.port } }), { ssh: ssh.run });
+      expect([vipOnly.frontDoor, vipOnly.sitePorts]).toEqual(["vipOnly", { [SITES[0]]: a.port, [SITES[1]]: b.port }]);
+      expect((await vipOnly.get(SITES[1], "/healthz")).status).toBe(200);
+      expect([a.seen, b.seen]).toEqual([[], [{ host: SITES[1], path: "/healthz" }]]);
+      const nginx = cloudTarget(stack(), { ssh: ssh.run, httpPort: a.port });
+      expect(nginx.sitePorts).toBeUndefined();
+      expect((await nginx.get(SITES[1], "/healthz")).status).toBe(200);
+      expect(a.seen).toEqual([{ host: SITES[1], path: "/healthz" }]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
 
 describe("cloudTarget: keepalived probes and database logins over SSH", () => {
   test("reads MASTER/BACKUP/STOPPED; an unreachable node is UNREACHABLE; a refused sudo is UNKNOWN", async () => {
@@ -557,11 +606,18 @@ describe("deployedStack (outputs + config)", () => {
       ],
       frontDoors: ["node-1", "node-2"],
       sites: SITES,
+      frontDoor: "havip",
+      sitePorts: { [SITES[0]]: 8080, [SITES[1]]: 9090 },
       ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
       db: { node: "node-2", name: "iam", user: "iam", password: DB_PASSWORD },
       vrrpInterface: "eth0",
     });
     expect(deployedStack("prod", outputsJson(), configJson()).db.node).toBe("node-1");
+  });
+
+  test("a VIP-only stack: each site's port on the EIP, from the config", () => {
+    const s = deployedStack("prod", outputsJson(), configJson({ frontDoor: { value: "vipOnly", secret: false } }));
+    expect([s.frontDoor, s.sitePorts]).toEqual(["vipOnly", { [SITES[0]]: 8080, [SITES[1]]: 9090 }]);
   });
 
   test("carries every tencentcloud:* setting to the provider's lookups, secrets as secrets (not the region alone)", () => {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
-import { IamHaConfig } from "../config/types";
+import { IamHaConfig, VIP_STATE_PORT } from "../config/types";
 import { planNode } from "../render/steps";
 import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
 import { requireTools, run, tempDir, writeTree } from "./fixtures/tools";
@@ -12,7 +12,7 @@ import { requireTools, run, tempDir, writeTree } from "./fixtures/tools";
  * posts, so nothing leaves this machine.
  */
 
-requireTools("unshare", "mount", "shellcheck");
+requireTools("unshare", "mount", "shellcheck", "ip", "python3");
 
 const withWatch = (values: Record<string, unknown>): IamHaConfig =>
   loadConfig(mapSource({ ...values, alertWebhook: "http://127.0.0.1:9/hook", vipWatchSeconds: 10 }, [...SECRET_KEYS, "alertWebhook"]));
@@ -55,6 +55,49 @@ function watch(config: IamHaConfig, states: Record<string, string>, times = 1) {
 
 const prod = stackValues("prod");
 
+/** Answers every connection to ADDRESS:PORT with STATE and a newline, as iam-ha-vip-state.socket does. */
+const STATE_SERVER = `import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8)
+while True:
+    c, _ = s.accept(); c.sendall(sys.argv[3].encode() + b"\\n"); c.close()`;
+
+/**
+ * The VIP-only watch, with its real /dev/tcp reads: in a network namespace of its own, each node's
+ * private address on lo and a state server there (none for a node left out of `states`).
+ */
+function watchOverSockets(config: IamHaConfig, states: Record<string, string>) {
+  const root = tempDir("watch-sockets");
+  const files = planNode(config, config.nodes[0]).steps.find((s) => s.name === "keepalived")!.files;
+  writeTree(root, files);
+  fs.mkdirSync(`${root}/bin`);
+  fs.writeFileSync(`${root}/bin/curl`, FAKE_CURL, { mode: 0o755 });
+  fs.writeFileSync(`${root}/bin/sleep`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  fs.writeFileSync(`${root}/server.py`, STATE_SERVER);
+  fs.writeFileSync(`${root}/states`, "");
+  const servers = Object.entries(states).flatMap(([address, state]) => [
+    `python3 ${root}/server.py ${address} ${VIP_STATE_PORT} ${state} & pids="$pids $!"`,
+    `until (exec 3<>/dev/tcp/${address}/${VIP_STATE_PORT}) 2>/dev/null; do /bin/sleep 0.05; done`,
+  ]);
+  const script = [
+    `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs t /var/log && mount -t tmpfs t /run && mkdir /run/iam-ha || exit 99`,
+    "ip link set lo up",
+    ...config.nodes.map((n) => `ip address add ${n.privateIp}/32 dev lo`),
+    'pids=""',
+    ...servers,
+    `export PATH=${root}/bin:$PATH STATES=${root}/states POSTS=${root}/posts`,
+    "/etc/keepalived/iam_ha_vip_watch.sh; code=$?",
+    "kill $pids 2>/dev/null",
+    "cat /var/log/keepalived.log 2>/dev/null",
+    "exit $code",
+  ].join("\n");
+  const r = run("unshare", ["--mount", "--net", "bash", "-c", script]);
+  const posts = fs.existsSync(`${root}/posts`) ? fs.readFileSync(`${root}/posts`, "utf8").trim().split("\n").length : 0;
+  return { code: r.code, log: r.stdout, posts, stderr: r.stderr };
+}
+
+const vipOnly = (states: Record<string, string>) => watchOverSockets(withWatch({ ...prod, frontDoor: "vipOnly" }), states);
+
 describe("the VIP watch", () => {
   test("two MASTERs are split brain: logged and alerted once, not on every run while it lasts", () => {
     const r = watch(withWatch(prod), { "127.0.0.1": "MASTER", "10.0.4.21": "MASTER" }, 3);
@@ -90,6 +133,19 @@ describe("the VIP watch", () => {
     expect(step.script).toContain(
       "'/etc/keepalived/iam_ha_vip_watch.sh' '/etc/systemd/system/iam-ha-vip-watch.service' '/etc/systemd/system/iam-ha-vip-watch.timer'",
     );
+  });
+
+  test("VIP-only: it reads every node's state socket on its private address (this node's too), and sees split brain", () => {
+    const r = vipOnly({ "10.0.4.20": "MASTER", "10.0.4.21": "MASTER" });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.log).toMatch(/^\[[^\]]+\] vip_watch SPLIT_BRAIN masters: node-1 node-2 node=node-1 vip=10\.0\.4\.99$/m);
+    expect(r.posts).toBe(1);
+  });
+
+  test("VIP-only: one MASTER is quiet; a node whose socket does not answer is unreachable, not a missing MASTER", () => {
+    expect(vipOnly({ "10.0.4.20": "BACKUP", "10.0.4.21": "MASTER" })).toMatchObject({ code: 0, log: "", posts: 0 });
+    expect(vipOnly({ "10.0.4.20": "BACKUP" })).toMatchObject({ code: 0, log: "", posts: 0 });
+    expect(vipOnly({ "10.0.4.20": "BACKUP", "10.0.4.21": "FAULT" }).log).toMatch(/vip_watch NO_MASTER states: node-1=BACKUP node-2=FAULT/);
   });
 
   test("nginx serves keepalived's state to the other nodes and to nobody else", () => {

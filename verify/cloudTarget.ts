@@ -8,7 +8,7 @@ import { DeployedStack, sshAddress } from "./stackOutputs";
 export interface CloudTargetOptions {
   /** Where SSH commands go: the system client in use, a fake in tests. */
   ssh: SshRunner;
-  /** The EIP's HTTP port; tests point it at a local server. */
+  /** The EIP's HTTP port (nginx's 80, or with frontDoor vipOnly each site's own); tests point it at a local server. */
   httpPort?: number;
   httpTimeoutMs?: number;
   /** The instance id Tencent Cloud binds a HAVIP to (verify/cloudHolder.ts; a fake in tests). */
@@ -60,7 +60,10 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     havip: stack.havip,
     sites: stack.sites,
     nodes: stack.nodes.map((n) => n.name),
-    get: (site, path) => httpGet(stack.publicIp, options.httpPort ?? 80, site, path, options.httpTimeoutMs),
+    frontDoor: stack.frontDoor,
+    sitePorts: stack.frontDoor === "vipOnly" ? stack.sitePorts : undefined,
+    get: (site, path) =>
+      httpGet(stack.publicIp, options.httpPort ?? (stack.frontDoor === "vipOnly" ? stack.sitePorts[site] : 80), site, path, options.httpTimeoutMs),
     nodeStates: () =>
       Promise.all(
         stack.nodes

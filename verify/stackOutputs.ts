@@ -5,7 +5,7 @@ import { ConfigError } from "../config/problems";
 import { NamespacedSetting, PulumiConfigJson, pulumiConfigJsonSource } from "../config/pulumiConfigJson";
 import { ConfigSource } from "../config/source";
 import { frontDoors } from "../config/lists";
-import { IamHaConfig, SshVia } from "../config/types";
+import { FrontDoorKind, IamHaConfig, SshVia } from "../config/types";
 
 /** A problem with the command line, the tools or the stack: the verifier exits 2 and prints the fix. */
 export class SetupError extends Error {
@@ -39,6 +39,10 @@ export interface DeployedStack {
   /** The nodes that run keepalived and may hold the HAVIP (the config's role frontDoor). */
   frontDoors: string[];
   sites: string[];
+  /** What stands at the VIP: nginx (havip) or each site straight on its port (vipOnly). */
+  frontDoor: FrontDoorKind;
+  /** Each site's port (by serverName): its backend's, and with frontDoor vipOnly its port on the EIP. */
+  sitePorts: Record<string, number>;
   ssh: { user: string; port: number; via: SshVia; privateKey: string; bastion?: { host: string; user: string; port: number; hostKey: string } };
   db: { node: string; name: string; user: string; password: string };
   vrrpInterface: string;
@@ -133,6 +137,8 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
     name: stack,
     ...outputs,
     frontDoors: frontDoors(config.nodes).map((n) => n.name),
+    frontDoor: config.frontDoor,
+    sitePorts: Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])),
     providerConfig: source.settingsOf("tencentcloud"),
     ssh: { user: config.ssh.user, port: config.ssh.port, via: config.ssh.via, privateKey: config.secrets.sshPrivateKey, bastion: config.ssh.bastion },
     db: { node: config.database.node, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },

@@ -6,9 +6,19 @@ import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
 import type { LabTopology } from "../hosts/topology";
 
+/**
+ * The EIP's address for a site, as a user types it: nginx picks the site by name on port 80
+ * (frontDoor havip); with vipOnly the site is its own port.
+ */
+export function eipAddress(config: IamHaConfig, topology: LabTopology, site: string): string {
+  const port = config.sites.find((s) => s.serverName === site)?.port;
+  return config.frontDoor === "vipOnly" && port ? `${topology.eip}:${port}` : topology.eip;
+}
+
 /** Where a user stands (the client namespace), one request, bounded. */
-export async function getThroughEip(topology: LabTopology, site: string, path: string): Promise<HttpAnswer> {
-  const r = await execInClient(["curl", "-s", "-i", "--max-time", "3", "-H", `Host: ${site}`, `http://${topology.eip}${path}`], { timeoutMs: 10_000 });
+export async function getThroughEip(config: IamHaConfig, topology: LabTopology, site: string, path: string): Promise<HttpAnswer> {
+  const url = `http://${eipAddress(config, topology, site)}${path}`;
+  const r = await execInClient(["curl", "-s", "-i", "--max-time", "3", "-H", `Host: ${site}`, url], { timeoutMs: 10_000 });
   if (r.code !== 0) return { status: 0, body: `curl exit ${r.code}` };
   const [head, body = ""] = r.stdout.split(/\r?\n\r?\n/);
   const status = Number(/^HTTP\/\S+ (\d+)/.exec(head)?.[1] ?? 0);
@@ -24,7 +34,9 @@ export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTar
     havip: topology.havip,
     sites: config.sites.map((s) => s.serverName),
     nodes: topology.nodes.map((n) => n.name),
-    get: (site, path) => getThroughEip(topology, site, path),
+    frontDoor: config.frontDoor,
+    sitePorts: config.frontDoor === "vipOnly" ? Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])) : undefined,
+    get: (site, path) => getThroughEip(config, topology, site, path),
     nodeStates: () => nodeStates(config, topology),
     dbLogins: () =>
       mariadbLogins(

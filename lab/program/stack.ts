@@ -72,7 +72,8 @@ function cloudOnly(values: Record<string, unknown>, config: IamHaConfig): { valu
         "(sshVia private), from the same adminCidr address the nodes' firewall admits",
     );
   }
-  if (config.vrrp.trackNginxProcess) {
+  // Without nginx (frontDoor vipOnly) keepalived tracks no process.
+  if (config.frontDoor === "havip" && config.vrrp.trackNginxProcess) {
     // keepalived's track_process listens to the kernel's process events (the netlink proc
     // connector), which exist only in the host's initial network namespace: inside a lab node it
     // fails with "Failed to set/clear process event listen - errno 111" and holds the node in FAULT.

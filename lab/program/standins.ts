@@ -19,11 +19,12 @@ async function onNode(node: LabNode, what: string, command: string, stdin?: stri
   return r.stdout;
 }
 
+/** The stand-in's systemd unit on one port: "iam-standin@8080". */
+export const standInUnit = (port: number) => `iam-standin@${port}`;
+
 /** The stand-ins' systemd units, one per backend port: "iam-standin@8080 iam-standin@9090". */
 export function standInUnits(config: IamHaConfig): string {
-  return backendPorts(config)
-    .map((p) => `iam-standin@${p}`)
-    .join(" ");
+  return backendPorts(config).map(standInUnit).join(" ");
 }
 
 const backendPorts = (config: IamHaConfig) => [...new Set(config.sites.map((s) => s.port))];

@@ -4,10 +4,10 @@ import { NodeState } from "../../common/checks";
 import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "../hosts/exec";
 import { execInClient, execInLabNs } from "../hosts/network";
 import { awaitAlerts, logLineCounts, receivedAlerts } from "../hosts/alerts";
-import { getThroughEip } from "../program/labTarget";
+import { eipAddress, getThroughEip } from "../program/labTarget";
 import { inNode } from "../hosts/nodeShell";
 import type { LabStack } from "../program/stack";
-import { standInUnits } from "../program/standins";
+import { standInUnit, standInUnits } from "../program/standins";
 import { nodeStates } from "../program/status";
 import { garpAfter, RequestEvent, requestFigures, spuriousTransitions, Timeline } from "./benchFigures";
 import { masterEntries, masterIntervals } from "./masters";
@@ -73,9 +73,10 @@ export async function runLoadgen(where: "client" | "lab", args: string[], timeou
     .map((l) => JSON.parse(l));
 }
 
-/** Requests from where a user stands, in the background; resolves with every answer. */
+/** Requests from where a user stands (the site's port with frontDoor vipOnly), in the background; resolves with every answer. */
 export function startStream(stack: LabStack, site: string, durationMs = STREAM_MS, intervalMs = STREAM_INTERVAL_MS): Promise<RequestEvent[]> {
-  const args = ["--url", `http://${stack.topology.eip}/healthz`, "--host", site, "--interval", String(intervalMs), "--duration", String(durationMs)];
+  const url = `http://${eipAddress(stack.config, stack.topology, site)}/healthz`;
+  const args = ["--url", url, "--host", site, "--interval", String(intervalMs), "--duration", String(durationMs)];
   return runLoadgen("client", args, durationMs + 30_000) as Promise<RequestEvent[]>;
 }
 
@@ -110,8 +111,9 @@ export async function baseline(stack: LabStack): Promise<string> {
   const { config, topology } = stack;
   const ports = standInUnits(config);
   const doors = frontDoors(config.nodes).map((n) => n.name);
+  const nginx = config.frontDoor === "havip" ? " && systemctl start nginx" : "";
   for (const node of topology.nodes) {
-    const frontDoor = doors.includes(node.name) ? ` && systemctl start nginx && systemctl start keepalived` : "";
+    const frontDoor = doors.includes(node.name) ? `${nginx} && systemctl start keepalived` : "";
     await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start ${ports}${frontDoor}`);
   }
   const since = Date.now();
@@ -124,17 +126,27 @@ export async function baseline(stack: LabStack): Promise<string> {
   );
   if (ok === null)
     throw new LabError(`the lab did not settle with one MASTER and the rest BACKUP within 30 s: ${JSON.stringify(await nodeStates(config, topology))}`);
+  const holder = holderOf(await nodeStates(config, topology))!;
+  if (config.frontDoor === "vipOnly") {
+    // Only the holder serves, each site on its port: every site must answer from it.
+    for (const site of config.sites) {
+      const answer = await getThroughEip(config, topology, site.serverName, "/healthz");
+      if (answer.node !== holder)
+        throw new LabError(`${site.serverName} does not answer from ${holder}, the VIP's holder, on port ${site.port}: ${JSON.stringify(answer)}`);
+    }
+    return holder;
+  }
   // nginx skips a backend for fail_timeout after a failure: wait until every node's backend
   // answers again, so each scenario starts from the same place.
   const seen = new Set<string>();
   const deadline = Date.now() + 5_000 + config.upstream.failTimeout * 1000 * 2;
   while (seen.size < topology.nodes.length && Date.now() < deadline) {
-    const answer = await getThroughEip(topology, config.sites[0].serverName, "/healthz");
+    const answer = await getThroughEip(config, topology, config.sites[0].serverName, "/healthz");
     if (answer.node) seen.add(answer.node);
     else await sleep(POLL_MS);
   }
   if (seen.size < topology.nodes.length) throw new LabError(`not every node's backend answers through the EIP (seen: ${[...seen].join(", ") || "none"})`);
-  return holderOf(await nodeStates(config, topology))!;
+  return holder;
 }
 
 interface Scenario {
@@ -179,9 +191,58 @@ async function unblockVrrp(): Promise<void> {
   await execInLabNs(["nft", `delete table bridge ${SPLIT_TABLE}`]);
 }
 
+/**
+ * The scenarios that apply to the stack's front door, by construction: with frontDoor vipOnly the
+ * master's service dies where nginx would (no nginx), and there are no upstreams to fail over
+ * between nodes (no "backends stopped", no backend-only nodes).
+ */
 export function scenarios(config: IamHaConfig): Scenario[] {
   const ports = standInUnits(config);
   const iface = config.vrrp.interface;
+  const nginx = config.frontDoor === "havip";
+  // The service the request stream asks (sites[0]), as the IAM installation runs it.
+  const service = standInUnit(config.sites[0].port);
+  const frontDoorDies: Scenario = nginx
+    ? {
+        name: "nginx killed on the master, then started again",
+        expectation: "the VIP moves, and stays where it is once nginx is back (non-preemptive)",
+        expectFailures: true,
+        neededMoves: () => 1,
+        async run(stack, master, fault) {
+          await sh(master, "systemctl kill --signal=SIGKILL nginx");
+          const moved = await movesAway(config, stack, master, fault);
+          if (moved === null) return { held: false, detail: "the VIP stayed on the node without nginx" };
+          const holder = holderOf(await nodeStates(config, stack.topology))!;
+          await sh(master, "systemctl start nginx");
+          const seen = await watchHolders(config, stack, STEADY_MS);
+          const stayed = seen.length === 1 && seen[0] === holder;
+          return {
+            held: stayed,
+            detail: stayed ? `stayed on ${holder} after nginx came back` : `holders after nginx came back: ${seen.join(" → ")}`,
+          };
+        },
+      }
+    : {
+        name: "the master's service killed, then started again",
+        expectation: "the VIP moves, and stays where it is once the service is back (non-preemptive)",
+        expectFailures: true,
+        neededMoves: () => 1,
+        async run(stack, master, fault) {
+          // SIGKILL, and no restart (its unit would restart it at once): the service stays dead
+          // until keepalived's check notices.
+          await sh(master, `systemctl kill --signal=SIGKILL ${service} && systemctl stop ${service}`);
+          const moved = await movesAway(config, stack, master, fault);
+          if (moved === null) return { held: false, detail: `the VIP stayed on the node without ${service}` };
+          const holder = holderOf(await nodeStates(config, stack.topology))!;
+          await sh(master, `systemctl start ${service}`);
+          const seen = await watchHolders(config, stack, STEADY_MS);
+          const stayed = seen.length === 1 && seen[0] === holder;
+          return {
+            held: stayed,
+            detail: stayed ? `stayed on ${holder} after ${service} came back` : `holders after ${service} came back: ${seen.join(" → ")}`,
+          };
+        },
+      };
   return [
     {
       name: "keepalived stopped on the master",
@@ -194,25 +255,7 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         return { held: moved !== null, detail: moved === null ? "the VIP stayed" : "" };
       },
     },
-    {
-      name: "nginx killed on the master, then started again",
-      expectation: "the VIP moves, and stays where it is once nginx is back (non-preemptive)",
-      expectFailures: true,
-      neededMoves: () => 1,
-      async run(stack, master, fault) {
-        await sh(master, "systemctl kill --signal=SIGKILL nginx");
-        const moved = await movesAway(config, stack, master, fault);
-        if (moved === null) return { held: false, detail: "the VIP stayed on the node without nginx" };
-        const holder = holderOf(await nodeStates(config, stack.topology))!;
-        await sh(master, "systemctl start nginx");
-        const seen = await watchHolders(config, stack, STEADY_MS);
-        const stayed = seen.length === 1 && seen[0] === holder;
-        return {
-          held: stayed,
-          detail: stayed ? `stayed on ${holder} after nginx came back` : `holders after nginx came back: ${seen.join(" → ")}`,
-        };
-      },
-    },
+    frontDoorDies,
     {
       name: "the master's network link down, then up",
       expectation: "the VIP moves; once the link is back, exactly one master and no flapping",
@@ -257,16 +300,22 @@ export function scenarios(config: IamHaConfig): Scenario[] {
         }
       },
     },
-    {
-      name: "the master's app backends stopped",
-      expectation: "every request still succeeds, through the other node's backend",
-      expectFailures: false,
-      neededMoves: () => 0,
-      async run(_stack, master) {
-        await sh(master, `systemctl stop ${ports}`);
-        return { held: true, detail: "" };
-      },
-    },
+    // nginx's upstreams carry a node's requests to the others' backends; without nginx only the
+    // holder serves (its service dying is frontDoorDies).
+    ...(nginx
+      ? [
+          {
+            name: "the master's app backends stopped",
+            expectation: "every request still succeeds, through the other node's backend",
+            expectFailures: false,
+            neededMoves: () => 0,
+            async run(_stack: LabStack, master: string) {
+              await sh(master, `systemctl stop ${ports}`);
+              return { held: true, detail: "" };
+            },
+          },
+        ]
+      : []),
     ...config.nodes
       .filter((node) => node.role === "backend")
       .slice(0, 1)
