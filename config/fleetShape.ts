@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import { PROJECT } from "./declaredKeys";
+import { frontDoors } from "./lists";
 import { IamHaConfig } from "./types";
 
 /**
@@ -94,8 +95,10 @@ const DISRUPTIONS: Record<keyof CvmShape, Disruption> = {
 const FIELDS = Object.keys(DISRUPTIONS) as (keyof CvmShape)[];
 
 /**
- * The fleet's shape from the config. `userDataForm` is the nodes' user data with placeholder
- * keys: what every node's user data is made from, apart from its own host key (made once per node).
+ * The front doors' shape from the config: the rule is about the nodes that can hold the VIP (a
+ * backend-only node's CVM may go with all of them: the front doors serve the IAM services too).
+ * `userDataForm` is the nodes' user data with placeholder keys: what every node's user data is
+ * made from, apart from its own host key (made once per node).
  */
 export function fleetShape(config: IamHaConfig, userDataForm: string): FleetShape {
   const { network, compute, ssh } = config;
@@ -110,7 +113,7 @@ export function fleetShape(config: IamHaConfig, userDataForm: string): FleetShap
     privateIp,
     userData: digest(userDataForm),
   });
-  return Object.fromEntries(config.nodes.map((node) => [node.name, cvm(node.privateIp)]));
+  return Object.fromEntries(frontDoors(config.nodes).map((node) => [node.name, cvm(node.privateIp)]));
 }
 
 /** What the update does to the running fleet: refused, let through with a warning, or fine. */

@@ -144,6 +144,21 @@ describe("an update that stops or replaces every running node is refused, naming
   });
 });
 
+describe("backend-only nodes do not count: the rule is about the nodes that can hold the VIP", () => {
+  const app = { name: "app-3", privateIp: "10.0.4.22", role: "backend" };
+  const withBackend = { ...base, nodes: [node1, node2, app] };
+
+  test("every front door stopped while a backend-only node stays untouched is still refused", () => {
+    const readdressed = { ...withBackend, nodes: [{ ...node1, privateIp: "10.0.4.30" }, { ...node2, privateIp: "10.0.4.31" }, app] };
+    expect(refusal(verdict(withBackend, readdressed))).toContain("Tencent Cloud stops (to readdress it) all 2 CVMs at once (node-1, node-2).");
+  });
+
+  test("a backend-only node readdressed (stopped) or removed, with the front doors untouched, passes", () => {
+    expect(verdict(withBackend, { ...withBackend, nodes: [node1, node2, { ...app, privateIp: "10.0.4.32" }] })).toEqual({});
+    expect(verdict(withBackend, base)).toEqual({});
+  });
+});
+
 describe("an update that keeps a running node untouched passes", () => {
   test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
     ["nothing changed", base, base],
