@@ -191,6 +191,26 @@ async function unblockVrrp(): Promise<void> {
   await execInLabNs(["nft", `delete table bridge ${SPLIT_TABLE}`]);
 }
 
+/** `unit` killed on the master by `kill`: the VIP must move, and stay (nopreempt) once `unit` is started again. */
+function diesThenStarts(config: IamHaConfig, name: string, unit: string, kill: string): Scenario {
+  return {
+    name: `${name}, then started again`,
+    expectation: `the VIP moves, and stays where it is once ${unit} is back (non-preemptive)`,
+    expectFailures: true,
+    neededMoves: () => 1,
+    async run(stack, master, fault) {
+      await sh(master, kill);
+      const moved = await movesAway(config, stack, master, fault);
+      if (moved === null) return { held: false, detail: `the VIP stayed on the node without ${unit}` };
+      const holder = holderOf(await nodeStates(config, stack.topology))!;
+      await sh(master, `systemctl start ${unit}`);
+      const seen = await watchHolders(config, stack, STEADY_MS);
+      const stayed = seen.length === 1 && seen[0] === holder;
+      return { held: stayed, detail: stayed ? `stayed on ${holder} after ${unit} came back` : `holders after ${unit} came back: ${seen.join(" → ")}` };
+    },
+  };
+}
+
 /**
  * The scenarios that apply to the stack's front door, by construction: with frontDoor vipOnly the
  * master's service dies where nginx would (no nginx), and there are no upstreams to fail over
@@ -202,47 +222,11 @@ export function scenarios(config: IamHaConfig): Scenario[] {
   const nginx = config.frontDoor === "havip";
   // The service the request stream asks (sites[0]), as the IAM installation runs it.
   const service = standInUnit(config.sites[0].port);
-  const frontDoorDies: Scenario = nginx
-    ? {
-        name: "nginx killed on the master, then started again",
-        expectation: "the VIP moves, and stays where it is once nginx is back (non-preemptive)",
-        expectFailures: true,
-        neededMoves: () => 1,
-        async run(stack, master, fault) {
-          await sh(master, "systemctl kill --signal=SIGKILL nginx");
-          const moved = await movesAway(config, stack, master, fault);
-          if (moved === null) return { held: false, detail: "the VIP stayed on the node without nginx" };
-          const holder = holderOf(await nodeStates(config, stack.topology))!;
-          await sh(master, "systemctl start nginx");
-          const seen = await watchHolders(config, stack, STEADY_MS);
-          const stayed = seen.length === 1 && seen[0] === holder;
-          return {
-            held: stayed,
-            detail: stayed ? `stayed on ${holder} after nginx came back` : `holders after nginx came back: ${seen.join(" → ")}`,
-          };
-        },
-      }
-    : {
-        name: "the master's service killed, then started again",
-        expectation: "the VIP moves, and stays where it is once the service is back (non-preemptive)",
-        expectFailures: true,
-        neededMoves: () => 1,
-        async run(stack, master, fault) {
-          // SIGKILL, and no restart (its unit would restart it at once): the service stays dead
-          // until keepalived's check notices.
-          await sh(master, `systemctl kill --signal=SIGKILL ${service} && systemctl stop ${service}`);
-          const moved = await movesAway(config, stack, master, fault);
-          if (moved === null) return { held: false, detail: `the VIP stayed on the node without ${service}` };
-          const holder = holderOf(await nodeStates(config, stack.topology))!;
-          await sh(master, `systemctl start ${service}`);
-          const seen = await watchHolders(config, stack, STEADY_MS);
-          const stayed = seen.length === 1 && seen[0] === holder;
-          return {
-            held: stayed,
-            detail: stayed ? `stayed on ${holder} after ${service} came back` : `holders after ${service} came back: ${seen.join(" → ")}`,
-          };
-        },
-      };
+  const frontDoorDies = nginx
+    ? diesThenStarts(config, "nginx killed on the master", "nginx", "systemctl kill --signal=SIGKILL nginx")
+    : // SIGKILL, and no restart (its unit would restart it at once): the service stays dead until
+      // keepalived's check notices.
+      diesThenStarts(config, "the master's service killed", service, `systemctl kill --signal=SIGKILL ${service} && systemctl stop ${service}`);
   return [
     {
       name: "keepalived stopped on the master",
