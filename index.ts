@@ -10,8 +10,7 @@ import { frontDoors } from "./config/lists";
 import { loadConfig } from "./config/load";
 import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
-import { VIP_STATE_PORT } from "./config/types";
-import { publicPorts } from "./render/firewall";
+import { backendPorts, publicPorts, statePort } from "./render/firewall";
 import { planNode, retireStep, stepCommand } from "./render/steps";
 import * as tencentcloud from "./tencentcloud";
 
@@ -69,8 +68,8 @@ export = async () => {
       nodes: config.nodes,
       frontDoor: config.frontDoor,
       publicPorts: publicPorts(config),
-      backendPorts: config.frontDoor === "havip" ? config.sites.map((site) => site.port) : [],
-      statePort: config.frontDoor === "vipOnly" && config.alerts.vipWatchSeconds > 0 ? VIP_STATE_PORT : undefined,
+      backendPorts: backendPorts(config),
+      statePort: statePort(config),
       frontDoors: frontDoors(config.nodes).map((node) => node.name),
       databaseNode: config.database.node,
     },

@@ -16,9 +16,22 @@ const HTTP_PORT = 80;
  * havip: nginx's upstreams), MariaDB on the database node.
  */
 export function peerPorts(config: IamHaConfig, node: Pick<NodeConfig, "name">): number[] {
-  const backends = config.frontDoor === "havip" ? config.sites.map((s) => s.port) : [];
+  const backends = backendPorts(config);
   const database = node.name === config.database.node ? [MARIADB_PORT] : [];
   return [...new Set([...backends, ...database])].sort((a, b) => a - b);
+}
+
+/** The ports nginx's upstreams reach on every node (frontDoor havip); none without nginx. */
+export function backendPorts(config: IamHaConfig): number[] {
+  return config.frontDoor === "havip" ? config.sites.map((s) => s.port) : [];
+}
+
+/**
+ * The port each front door serves its VRRP state on to the others' VIP watch: only where no nginx
+ * serves it (vipOnly) and the watch runs.
+ */
+export function statePort(config: IamHaConfig): number | undefined {
+  return config.frontDoor === "vipOnly" && config.alerts.vipWatchSeconds > 0 ? VIP_STATE_PORT : undefined;
 }
 
 /** The ports open to anywhere on a front door: nginx's (havip), or every site's (vipOnly). */
@@ -63,7 +76,7 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
     publicPorts: nginx ? String(HTTP_PORT) : "@site_ports",
     sitePorts: publicPorts(config).join(","),
     // Without nginx, the VIP watch reads each front door's state from its state socket.
-    statePort: !nginx && config.alerts.vipWatchSeconds > 0 ? VIP_STATE_PORT : 0,
+    statePort: statePort(config) ?? 0,
     peers: others(config.nodes),
     vrrpPeers: others(frontDoors(config.nodes)),
     peerPorts: peerPorts(config, node).join(","),

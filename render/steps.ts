@@ -1,7 +1,7 @@
 import * as path from "path";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
-import { FIREWALL_TABLE, renderFirewallFiles, VIP_LO_LABEL } from "./firewall";
+import { FIREWALL_TABLE, renderFirewallFiles, statePort, VIP_LO_LABEL } from "./firewall";
 import { renderGrants } from "./grants";
 import { healthCheck, instanceName, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
@@ -121,10 +121,9 @@ function nginxStep(config: IamHaConfig, node: NodeConfig): HostStep {
 
 function keepalivedSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
   const check = healthCheck(config);
-  const nginx = config.frontDoor === "havip";
   const watching = config.alerts.vipWatchSeconds > 0;
   // The state socket serves the VIP watch where no nginx does.
-  const serving = watching && !nginx;
+  const serving = statePort(config) !== undefined;
   return [
     step(node, "vrrp-hold", {
       secret: true,
