@@ -12,6 +12,7 @@ import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
 import { backendPorts, publicPorts, statePort } from "./render/firewall";
 import { planNode, retireStep, stepCommand } from "./render/steps";
+import { allVipNames } from "./render/vips";
 import * as tencentcloud from "./tencentcloud";
 
 // Everything is validated before the first resource: bad input leaves nothing half-made.
@@ -108,7 +109,7 @@ export = async () => {
     {
       vpcId: network.vpcId,
       subnetId: network.subnetId,
-      havip: config.vrrp.havip,
+      havip: config.vips[0].address,
       instances: instanceIds,
     },
     { provider },
@@ -151,25 +152,50 @@ export = async () => {
         ),
     });
   }
-  const access = new PublicAccess(
-    "iam-ha",
-    {
-      vpcId: network.vpcId,
-      subnetId: network.subnetId,
-      havip: config.vrrp.havip,
-      holders: instanceIds,
-      eipChargeType: config.eip.chargeType,
-      eipBandwidthOut: config.eip.bandwidthOut,
-      vipHolders: frontDoors(config.nodes).map((node) => hosts[node.name].steps["vrrp-release"]),
-    },
-    opts,
+  // One HAVIP and EIP per VIP, each bound once every front door's keepalived can hold it.
+  const vipHolders = frontDoors(config.nodes).map((node) => hosts[node.name].steps["vrrp-release"]);
+  const accesses = allVipNames(config).map(
+    ({ vip, accessName }) =>
+      new PublicAccess(
+        accessName,
+        {
+          vpcId: network.vpcId,
+          subnetId: network.subnetId,
+          havip: vip.address,
+          holders: instanceIds,
+          eipChargeType: config.eip.chargeType,
+          eipBandwidthOut: config.eip.bandwidthOut,
+          vipHolders,
+        },
+        opts,
+      ),
   );
+  const access = accesses[0];
+  const smokeTests = (publicIp: pulumi.Output<string>) =>
+    config.sites.map((site) =>
+      config.frontDoor === "havip"
+        ? pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${publicIp}/healthz`
+        : pulumi.interpolate`curl http://${publicIp}:${site.port}/healthz`,
+    );
 
   return {
+    /** The primary VIP's EIP, HAVIP and HAVIP id (every VIP is in `vips`). */
     publicIp: access.publicIp,
-    havip: config.vrrp.havip,
+    havip: config.vips[0].address,
     /** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
     havipId: access.havip.id,
+    /** Every VIP, the primary first: what the verifier checks one by one. */
+    vips: allVipNames(config).map(({ vip, instanceName, statePath }, i) => ({
+      address: vip.address,
+      virtualRouterId: vip.virtualRouterId,
+      instanceName,
+      statePath,
+      preferred: vip.preferred,
+      preemptDelay: vip.preemptDelay,
+      havipId: accesses[i].havip.id,
+      publicIp: accesses[i].publicIp,
+      smokeTests: smokeTests(accesses[i].publicIp),
+    })),
     nodeAddresses: config.nodes.map((node) => ({
       name: node.name,
       role: node.role,
@@ -179,20 +205,11 @@ export = async () => {
       /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
       hostKey: nodes.hostPublicKey(node.name),
     })),
-    sites: config.sites.map((site) =>
+    sites: config.sites.map((site, i) =>
       config.frontDoor === "havip"
-        ? {
-            serverName: site.serverName,
-            url: `http://${site.serverName}/`,
-            smokeTest: pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${access.publicIp}/healthz`,
-          }
-        : {
-            // No nginx: the site is its port on the EIP, whatever name the client asks for.
-            serverName: site.serverName,
-            port: site.port,
-            url: `http://${site.serverName}:${site.port}/`,
-            smokeTest: pulumi.interpolate`curl http://${access.publicIp}:${site.port}/healthz`,
-          },
+        ? { serverName: site.serverName, url: `http://${site.serverName}/`, smokeTest: smokeTests(access.publicIp)[i] }
+        : // No nginx: the site is its port on the EIP, whatever name the client asks for.
+          { serverName: site.serverName, port: site.port, url: `http://${site.serverName}:${site.port}/`, smokeTest: smokeTests(access.publicIp)[i] },
     ),
     /** What the next update compares against (config/fleetShape.ts): recorded once every CVM is made. */
     fleetShape: pulumi.all(Object.values(nodes.instances).map((cvm) => cvm.id)).apply(() => fleet),

@@ -124,10 +124,7 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
 
 function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
   const { vrrp } = c;
-  checkHostAddress("havip", vrrp.havip, subnet, problems);
-  const holder = c.nodes.find((n) => n.privateIp === vrrp.havip);
-  if (holder) problems.add("havip", `${vrrp.havip} is ${holder.name}'s own address`, "pick a free address for the HAVIP");
-  checkRange("virtualRouterId", vrrp.virtualRouterId, 1, 255, problems);
+  checkVips(c, subnet, problems);
   checkVrrpVersion(c, problems);
   checkRange("checkInterval", vrrp.checkInterval, 1, 3600, problems);
   checkRange("checkFall", vrrp.checkFall, 1, 100, problems);
@@ -139,6 +136,46 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
   if (!/^[A-Za-z0-9._-]{1,15}$/.test(vrrp.interface)) {
     problems.add("vrrpInterface", `"${vrrp.interface}" is not an interface name`, "use the nodes' interface, e.g. eth0");
   }
+}
+
+/** keepalived's preempt_delay range (keepalived.conf(5)). */
+const MAX_PREEMPT_DELAY = 1000;
+
+/**
+ * Each VIP: a free address in the subnet and a router id of its own; with vips, a preferred front
+ * door. The keys are havip and virtualRouterId for a stack's one VIP, vips[i].… for a list.
+ */
+function checkVips(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
+  const listed = c.vips.length > 1 || c.vips[0]?.preferred !== undefined;
+  if (c.vips.length === 0) problems.add("vips", "lists no VIP", "list at least one {address, virtualRouterId, preferred}, or remove vips to use havip");
+  if (listed && c.frontDoor === "vipOnly") {
+    problems.add(
+      "vips",
+      "is set with frontDoor vipOnly, which serves the one VIP of havip and virtualRouterId",
+      "remove vips and set havip, or put nginx in front (pulumi config set frontDoor havip)",
+    );
+  }
+  const doors = frontDoors(c.nodes).map((n) => n.name);
+  const seen = new Map<string, string>();
+  c.vips.forEach((vip, i) => {
+    const key = (field: "address" | "virtualRouterId") => (listed ? `vips[${i}].${field}` : field === "address" ? "havip" : field);
+    checkHostAddress(key("address"), vip.address, subnet, problems);
+    const holder = c.nodes.find((n) => n.privateIp === vip.address);
+    if (holder) problems.add(key("address"), `${vip.address} is ${holder.name}'s own address`, "pick a free address for the HAVIP");
+    checkRange(key("virtualRouterId"), vip.virtualRouterId, 1, 255, problems);
+    for (const [field, value] of [
+      ["address", vip.address],
+      ["virtualRouterId", String(vip.virtualRouterId)],
+    ] as const) {
+      const other = seen.get(`${field}=${value}`);
+      if (other) problems.add(key(field), `${value} is also ${other}'s`, `give every VIP its own ${field}`);
+      seen.set(`${field}=${value}`, `vips[${i}]`);
+    }
+    if (vip.preferred !== undefined && !doors.includes(vip.preferred)) {
+      problems.add(`vips[${i}].preferred`, `"${vip.preferred}" is not a front door of this stack`, `name one of: ${doors.join(", ")}`);
+    }
+    if (vip.preemptDelay !== undefined) checkRange(`vips[${i}].preemptDelay`, vip.preemptDelay, 0, MAX_PREEMPT_DELAY, problems);
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NODE_ROLES, NodeConfig, SiteConfig } from "./types";
+import { NODE_ROLES, NodeConfig, SiteConfig, VipConfig } from "./types";
 import { Problems } from "./problems";
 
 /** Shapes of the two list keys; the checks on their values live in checks.ts. */
@@ -14,6 +14,13 @@ const siteShape = z.strictObject({
   serverName: z.string(),
   port: z.number().int(),
   clientMaxBodySize: z.string().optional(),
+});
+
+const vipShape = z.strictObject({
+  address: z.string(),
+  virtualRouterId: z.number().int(),
+  preferred: z.string(),
+  preemptDelay: z.number().int().optional(),
 });
 
 /**
@@ -53,6 +60,18 @@ export function frontDoors<T extends Pick<NodeConfig, "role">>(nodes: T[]): T[] 
 export function parseSites(raw: unknown, problems: Problems): SiteConfig[] {
   const sites = parseList("sites", siteShape, raw, problems);
   return sites.map((s) => ({ ...s, clientMaxBodySize: s.clientMaxBodySize ?? DEFAULT_BODY_SIZE }));
+}
+
+/**
+ * The VIPs: `vips` when set (active-active), else the one VIP of `havip` and `virtualRouterId`.
+ * `setKeys` are the keys the stack sets itself (not by default): both forms at once is a problem.
+ */
+export function parseVips(raw: unknown, single: VipConfig, setKeys: string[], problems: Problems): VipConfig[] {
+  if (raw === undefined) return [single];
+  for (const key of ["havip", "virtualRouterId"].filter((k) => setKeys.includes(k))) {
+    problems.add(key, "is set together with vips, which lists every VIP", `remove it (pulumi config rm ${key}) and give the address and router id in vips`);
+  }
+  return parseList("vips", vipShape, raw, problems);
 }
 
 function parseList<T>(key: string, shape: z.ZodType<T>, raw: unknown, problems: Problems): T[] {

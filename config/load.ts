@@ -1,6 +1,6 @@
 import { checkConfig } from "./checks";
 import { DeclaredKey, readDeclaredKeys } from "./declaredKeys";
-import { parseNodes, parseSites } from "./lists";
+import { parseNodes, parseSites, parseVips } from "./lists";
 import { ConfigError, Problems } from "./problems";
 import { RawValues, readRawValues } from "./rawValues";
 import { ConfigSource } from "./source";
@@ -15,13 +15,14 @@ import { AlertFormat, FRONT_DOOR_KINDS, FrontDoorKind, IamHaConfig, OsFamily, Ss
 export function loadConfig(source: ConfigSource, declared: DeclaredKey[] = readDeclaredKeys()): IamHaConfig {
   const problems = new Problems();
   const raw = readRawValues(source, declared, problems);
-  const config = buildConfig(raw, problems);
+  const setKeys = declared.map((k) => k.name).filter((k) => source.get(k) !== undefined);
+  const config = buildConfig(raw, setKeys, problems);
   if (problems.empty) checkConfig(config, source.namespaced("tencentcloud:region"), problems);
   if (!problems.empty) throw new ConfigError(problems.lines);
   return config;
 }
 
-function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
+function buildConfig(raw: RawValues, setKeys: string[], problems: Problems): IamHaConfig {
   const str = (key: string) => (raw[key] as string | undefined) ?? "";
   const int = (key: string) => (raw[key] as number | undefined) ?? 0;
   const nodes = parseNodes(raw.nodes, problems);
@@ -37,9 +38,8 @@ function buildConfig(raw: RawValues, problems: Problems): IamHaConfig {
     },
     nodes,
     sites: parseSites(raw.sites, problems),
+    vips: parseVips(raw.vips, { address: str("havip"), virtualRouterId: int("virtualRouterId") }, setKeys, problems),
     vrrp: {
-      havip: str("havip"),
-      virtualRouterId: int("virtualRouterId"),
       version: int("vrrpVersion") as 2 | 3,
       advertInt: seconds("advertInt", str("advertInt"), problems),
       interface: str("vrrpInterface"),

@@ -10,6 +10,8 @@ export type RawValue = string | number | boolean | unknown[];
  */
 /** Secrets with no default that may stay unset: vrrpAuthPass is required by VRRPv2 only (config/checks.ts). */
 export const OPTIONAL_SECRETS = ["alertWebhook", "vrrpAuthPass"];
+/** Lists that may stay unset (Pulumi.yaml cannot give a list a default): vips, whose absence means the one VIP of havip. */
+export const OPTIONAL_LISTS = ["vips"];
 export type RawValues = Record<string, RawValue | undefined>;
 
 /**
@@ -26,6 +28,7 @@ export function readRawValues(source: ConfigSource, declared: DeclaredKey[], pro
   for (const key of declared) {
     const text = source.get(key.name);
     if (text === undefined) {
+      if (OPTIONAL_LISTS.includes(key.name)) continue;
       const optional = OPTIONAL_SECRETS.includes(key.name);
       if (key.default === undefined && !optional) problems.add(key.name, "is not set", setCommand(key));
       raw[key.name] = optional ? "" : key.default;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DeclaredKey, readDeclaredKeys } from "./declaredKeys";
-import { OPTIONAL_SECRETS } from "./rawValues";
+import { OPTIONAL_LISTS, OPTIONAL_SECRETS } from "./rawValues";
 
 /** The README's configuration reference, made from Pulumi.yaml (tests keep the README in step). */
 export function configReferenceTable(keys: DeclaredKey[] = readDeclaredKeys()): string {
@@ -13,7 +13,9 @@ export function configReferenceTable(keys: DeclaredKey[] = readDeclaredKeys()): 
         ? "secret, optional"
         : "secret, required"
       : k.default === undefined
-        ? "required"
+        ? OPTIONAL_LISTS.includes(k.name)
+          ? "optional"
+          : "required"
         : k.default === ""
           ? '`""`'
           : `\`${k.default}\``;

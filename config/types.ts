@@ -34,6 +34,21 @@ export interface NodeConfig {
   priority: number;
 }
 
+/**
+ * One virtual IP: a Tencent Cloud HAVIP with its own EIP, moved by its own VRRP instance. A stack
+ * has one (havip, virtualRouterId) or several (vips: active-active, each front door preferred for
+ * a different one).
+ */
+export interface VipConfig {
+  address: string;
+  /** keepalived's virtual_router_id, unique per VRRP group in the subnet; the instance is IAM_HA_<id>. */
+  virtualRouterId: number;
+  /** The front door that holds it when all are up (its priority for this VIP is the highest); none: by the nodes' priorities. */
+  preferred?: string;
+  /** Absent: non-preemptive (nopreempt), the VIP stays with its holder until that fails. Seconds: preemptive, the preferred node takes it back once up that long (preempt_delay). */
+  preemptDelay?: number;
+}
+
 export interface SiteConfig {
   serverName: string;
   /** The backend port on every node, e.g. 8080 for iam-apiserver; with frontDoor vipOnly also the site's public port on the VIP. */
@@ -62,9 +77,9 @@ export interface IamHaConfig {
   };
   nodes: NodeConfig[];
   sites: SiteConfig[];
+  /** The VIPs, the primary first: it keeps a one-VIP stack's names (resources, files, outputs). */
+  vips: VipConfig[];
   vrrp: {
-    havip: string;
-    virtualRouterId: number;
     /** 2 (PASS authentication, whole-second adverts) or 3 (no authentication, centisecond adverts). */
     version: 2 | 3;
     /** Seconds between adverts: whole with version 2, hundredths with version 3. */

@@ -10,6 +10,7 @@ import { labPlan } from "./program/apply";
 import { declaredCommands } from "./program/declaredCommands";
 import { formatPlan } from "./program/plan";
 import { runDay2 } from "./scenarios/day2";
+import { lastPreferred, runActiveActive } from "./scenarios/activeActive";
 import { runFailover } from "./scenarios/failover";
 import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
@@ -19,7 +20,7 @@ const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <no
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
   status     who holds the VIP; each node's keepalived state
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
-  failover   the article's failure scenarios under a steady stream of requests, with figures
+  failover   the article's failure scenarios under a steady stream of requests, with figures; with several VIPs (vips) also a front door failing and coming back, per VIP
   switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
   replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
   day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, VRRPv3, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes("--json")) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       else
         process.stdout.write(
-          `EIP ${status.eip} → VIP ${status.vip}, held by ${status.master ?? "nobody"}\n${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`,
+          `${status.vips.map((v) => `EIP ${v.eip} → VIP ${v.vip}, held by ${v.holder ?? "nobody"}\n`).join("")}${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`,
         );
       return 0;
     }
@@ -70,8 +71,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(r.stderr);
       return r.code;
     }
-    case "failover":
-      return (await runFailover(stack)).every((s) => s.held) ? 0 : 1;
+    case "failover": {
+      const held = (await runFailover(stack)).every((s) => s.held);
+      // With several VIPs, also each VIP's preferred node failing and coming back.
+      const spread = stack.config.vips.length > 1 ? await runActiveActive(stack, lastPreferred(stack.config)) : [];
+      return held && spread.every((s) => s.held) ? 0 : 1;
+    }
     case "switchover": {
       const released = option(rest, "--release");
       if (released) {

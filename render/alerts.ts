@@ -10,7 +10,14 @@ export function renderAlertFiles(config: IamHaConfig, node: NodeConfig): Rendere
   const { alerts } = config;
   if (!config.secrets.alertWebhook) return [];
   const formats = Object.fromEntries(ALERT_FORMATS.map((f) => [f, f === alerts.format]));
-  const view = { node: node.name, havip: config.vrrp.havip, format: alerts.format, ...formats, curlConfig: PATHS.alertCurlConfig, notifyLog: PATHS.notifyLog };
+  const view = {
+    node: node.name,
+    havip: config.vips[0].address,
+    format: alerts.format,
+    ...formats,
+    curlConfig: PATHS.alertCurlConfig,
+    notifyLog: PATHS.notifyLog,
+  };
   return [
     { path: PATHS.alertScript, mode: "0755", content: renderTemplate("iam_ha_alert.sh.mustache", view, shellValue), secret: false },
     // curlConfigValue escapes what curl's quoted strings read specially; & and = stay as they are.

@@ -3,6 +3,7 @@ import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
 import { PATHS } from "./osFacts";
+import { fallbackPeer } from "./vips";
 
 /** The nftables table iam-ha owns whole: other tools' tables (and their rules) are left alone. */
 export const FIREWALL_TABLE = "iam_ha";
@@ -43,16 +44,6 @@ export function publicPorts(config: IamHaConfig): number[] {
 export const VIP_LO_LABEL = "lo:iamha";
 
 /**
- * Where this node sends new connections to the VIP while its own nginx is down: the peer with the
- * highest priority, which is also the one VRRP makes MASTER next when this node holds the VIP.
- */
-export function fallbackPeer(config: IamHaConfig, node: NodeConfig): NodeConfig {
-  return frontDoors(config.nodes)
-    .filter((n) => n.name !== node.name)
-    .sort((a, b) => b.priority - a.priority)[0];
-}
-
-/**
  * The node's nftables ruleset and the oneshot unit that loads it at boot; on a front door also its
  * kernel settings and the VIP's standing address. A backend node serves only its peers: no HTTP
  * from anywhere, no VRRP, no VIP.
@@ -81,9 +72,10 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
     vrrpPeers: others(frontDoors(config.nodes)),
     peerPorts: peerPorts(config, node).join(","),
     ruleset: PATHS.firewallRuleset,
-    havip: config.vrrp.havip,
+    // Each VIP stands on lo, with its own fallback peer: the node VRRP makes its MASTER next.
+    vips: frontDoor ? config.vips.map((vip) => ({ address: vip.address, fallbackPeer: fallbackPeer(config, vip, node).privateIp })) : [],
+    vipList: config.vips.map((vip) => vip.address).join(","),
     interface: config.vrrp.interface,
-    fallbackPeer: frontDoor ? fallbackPeer(config, node).privateIp : "",
     sysctlConf: PATHS.sysctlConf,
     loLabel: VIP_LO_LABEL,
   };

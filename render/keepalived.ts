@@ -5,15 +5,11 @@ import { renderVipWatchFiles } from "./vipWatch";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, shellValue } from "./mustache";
 import { PATHS } from "./osFacts";
+import { allVipNames, vipPriority } from "./vips";
 
 /** Seconds the nginx check may take: no longer than the interval, so checks never pile up. */
 export function checkTimeout(config: IamHaConfig): number {
   return Math.max(1, config.vrrp.checkInterval);
-}
-
-/** The vrrp_instance's name, which the step script looks up in keepalived's data dump. */
-export function instanceName(config: IamHaConfig): string {
-  return `IAM_HA_${config.vrrp.virtualRouterId}`;
 }
 
 /** What keepalived's vrrp_script asks on the node itself. */
@@ -58,10 +54,16 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
     "keepalived.conf.mustache",
     {
       node: node.name,
-      instanceName: instanceName(config),
       interface: vrrp.interface,
-      virtualRouterId: vrrp.virtualRouterId,
-      priority: node.priority,
+      instances: allVipNames(config).map(({ vip, instanceName }) => ({
+        instanceName,
+        virtualRouterId: vip.virtualRouterId,
+        priority: vipPriority(config, vip, node),
+        havip: vip.address,
+        preferred: vip.preferred ?? "",
+        preemptive: vip.preemptDelay !== undefined,
+        preemptDelay: vip.preemptDelay ?? 0,
+      })),
       advertInt: vrrp.advertInt,
       vrrpV3: vrrp.version === 3,
       authPass: config.secrets.vrrpAuthPass,
@@ -69,7 +71,6 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
       peers: frontDoors(config.nodes)
         .filter((n) => n.name !== node.name)
         .map((n) => ({ privateIp: n.privateIp })),
-      havip: vrrp.havip,
       nginx,
       checkName: check.name,
       checkScript: check.script,
@@ -91,11 +92,10 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
   const alerting = config.secrets.alertWebhook !== "";
   const scriptView = {
     node: node.name,
-    havip: vrrp.havip,
+    vips: allVipNames(config).map(({ vip, stateFile }) => ({ address: vip.address, stateFile })),
     checkTimeout: checkTimeout(config),
     alertScript: alerting ? PATHS.alertScript : "",
     stateDir: PATHS.runtimeDir,
-    stateFile: PATHS.vrrpStateFile,
     persistentDir: PATHS.stateDir,
     notifyLog: PATHS.notifyLog,
     nginx,

@@ -4,6 +4,7 @@ import { IamHaConfig, NodeConfig, SiteConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
 import { OS_FACTS, PATHS } from "./osFacts";
+import { allVipNames } from "./vips";
 
 /** nginx.conf and one file per site for `node`. */
 export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
@@ -19,7 +20,8 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
       peers: frontDoors(config.nodes)
         .filter((n) => n.name !== node.name)
         .map((n) => n.privateIp),
-      stateFile: PATHS.vrrpStateFile,
+      // One location per VIP: its state file.
+      states: allVipNames(config).map(({ statePath, stateFile }) => ({ statePath, stateFile })),
     },
     confValue,
   );

@@ -3,9 +3,10 @@ import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { FIREWALL_TABLE, renderFirewallFiles, statePort, VIP_LO_LABEL } from "./firewall";
 import { renderGrants } from "./grants";
-import { healthCheck, instanceName, renderKeepalivedFiles } from "./keepalived";
+import { healthCheck, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
 import { renderNginxFiles } from "./nginx";
+import { allVipNames } from "./vips";
 import { BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS, VIP_ONLY_PACKAGES } from "./osFacts";
 
 export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "vrrp-hold" | "keepalived" | "vrrp-release" | "grant" | "retire";
@@ -87,7 +88,8 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         sshPort: config.ssh.port,
         frontDoor,
         sysctlConf: PATHS.sysctlConf,
-        havip: config.vrrp.havip,
+        vips: config.vips.map((vip) => ({ address: vip.address })),
+        vipList: config.vips.map((vip) => vip.address).join(","),
         loLabel: VIP_LO_LABEL,
         // A node that was a front door keeps no VIP settings.
         absentFiles: frontDoor ? [] : [PATHS.sysctlConf],
@@ -124,10 +126,13 @@ function keepalivedSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
   const watching = config.alerts.vipWatchSeconds > 0;
   // The state socket serves the VIP watch where no nginx does.
   const serving = statePort(config) !== undefined;
+  const vips = allVipNames(config);
+  const primary = vips[0];
   return [
     step(node, "vrrp-hold", {
       secret: true,
-      view: { ...vrrpSettingsView(config), interface: config.vrrp.interface, havip: config.vrrp.havip, stateFile: PATHS.vrrpStateFile },
+      // The primary VIP's holder is the one the roll takes last (components/roll.ts): it stays in.
+      view: { ...vrrpSettingsView(config), interface: config.vrrp.interface, havip: primary.vip.address, stateFile: primary.stateFile },
     }),
     step(node, "keepalived", {
       files: renderKeepalivedFiles(config, node),
@@ -135,7 +140,7 @@ function keepalivedSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
         configDirs: [path.dirname(PATHS.keepalivedConf)],
         configPath: PATHS.keepalivedConf,
         checkScript: check.script,
-        instanceName: instanceName(config),
+        instanceNames: vips.map((v) => v.instanceName),
         tmpfilesConf: PATHS.tmpfilesConf,
         // A node turns BACKUP at once and MASTER after about three missed adverts.
         stateWaitSeconds: 30 + Math.ceil(4 * config.vrrp.advertInt),
@@ -153,7 +158,10 @@ function keepalivedSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
         holdFiles: [PATHS.rolloutHoldFile, PATHS.maintenanceFile],
       },
     }),
-    step(node, "vrrp-release", { secret: true, view: { ...vrrpSettingsView(config), stateFile: PATHS.vrrpStateFile, settleSeconds: RELEASE_SETTLE_SECONDS } }),
+    step(node, "vrrp-release", {
+      secret: true,
+      view: { ...vrrpSettingsView(config), stateFiles: vips.map((v) => v.stateFile), settleSeconds: RELEASE_SETTLE_SECONDS },
+    }),
   ];
 }
 
@@ -191,12 +199,12 @@ export function retireStep(nodeName: string): HostStep {
 /**
  * The VRRP settings every node's adverts must share to be heard (keepalived drops an advert whose
  * router id, interval, version or password differs: vrrp.c, vrrp_check_packet), as keepalived.conf spells
- * them, in its order: vrrp-hold compares them with the node's live config.
+ * them, in its order (instance by instance): vrrp-hold compares them with the node's live config.
  */
 export function vrrpSettings(config: IamHaConfig): string {
   const { vrrp, secrets } = config;
   const versioned = vrrp.version === 3 ? "version 3" : `auth_pass ${secrets.vrrpAuthPass}`;
-  return [`virtual_router_id ${vrrp.virtualRouterId}`, `advert_int ${vrrp.advertInt}`, versioned].join("|");
+  return config.vips.map((vip) => [`virtual_router_id ${vip.virtualRouterId}`, `advert_int ${vrrp.advertInt}`, versioned].join("|")).join("|");
 }
 
 function vrrpSettingsView(config: IamHaConfig): object {

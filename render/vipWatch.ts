@@ -4,6 +4,7 @@ import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderTemplate, shellValue, unitValue } from "./mustache";
 import { PATHS } from "./osFacts";
+import { allVipNames } from "./vips";
 
 /**
  * The VIP watch's script, service and timer for `node`, when vipWatchSeconds is not 0; with
@@ -16,7 +17,12 @@ export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): Rend
   const nginx = config.frontDoor === "havip";
   const view = {
     node: node.name,
-    havip: config.vrrp.havip,
+    // The primary VIP keeps the watch's one-VIP state file; each other has its own beside it.
+    vips: allVipNames(config).map(({ vip, statePath, primary }) => ({
+      address: vip.address,
+      statePath,
+      watchStateFile: primary ? PATHS.watchStateFile : `${PATHS.watchStateFile}-${vip.virtualRouterId}`,
+    })),
     seconds,
     nginx,
     // nginx: this node asks itself over loopback, which its nginx allows, and the others by private
@@ -26,7 +32,6 @@ export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): Rend
     privateIp: node.privateIp,
     stateFile: PATHS.vrrpStateFile,
     stateSocket: path.basename(PATHS.stateSocket),
-    watchStateFile: PATHS.watchStateFile,
     watchScript: PATHS.watchScript,
     notifyLog: PATHS.notifyLog,
     alertScript: config.secrets.alertWebhook ? PATHS.alertScript : "",

@@ -6,7 +6,7 @@ import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
 import { curlConfigValue, renderTemplate } from "../render/mustache";
 import { planNode } from "../render/steps";
-import { SECRET_KEYS, stackValues } from "./fixtures/stacks";
+import { SECRET_KEYS, stackValues, TEST_KEY_PAIR } from "./fixtures/stacks";
 import { requireTools, run, runAsync, tempDir, writeTree } from "./fixtures/tools";
 
 /** VRRP transition alerts: the rendered sender posts what operators' chat robots expect. */
@@ -92,6 +92,37 @@ describe("alerts", () => {
       detail: "masters: node-1 node-2",
       text: "[iam-ha] node-1 sees SPLIT_BRAIN (masters: node-1 node-2) for VIP 10.0.4.99 at 2026-11-27 10:00:00",
     });
+  });
+
+  test("two VIPs: keepalived's notify for the second VIP records that VIP's state in its own file and alerts for that VIP", async () => {
+    received.length = 0;
+    const config = loadConfig(
+      mapSource({ ...stackValues("activeactive"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined, alertWebhook: url, alertFormat: "generic" }, [
+        ...SECRET_KEYS,
+        "alertWebhook",
+      ]),
+    );
+    const [first, second] = config.vips.map((v) => v.address);
+    const root = tempDir("notify");
+    writeTree(root, keepalivedFiles(config));
+    // systemd-run starts the sender in a transient unit; here it runs it in place, and waits.
+    fs.mkdirSync(`${root}/bin`);
+    fs.writeFileSync(`${root}/bin/systemd-run`, '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\n"$@"\n', { mode: 0o755 });
+    const script = [
+      `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs iam-ha-test /var/log && mount -t tmpfs iam-ha-test /run || exit 99`,
+      `export PATH=${root}/bin:$PATH`,
+      `/etc/keepalived/keepalived_notify.sh MASTER ${second} || exit $?`,
+      `/etc/keepalived/keepalived_notify.sh BACKUP ${first} || exit $?`,
+      'for f in /run/iam-ha/*; do echo "$f=$(cat "$f")"; done; cat /var/log/keepalived.log',
+    ].join("\n");
+    const r = await runAsync("unshare", ["--mount", "sh", "-c", script]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("/run/iam-ha/vrrp-state=BACKUP\n/run/iam-ha/vrrp-state-82=MASTER\n");
+    expect(r.stdout).toMatch(new RegExp(`notify_master node=pair-a vip=${second.replace(/\./g, "\\.")}\n`));
+    expect(received.map((p) => JSON.parse(p.body)).map((b) => [b.state, b.vip])).toEqual([
+      ["MASTER", second],
+      ["BACKUP", first],
+    ]);
   });
 
   test("an unreachable webhook is retried with back-off for about a minute, then logged, and the script ends", async () => {

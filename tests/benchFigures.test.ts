@@ -11,9 +11,10 @@ import {
   spread,
   spuriousTransitions,
 } from "../lab/scenarios/benchFigures";
-import { failoverReport, summarize } from "../lab/scenarios/benchReport";
+import type { ActiveActiveResult, VipFigures } from "../lab/scenarios/activeActive";
+import { activeActiveReport, failoverReport, summarize, summarizeVips } from "../lab/scenarios/benchReport";
 import type { ScenarioResult } from "../lab/scenarios/failover";
-import { masterEntries, stateEntries } from "../lab/scenarios/masters";
+import { masterEntries, stateEntries, stateEntriesOf } from "../lab/scenarios/masters";
 
 /** The bench's figures: what counts as failed, slow, first success and spurious, and what wrk and ip say. */
 
@@ -64,6 +65,12 @@ describe("spurious transitions", () => {
   test("MASTER entries come from the journal from the scenario's start on, flaps included, to the microsecond", () => {
     expect(masterEntries(journal, since)).toEqual([Date.parse("2026-12-02T11:00:02.100Z"), Date.parse("2026-12-02T11:00:07.250Z")]);
     expect(stateEntries(journal, since).map((e) => e.state)).toEqual(["MASTER", "BACKUP", "MASTER"]);
+  });
+
+  test("with several VIPs, one instance's transitions are told from another's", () => {
+    const two = [...journal, `2026-12-02T11:00:03.000000+0000 node-2 Keepalived_vrrp[7]: (IAM_HA_82) Entering MASTER STATE`];
+    expect(stateEntriesOf(two, since, "IAM_HA_82")).toEqual([{ t: Date.parse("2026-12-02T11:00:03Z"), state: "MASTER" }]);
+    expect(stateEntriesOf(two, since, "VI_1").map((e) => e.state)).toEqual(["MASTER", "BACKUP", "MASTER"]);
   });
 
   test.each([
@@ -223,4 +230,30 @@ describe("npm run bench's flags", () => {
   ])("%j is refused", (argv, message) => {
     expect(() => parseBenchArgs(argv as string[])).toThrow(message);
   });
+});
+
+test("active-active: each VIP's figures over the rounds, median and worst, and the rounds it held", () => {
+  const vip = (address: string, failed: number, masterAtMs: number | null): VipFigures => ({
+    vip: address,
+    eip: address === "10.0.4.99" ? "10.255.0.10" : "10.255.0.11",
+    preferred: null,
+    holderBefore: null,
+    holderAfter: null,
+    masterAtMs,
+    requests: 500,
+    failed,
+    slow: 0,
+    firstSuccessMs: failed ? 800 : 0,
+  });
+  const round = (held: boolean, failedOnSecond: number, masterAt: number): ActiveActiveResult[] => [
+    { name: "fails", expectation: "", held, detail: "", vips: [vip("10.0.4.99", 0, null), vip("10.0.4.98", failedOnSecond, masterAt)] },
+  ];
+  const summary = summarizeVips([round(true, 35, 800), round(false, 30, 900), round(true, 40, 700)]);
+  expect(summary.map((s) => [s.vip, s.failed.median, s.failed.worst, s.masterAtMs.median, s.masterAtMs.missing, s.held])).toEqual([
+    ["10.0.4.99", 0, 0, null, 3, 2],
+    ["10.0.4.98", 35, 40, 800, 0, 2],
+  ]);
+  expect(activeActiveReport([round(true, 35, 800)], "node-2")).toMatch(
+    /fails, 10\.0\.4\.98 \(EIP 10\.255\.0\.11\) +failed 35\/35 .* new MASTER 0\.80\/0\.80 s +held 1\/1/,
+  );
 });

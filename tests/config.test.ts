@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readDeclaredKeys } from "../config/declaredKeys";
-import { OPTIONAL_SECRETS } from "../config/rawValues";
+import { OPTIONAL_LISTS, OPTIONAL_SECRETS } from "../config/rawValues";
 import { configReferenceTable, readmeTable } from "../config/referenceTable";
 import { loadConfig } from "../config/load";
 import { ConfigError } from "../config/problems";
@@ -10,7 +10,9 @@ import { mapSource } from "../config/source";
 import { asPulumiConfig } from "../config/stackFile";
 import { asJavaScriptSyntax, re2Unsupported } from "../config/re2";
 import { configWarnings } from "../config/warnings";
-import { SECRET_KEYS, sshKeygen, stackOthers, stackValues, TEST_SECRETS } from "./fixtures/stacks";
+import { PATHS } from "../render/osFacts";
+import { planNode } from "../render/steps";
+import { SECRET_KEYS, sshKeygen, stackOthers, stackValues, TEST_KEY_PAIR, TEST_SECRETS } from "./fixtures/stacks";
 import { requireTools, run, tempDir } from "./fixtures/tools";
 
 const prod = stackValues("prod");
@@ -37,7 +39,8 @@ describe("the prod stack file", () => {
       { ...node1, role: "frontDoor", priority: 250 },
       { ...node2, role: "frontDoor", priority: 240 },
     ]);
-    expect(c.vrrp).toMatchObject({ havip: "10.0.4.99", virtualRouterId: 51, version: 2, advertInt: 1, interface: "eth0" });
+    expect(c.vips).toEqual([{ address: "10.0.4.99", virtualRouterId: 51 }]);
+    expect(c.vrrp).toMatchObject({ version: 2, advertInt: 1, interface: "eth0" });
     expect(c.sites).toEqual([
       { serverName: "iam.api.marmotedu.com", port: 8080, clientMaxBodySize: "5m" },
       { serverName: "iam.authz.marmotedu.com", port: 9090, clientMaxBodySize: "5m" },
@@ -56,13 +59,13 @@ describe("the prod stack file", () => {
 
   test("every default comes from Pulumi.yaml: a stack with only the required keys loads", () => {
     const required = readDeclaredKeys()
-      .filter((k) => k.default === undefined && !OPTIONAL_SECRETS.includes(k.name))
+      .filter((k) => k.default === undefined && ![...OPTIONAL_SECRETS, ...OPTIONAL_LISTS].includes(k.name))
       .map((k) => k.name);
     expect(required.sort()).toEqual(["adminCidr", "availabilityZone", "dbPassword", "nodes", "sites", "sshPrivateKey", "sshPublicKey"]);
     // vrrpAuthPass too: the default VRRP version, 2, authenticates with it.
     const minimal = Object.fromEntries([...required, "vrrpAuthPass"].map((k) => [k, prod[k]]));
     const c = loadConfig(mapSource(minimal, SECRET_KEYS));
-    expect(c.vrrp.havip).toBe("10.0.4.99");
+    expect(c.vips[0].address).toBe("10.0.4.99");
     expect(c.upstream).toEqual({ maxFails: 1, failTimeout: 3, connectTimeoutMs: 300, keepalive: 16 });
   });
 
@@ -71,6 +74,46 @@ describe("the prod stack file", () => {
       mapSource(withNodes({ name: "a1", privateIp: "10.0.4.5" }, { name: "b2", privateIp: "10.0.4.6" }, { name: "c3", privateIp: "10.0.4.7" }), SECRET_KEYS),
     );
     expect(c.nodes.map((n) => n.priority)).toEqual([250, 240, 230]);
+  });
+});
+
+describe("one VIP (havip) or several (vips)", () => {
+  /** Each vrrp_instance block of `node`'s keepalived.conf, by instance name. */
+  const instancesOf = (values: Record<string, unknown>, node: string) => {
+    const config = loadConfig(mapSource(values, SECRET_KEYS));
+    const step = planNode(
+      config,
+      config.nodes.find((n) => n.name === node)!,
+    ).steps.find((s) => s.kind === "keepalived")!;
+    const conf = step.files.find((f) => f.path === PATHS.keepalivedConf)!.content;
+    return Object.fromEntries([...conf.matchAll(/^vrrp_instance (\S+) \{\n([\s\S]*?)^\}/gm)].map((m) => [m[1], m[2]]));
+  };
+
+  test("a one-VIP stack loads as vips [{address: havip, virtualRouterId}], and keepalived runs it as one non-preemptive instance", () => {
+    const oneVip = { ...withNodes(node1, node2), virtualRouterId: 77 };
+    expect(loadConfig(mapSource(oneVip, SECRET_KEYS)).vips).toEqual([{ address: "10.0.4.99", virtualRouterId: 77 }]);
+    for (const node of ["node-1", "node-2"]) {
+      const instances = instancesOf(oneVip, node);
+      expect([node, Object.keys(instances)]).toEqual([node, ["IAM_HA_77"]]);
+      const block = instances.IAM_HA_77;
+      expect([node, /^\s*nopreempt$/m.test(block), /preempt_delay/.test(block), /virtual_ipaddress \{\s*(\S+)/.exec(block)![1]]).toEqual([
+        node,
+        true,
+        false,
+        "10.0.4.99",
+      ]);
+    }
+    // Without a preferred node, each keeps its configured priority.
+    const priorities = [node1, node2].map((n) => n.priority);
+    expect(["node-1", "node-2"].map((node) => Number(/^\s*priority (\d+)$/m.exec(instancesOf(oneVip, node).IAM_HA_77)![1]))).toEqual(priorities);
+  });
+
+  test("the active-active example loads both VIPs as written", () => {
+    const values = { ...stackValues("activeactive"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined };
+    expect(loadConfig(mapSource(values, SECRET_KEYS)).vips).toEqual([
+      { address: "172.20.16.50", virtualRouterId: 81, preferred: "pair-a", preemptDelay: 10 },
+      { address: "172.20.16.51", virtualRouterId: 82, preferred: "pair-b", preemptDelay: 10 },
+    ]);
   });
 });
 

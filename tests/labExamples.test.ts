@@ -10,14 +10,16 @@ import { sshExec } from "../lab/hosts/ssh";
 import { declaredCommands } from "../lab/program/declaredCommands";
 import { down, labChecks, up } from "../lab/program/session";
 import { LabStack, loadLabStack } from "../lab/program/stack";
-import { labStatus } from "../lab/program/status";
+import { labStatus, vipHolders } from "../lab/program/status";
+import { ActiveActiveResult, runActiveActive } from "../lab/scenarios/activeActive";
 import { projectCliAsync, requireTools, run } from "./fixtures/tools";
 
 /**
  * The example stacks run in the lab as written: two front doors and two backend-only nodes in
  * another subnet (examples/Pulumi.backends.yaml, written for Tencent Cloud: its own NIC name,
  * login user, adminCidr, public SSH), then the VIP-only front door
- * (examples/Pulumi.viponly.yaml) with the failover scenarios that apply to it. One lab at a time:
+ * (examples/Pulumi.viponly.yaml) with the failover scenarios that apply to it, then active-active
+ * (examples/Pulumi.activeactive.yaml): two VIPs, a node failing and coming back. One lab at a time:
  * each stack's lab goes down before the next comes up.
  */
 
@@ -64,7 +66,7 @@ test("two front doors and two backend-only nodes in 172.20.8.0/24, as written: e
   // A backend-only node runs neither nginx nor keepalived, and stands no VIP.
   for (const node of ["app-c", "app-d"]) {
     const r = await inNode(node, "systemctl is-active nginx keepalived; ip -4 -o address show dev lo");
-    expect([node, r.stdout.split("\n").slice(0, 2), r.stdout.includes(stack.config.vrrp.havip)]).toEqual([node, ["inactive", "inactive"], false]);
+    expect([node, r.stdout.split("\n").slice(0, 2), r.stdout.includes(stack.config.vips[0].address)]).toEqual([node, ["inactive", "inactive"], false]);
   }
 });
 
@@ -233,5 +235,59 @@ describe("VIP-only (examples/Pulumi.viponly.yaml): keepalived's VIP straight ont
     expect([result.held, result.alertsMissing, result.spurious, result.detail]).toEqual([true, [], 0, expect.any(String)]);
     const status = await labStatus(vipOnly.config, vipOnly.topology);
     expect(status.nodes.filter((n) => n.state === "MASTER")).toHaveLength(1);
+  });
+});
+
+describe("active-active (examples/Pulumi.activeactive.yaml): two VIPs, each front door preferred for one", () => {
+  let pair: LabStack;
+
+  beforeAll(async () => {
+    await down(stack);
+    pair = await loadLabStack("activeactive");
+    await down(pair);
+  });
+
+  afterAll(async () => {
+    if (pair) await down(pair).catch(() => labDown(pair.topology));
+  });
+
+  test("up as written: every check passes for both VIPs, and with both nodes up each VIP sits on its preferred node", async () => {
+    const result = await up(pair);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    // Whoever started first took both; the other takes its own back once up preemptDelay (10 s).
+    const deadline = Date.now() + 30_000;
+    let holders = await vipHolders(pair.config, pair.topology);
+    while (holders.get("172.20.16.51") !== "pair-b" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      holders = await vipHolders(pair.config, pair.topology);
+    }
+    expect(Object.fromEntries(holders)).toEqual({ "172.20.16.50": "pair-a", "172.20.16.51": "pair-b" });
+  });
+
+  test("pair-b fails: both VIPs on pair-a, both EIPs answered; it comes back: its VIP returns after the calm period, with no request lost", async () => {
+    const [failure, recovery] = await runActiveActive(pair, "pair-b");
+    const holders = (r: ActiveActiveResult) => r.vips.map((v) => [v.vip, v.holderBefore, v.holderAfter]);
+    expect([failure.held, holders(failure)]).toEqual([
+      true,
+      [
+        ["172.20.16.50", "pair-a", "pair-a"],
+        ["172.20.16.51", "pair-b", "pair-a"],
+      ],
+    ]);
+    // Both EIPs answer again once the VIP has moved (requests to the failed node's VIP fail until then).
+    expect(failure.vips.map((v) => v.firstSuccessMs !== null)).toEqual([true, true]);
+    expect([recovery.held, holders(recovery)]).toEqual([
+      true,
+      [
+        ["172.20.16.50", "pair-a", "pair-a"],
+        ["172.20.16.51", "pair-a", "pair-b"],
+      ],
+    ]);
+    // Not before the calm period: preempt_delay counts from pair-b's VRRP coming back.
+    expect(recovery.vips[1].masterAtMs).toBeGreaterThanOrEqual(10_000);
+    // The handback is planned: the standing VIP on lo serves what still reaches pair-a.
+    expect(recovery.vips.map((v) => v.failed)).toEqual([0, 0]);
+    for (const r of [failure, recovery])
+      for (const v of r.vips) log(`active-active ${r.name}, ${v.vip}: ${v.failed}/${v.requests} failed, new MASTER ${v.masterAtMs} ms`);
   });
 });

@@ -81,6 +81,29 @@ test("new priorities (old and new configs hear each other): only keepalived runs
   expect(changes(await planFor({ ...prod, nodes }))).toEqual({ "node-1-keepalived": "update", "node-2-keepalived": "update" });
 });
 
+test("a second VIP (vips): every front door's firewall, nginx (its state location) and VRRP roll run again; the first VIP's HAVIP and EIP stay, the second's are new", async () => {
+  const { havip, virtualRouterId, ...rest } = prod as Record<string, unknown>;
+  const vips = [
+    { address: havip ?? "10.0.4.99", virtualRouterId: virtualRouterId ?? 51, preferred: "node-1" },
+    { address: "10.0.4.98", virtualRouterId: 52, preferred: "node-2" },
+  ];
+  const program = await declared({ ...rest, vips });
+  expect(changes(planUp(applied(prodProgram), program))).toEqual({
+    "node-1-firewall": "update",
+    "node-2-firewall": "update",
+    "node-1-nginx": "update",
+    "node-2-nginx": "update",
+    ...vrrpRoll(["node-1", "node-2"]),
+  });
+  const cloud = (p: DeclaredProgram) => p.resources.filter((r) => /havip|eip/.test(r));
+  expect(
+    cloud(program)
+      .filter((r) => !cloud(prodProgram).includes(r))
+      .sort(),
+  ).toEqual(["iam-ha-vrid52-eip", "iam-ha-vrid52-eip-attachment", "iam-ha-vrid52-havip", "iam-ha-vrid52-havip-node-1", "iam-ha-vrid52-havip-node-2"]);
+  expect(cloud(prodProgram).filter((r) => !cloud(program).includes(r))).toEqual([]);
+});
+
 test("a third node: its steps and its grant are created, the others' upstreams, peers and firewalls updated", async () => {
   expect(changes(await planFor(threeNodeValues()))).toEqual({
     "node-1-firewall": "update",

@@ -25,6 +25,10 @@ const configs: [string, IamHaConfig][] = [
   ["backend-only nodes", loadConfig(mapSource({ ...stackValues("backends"), sshPublicKey: TEST_KEY_PAIR.publicKey }, SECRET_KEYS))],
   ["VIP-only", loadConfig(mapSource({ ...stackValues("viponly"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined }, SECRET_KEYS))],
   [
+    "active-active, two VIPs",
+    loadConfig(mapSource({ ...stackValues("activeactive"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined }, SECRET_KEYS)),
+  ],
+  [
     "VIP-only, one site on 8888 as in seeds/004, VRRPv2",
     loadConfig(mapSource({ ...stackValues("prod"), frontDoor: "vipOnly", sites: [{ serverName: "swarm.example.com", port: 8888 }] }, SECRET_KEYS)),
   ],
@@ -251,7 +255,7 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
 
   test("apply stands the VIP on lo under iam-ha's label, answered by ARP only where keepalived puts it, and forwards on the VRRP interface", () => {
     expect(runStep("apply").code).toBe(0);
-    expect(onLo()).toMatch(new RegExp(` ${prod.vrrp.havip.replace(/\./g, "\\.")}/32 .*${VIP_LO_LABEL}`));
+    expect(onLo()).toMatch(new RegExp(` ${prod.vips[0].address.replace(/\./g, "\\.")}/32 .*${VIP_LO_LABEL}`));
     const iface = prod.vrrp.interface;
     expect([sysctl("net.ipv4.conf.all.arp_ignore"), sysctl("net.ipv4.conf.all.arp_announce"), sysctl(`net.ipv4.conf.${iface}.forwarding`)]).toEqual([
       "1",
@@ -269,7 +273,7 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
     expect(runStep("apply").code).toBe(0);
     expect(onLo()).not.toContain("10.0.4.98/32");
     expect(onLo()).toContain("192.0.2.7/32");
-    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
+    expect(onLo()).toContain(`${prod.vips[0].address}/32`);
     run("ip", ["-n", netns, "address", "del", "192.0.2.7/32", "dev", "lo"]);
   });
 
@@ -308,22 +312,22 @@ PATH="$0/bin:$PATH" exec bash -s -- "$@"`;
     };
     const script = planNode(backend, backend.nodes[1]).steps.find((s) => s.kind === "firewall")!.script;
     expect(runStep("apply").code).toBe(0);
-    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
+    expect(onLo()).toContain(`${prod.vips[0].address}/32`);
     const r = runStep("apply", FROM_ADMIN, script);
     expect(r.stderr).toBe("");
-    expect(onLo()).not.toContain(`${prod.vrrp.havip}/32`);
+    expect(onLo()).not.toContain(`${prod.vips[0].address}/32`);
     expect(installed(PATHS.sysctlConf)).toBeUndefined();
     expect(ruleset()).not.toMatch(/tcp dport 80 accept|ip protocol vrrp|vip_fallback/);
     expect(ruleset()).toContain("ip saddr { 10.0.4.20, 10.0.4.22 } tcp dport { 8080, 9090 } accept");
     expect(runStep("apply").code).toBe(0);
-    expect(onLo()).toContain(`${prod.vrrp.havip}/32`);
+    expect(onLo()).toContain(`${prod.vips[0].address}/32`);
   });
 
   test("remove deletes the table, the VIP on lo, the unit, the ruleset and sysctl files, and leaves other tools' tables", () => {
     const r = runStep("remove");
     expect(r.code).toBe(0);
     expect(ruleset().match(/^table \S+ \S+/gm)).toEqual(["table inet other_tool"]);
-    expect(onLo()).not.toContain(`${prod.vrrp.havip}/32`);
+    expect(onLo()).not.toContain(`${prod.vips[0].address}/32`);
     expect([installed(PATHS.firewallRuleset), installed(PATHS.firewallUnit), installed(PATHS.sysctlConf), fs.existsSync(`${root}/etc/iam-ha`)]).toEqual([
       undefined,
       undefined,
@@ -343,8 +347,18 @@ describe("the keepalived step on a real keepalived", () => {
   const calling = (command: string) => step.script.replace(/^main "\$@" <\/dev\/null$/m, command);
 
   test("reading keepalived's VRRP state leaves no data dump behind (it holds the VRRP password)", () => {
-    const r = besideKeepalived(step.files, prod.vrrp.interface, node.privateIp, calling('current_vrrp_state; echo "left in /tmp:" /tmp/*'));
+    const r = besideKeepalived(step.files, prod.vrrp.interface, node.privateIp, calling('current_vrrp_states; echo "left in /tmp:" /tmp/*'));
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^(BACKUP|MASTER|FAULT)\nleft in \/tmp: \/tmp\/\*\n$/);
+    expect(r.stdout).toMatch(/^IAM_HA_51=(BACKUP|MASTER|FAULT)\nleft in \/tmp: \/tmp\/\*\n$/);
+  });
+
+  test("active-active: one data dump gives each VRRP instance's own state", () => {
+    const [, activeActive] = configs.find(([label]) => label === "active-active, two VIPs")!;
+    const pairA = activeActive.nodes[0];
+    const twoVips = planNode(activeActive, pairA).steps.find((s) => s.kind === "keepalived")!;
+    const script = twoVips.script.replace(/^main "\$@" <\/dev\/null$/m, "current_vrrp_states");
+    const r = besideKeepalived(twoVips.files, activeActive.vrrp.interface, pairA.privateIp, script);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^IAM_HA_81=(BACKUP|MASTER|FAULT) IAM_HA_82=(BACKUP|MASTER|FAULT)\n$/);
   });
 });

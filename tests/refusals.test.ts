@@ -28,6 +28,11 @@ function problemsOf(change: Record<string, unknown>): string[] {
 const node1 = { name: "node-1", privateIp: "10.0.4.20", priority: 100 };
 const node2 = { name: "node-2", privateIp: "10.0.4.21", priority: 50 };
 const nodes = (...list: object[]) => ({ nodes: list });
+/** Two VIPs for the active-active rows, on a prod stack that no longer sets havip. */
+const vipA = { address: "10.0.4.99", virtualRouterId: 51, preferred: "node-1" };
+const vipB = { address: "10.0.4.98", virtualRouterId: 52, preferred: "node-2" };
+const withoutHavip = { havip: undefined };
+const bothFormsFix = (key: string) => `Fix: remove it (pulumi config rm ${key}) and give the address and router id in vips.`;
 const existingSubnet = { vpcId: "vpc-2ab3cd4e", subnetId: "subnet-5fg6hi7j" };
 const viaBastion = { sshVia: "bastion", bastionHost: "203.0.113.5", adminCidr: "10.0.1.5/32" };
 
@@ -262,6 +267,63 @@ describe("every bad input is refused before anything is created, with its key an
     ["a VRRP password with a ! (item 11: keepalived reads Xy7!k2Qz as Xy7)", { vrrpAuthPass: "Xy7!k2Qz" }, passChars],
     ["a VRRP password with a $ (item 11: keepalived expands $NAME)", { vrrpAuthPass: "S3c$HOME" }, passChars],
     ["a VRRP password with a non-ASCII letter", { vrrpAuthPass: "S3crét" }, passChars],
+    // ---- vips (active-active): each VIP its own address and router id, preferred by a front door
+    ["vips beside an explicit havip", { vips: [vipA, vipB] }, `iam-ha:havip: is set together with vips, which lists every VIP. ${bothFormsFix("havip")}`],
+    [
+      "vips beside an explicit virtualRouterId",
+      { ...withoutHavip, virtualRouterId: 51, vips: [vipA, vipB] },
+      `iam-ha:virtualRouterId: is set together with vips, which lists every VIP. ${bothFormsFix("virtualRouterId")}`,
+    ],
+    [
+      "two VIPs on one address",
+      { ...withoutHavip, vips: [vipA, { ...vipB, address: vipA.address }] },
+      "iam-ha:vips[1].address: 10.0.4.99 is also vips[0]'s. Fix: give every VIP its own address.",
+    ],
+    [
+      "two VIPs with one router id",
+      { ...withoutHavip, vips: [vipA, { ...vipB, virtualRouterId: vipA.virtualRouterId }] },
+      "iam-ha:vips[1].virtualRouterId: 51 is also vips[0]'s. Fix: give every VIP its own virtualRouterId.",
+    ],
+    [
+      "a VIP preferring a backend node",
+      { ...withoutHavip, ...nodes(node1, node2, { name: "node-3", privateIp: "10.0.4.22", role: "backend" }), vips: [vipA, { ...vipB, preferred: "node-3" }] },
+      'iam-ha:vips[1].preferred: "node-3" is not a front door of this stack. Fix: name one of: node-1, node-2.',
+    ],
+    [
+      "a VIP preferring a node that does not exist",
+      { ...withoutHavip, vips: [vipA, { ...vipB, preferred: "node-9" }] },
+      'iam-ha:vips[1].preferred: "node-9" is not a front door of this stack. Fix: name one of: node-1, node-2.',
+    ],
+    [
+      "a preempt delay over keepalived's 1000 s",
+      { ...withoutHavip, vips: [vipA, { ...vipB, preemptDelay: 1001 }] },
+      "iam-ha:vips[1].preemptDelay: 1001 is outside 0-1000. Fix: pick a whole number from 0 to 1000.",
+    ],
+    [
+      "a negative preempt delay",
+      { ...withoutHavip, vips: [{ ...vipA, preemptDelay: -1 }, vipB] },
+      "iam-ha:vips[0].preemptDelay: -1 is outside 0-1000. Fix: pick a whole number from 0 to 1000.",
+    ],
+    [
+      "a VIP outside the subnet",
+      { ...withoutHavip, vips: [vipA, { ...vipB, address: "10.0.5.98" }] },
+      `iam-ha:vips[1].address: 10.0.5.98 is outside subnetCidr 10.0.4.0/24. ${inSubnetFix}`,
+    ],
+    [
+      "a VIP on a node's IP",
+      { ...withoutHavip, vips: [vipA, { ...vipB, address: "10.0.4.21" }] },
+      "iam-ha:vips[1].address: 10.0.4.21 is node-2's own address. Fix: pick a free address for the HAVIP.",
+    ],
+    [
+      "vips with frontDoor vipOnly",
+      { ...withoutHavip, frontDoor: "vipOnly", vips: [vipA, vipB] },
+      "iam-ha:vips: is set with frontDoor vipOnly, which serves the one VIP of havip and virtualRouterId. Fix: remove vips and set havip, or put nginx in front (pulumi config set frontDoor havip).",
+    ],
+    [
+      "an empty vips list",
+      { ...withoutHavip, vips: [] },
+      "iam-ha:vips: lists no VIP. Fix: list at least one {address, virtualRouterId, preferred}, or remove vips to use havip.",
+    ],
     // ---- sites (item 14: ports that are not backends)
     [
       "a site without a server name",

@@ -1,6 +1,8 @@
-import { ProgramRun, unwrap } from "../lab/program/programUnderMocks";
+import { asPulumiConfig } from "../config/stackFile";
+import { ProgramRun, Registration, runProgram, unwrap } from "../lab/program/programUnderMocks";
+import { TYPES } from "../tencentcloud/tokens";
 import { named, ofType, runWith } from "./fixtures/program";
-import { stackValues, TEST_KEY_PAIR } from "./fixtures/stacks";
+import { SECRET_KEYS, stackValues, TEST_KEY_PAIR } from "./fixtures/stacks";
 
 /**
  * The topology variants (examples/Pulumi.<variant>.yaml) under mocks: each one's graph exactly, as
@@ -167,5 +169,145 @@ describe("VIP-only: keepalived's VIP straight onto the sites' ports, no nginx (e
       ["iam.api.marmotedu.com", 8080, expect.stringMatching(/^curl http:\/\/\S+:8080\/healthz$/)],
       ["iam.authz.marmotedu.com", 9090, expect.stringMatching(/^curl http:\/\/\S+:9090\/healthz$/)],
     ]);
+  });
+});
+
+describe("active-active: two VIPs, each preferred by its own front door (examples/Pulumi.activeactive.yaml)", () => {
+  let run: ProgramRun;
+  const nodes = ["pair-a", "pair-b"];
+  /** Each EIP the fake cloud makes gets an address of its own, so a binding to the wrong one shows. */
+  const eips = new Map<string, string>();
+  const havipId = (address: string) => `havip-${address.replace(/\./g, "-")}`;
+  beforeAll(async () => {
+    const values = { ...exampleValues("activeactive"), vrrpAuthPass: undefined };
+    run = await runProgram({
+      config: asPulumiConfig(values, { "tencentcloud:region": "ap-guangzhou" }),
+      secretKeys: SECRET_KEYS.map((k) => `iam-ha:${k}`),
+      cloud: (type, name, inputs) => {
+        if (type === TYPES.havip) return { id: havipId(inputs.vip as string) };
+        if (type !== TYPES.eip) return {};
+        if (!eips.has(name)) eips.set(name, `203.0.113.${eips.size + 20}`);
+        return { publicIp: eips.get(name) };
+      },
+    });
+  });
+
+  interface VipOutput {
+    address: string;
+    virtualRouterId: number;
+    instanceName: string;
+    statePath: string;
+    preferred: string;
+    preemptDelay: number;
+    havipId: string;
+    publicIp: string;
+    smokeTests: string[];
+  }
+  const vipsOutput = () => (run.outputs as { vips: VipOutput[] }).vips;
+  /** The resources of one type that belong to the same PublicAccess component as `resource`. */
+  const besides = (resource: Registration, type: string) => ofType(run, type).filter((r) => r.parent === resource.parent);
+  const keepalivedOf = (node: string) => unwrap(named(run, `${node}-keepalived`).inputs.stdin) as string;
+  /** keepalived.conf's vrrp_instance blocks, by instance name. */
+  const instancesOf = (conf: string) => Object.fromEntries([...conf.matchAll(/^vrrp_instance (\S+) \{\n([\s\S]*?)^\}/gm)].map((m) => [m[1], m[2]]));
+
+  test("per VIP one HAVIP on its address, one EIP, and one binding of that EIP to that HAVIP, made after every front door's vrrp-release", () => {
+    const havips = ofType(run, TYPES.havip);
+    expect(havips.map((r) => r.inputs.vip)).toEqual(["172.20.16.50", "172.20.16.51"]);
+    expect(ofType(run, TYPES.eip)).toHaveLength(2);
+    expect(ofType(run, TYPES.havipEipAttachment)).toHaveLength(2);
+    for (const havip of havips) {
+      const [eip] = besides(havip, TYPES.eip);
+      const [binding] = besides(havip, TYPES.havipEipAttachment);
+      const address = havip.inputs.vip as string;
+      expect([address, binding.inputs.havipId, binding.inputs.addressIp]).toEqual([address, havipId(address), eips.get(eip.name)]);
+      for (const node of nodes) expect([address, binding.dependencies]).toEqual([address, expect.arrayContaining([named(run, `${node}-vrrp-release`).urn])]);
+    }
+    expect(new Set(eips.values()).size).toBe(2);
+  });
+
+  test("each front door may hold each HAVIP: the primary's attachments keep a one-VIP stack's names, the second's carry its router id", () => {
+    const holders = ofType(run, TYPES.havipInstanceAttachment);
+    expect(holders.map((r) => r.name).sort()).toEqual([
+      "iam-ha-havip-pair-a",
+      "iam-ha-havip-pair-b",
+      "iam-ha-vrid82-havip-pair-a",
+      "iam-ha-vrid82-havip-pair-b",
+    ]);
+    for (const holder of holders) {
+      const [havip] = besides(holder, TYPES.havip);
+      const address = holder.name.startsWith("iam-ha-vrid82-") ? "172.20.16.51" : "172.20.16.50";
+      expect([holder.name, havip.inputs.vip, holder.inputs.haVipId]).toEqual([holder.name, address, havipId(address)]);
+      // The mocks give every resource the id <name>-id: this is the node's own CVM.
+      expect(holder.inputs.instanceId).toBe(`iam-ha-${holder.name.split("havip-")[1]}-id`);
+    }
+  });
+
+  test("each node's keepalived runs both VRRP instances, preemptive after 10 s, each VIP's preferred node with its highest priority", () => {
+    const priorities = nodes.map((node) => {
+      const instances = instancesOf(keepalivedOf(node));
+      expect([node, Object.keys(instances)]).toEqual([node, ["IAM_HA_81", "IAM_HA_82"]]);
+      for (const [name, block] of Object.entries(instances)) {
+        expect([node, name, /^\s*preempt_delay (\d+)$/m.exec(block)?.[1], /^\s*nopreempt$/m.test(block)]).toEqual([node, name, "10", false]);
+      }
+      expect(/virtual_router_id (\d+)[\s\S]*virtual_ipaddress \{\s*(\S+)/.exec(instances.IAM_HA_82)!.slice(1)).toEqual(["82", "172.20.16.51"]);
+      return [node, Object.values(instances).map((block) => Number(/^\s*priority (\d+)$/m.exec(block)![1]))];
+    });
+    expect(priorities).toEqual([
+      ["pair-a", [250, 240]],
+      ["pair-b", [240, 250]],
+    ]);
+  });
+
+  test("the vips output lists both VIPs, each with its HAVIP id, its EIP and a smoke test per site on that EIP", () => {
+    const vips = vipsOutput();
+    expect(vips.map((v) => [v.address, v.virtualRouterId, v.instanceName, v.statePath, v.preferred, v.preemptDelay, v.havipId])).toEqual([
+      ["172.20.16.50", 81, "IAM_HA_81", "/iam-ha-state", "pair-a", 10, havipId("172.20.16.50")],
+      ["172.20.16.51", 82, "IAM_HA_82", "/iam-ha-state-82", "pair-b", 10, havipId("172.20.16.51")],
+    ]);
+    for (const vip of vips) {
+      const [eip] = besides(
+        ofType(run, TYPES.havip).find((r) => r.inputs.vip === vip.address)!,
+        TYPES.eip,
+      );
+      expect(vip.publicIp).toBe(eips.get(eip.name));
+      expect(vip.smokeTests).toEqual([
+        `curl -H 'Host: iam.api.marmotedu.com' http://${vip.publicIp}/healthz`,
+        `curl -H 'Host: iam.authz.marmotedu.com' http://${vip.publicIp}/healthz`,
+      ]);
+    }
+    // The one-VIP outputs stay the primary's.
+    expect([run.outputs.publicIp, run.outputs.havip, run.outputs.havipId]).toEqual([vips[0].publicIp, vips[0].address, vips[0].havipId]);
+  });
+
+  test("nginx serves each VIP's state at its own path, from the file the notify script writes for that VIP, where the VIP watch asks", () => {
+    for (const node of nodes) {
+      const nginx = unwrap(named(run, `${node}-nginx`).inputs.stdin) as string;
+      const keepalived = keepalivedOf(node);
+      const servedFiles = vipsOutput().map((vip) => {
+        const served = new RegExp(`location = ${vip.statePath} \\{[^}]*alias (\\S+);`).exec(nginx)?.[1];
+        const written = new RegExp(`'${vip.address}'\\) state_file='([^']+)'`).exec(keepalived)?.[1];
+        expect([node, vip.address, served]).toEqual([node, vip.address, written ?? "(the notify script writes no file for this VIP)"]);
+        expect(keepalived).toContain(`'${vip.address} ${vip.statePath} `);
+        return served;
+      });
+      expect(new Set(servedFiles).size).toBe(2);
+    }
+  });
+
+  test("while its nginx is down, each node's firewall passes both VIPs' new connections on to the other front door", () => {
+    for (const [node, peer] of [
+      ["pair-a", "172.20.16.12"],
+      ["pair-b", "172.20.16.11"],
+    ]) {
+      const firewall = unwrap(named(run, `${node}-firewall`).inputs.stdin) as string;
+      const fallbacks = [...firewall.matchAll(/ip daddr (\S+) tcp dport 80 counter dnat ip to (\S+)/g)].map((m) => [m[1], m[2]]);
+      expect([node, fallbacks]).toEqual([
+        node,
+        [
+          ["172.20.16.50", peer],
+          ["172.20.16.51", peer],
+        ],
+      ]);
+    }
   });
 });

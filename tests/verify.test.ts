@@ -178,6 +178,103 @@ describe("the shared checks (verify/checks.ts)", () => {
   });
 });
 
+// ---------- active-active: every VIP checked on its own ----------
+
+/** The second VIP of an active-active pair and its EIP (a loopback address: nothing leaves the machine). */
+const HAVIP2 = "10.0.4.98";
+const EIP2 = "127.0.0.2";
+
+/** node-1 holds the primary, node-2 the second VIP: what an active-active pair looks like with both up. */
+const bothPlaced: NodeState[] = [
+  { name: "node-1", state: "MASTER", holdsVip: true, moreVips: { [HAVIP2]: { state: "BACKUP", holdsVip: false } } },
+  { name: "node-2", state: "BACKUP", holdsVip: false, moreVips: { [HAVIP2]: { state: "MASTER", holdsVip: true } } },
+];
+
+/**
+ * Two VIPs, each through its own EIP; `answer(eip, i)` is the i-th GET through that EIP (round robin
+ * per EIP unless told otherwise); the cloud binds each HAVIP where `inCloud` says.
+ */
+function twoVipTarget(
+  over: { states?: NodeState[]; answer?: (eip: string, i: number) => HttpAnswer; inCloud?: Record<string, string | null> } = {},
+): VerifyTarget & { asked: string[] } {
+  const count: Record<string, number> = {};
+  const asked: string[] = [];
+  const answer = over.answer ?? ((_eip: string, n: number) => healthy(`node-${(n % 2) + 1}`));
+  return {
+    ...fakeTarget({ states: over.states ?? bothPlaced }),
+    vips: [
+      { address: HAVIP, eip: LOCAL },
+      { address: HAVIP2, eip: EIP2 },
+    ],
+    asked,
+    get: async (_site, _path, eip) => {
+      asked.push(eip);
+      count[eip] = (count[eip] ?? 0) + 1;
+      return answer(eip, count[eip] - 1);
+    },
+    vipHolderInCloud: async (havip) => (over.inCloud ?? { [HAVIP]: "node-1", [HAVIP2]: "node-2" })[havip],
+  };
+}
+
+describe("the shared checks with two VIPs (active-active)", () => {
+  test("each VIP held by its own node: every check passes, and each VIP has its site, balance, holder and cloud checks", async () => {
+    const target = twoVipTarget();
+    const checks = await verify(target);
+    expect(checks.map((c) => c.name)).toEqual([
+      `${SITES[0]} /healthz through ${LOCAL}`,
+      `${SITES[0]} balances over every node's backend through ${LOCAL}`,
+      `exactly one node holds the HAVIP ${HAVIP}`,
+      `Tencent Cloud binds ${HAVIP} to keepalived's MASTER`,
+      `${SITES[0]} /healthz through ${EIP2}`,
+      `${SITES[0]} balances over every node's backend through ${EIP2}`,
+      `exactly one node holds the HAVIP ${HAVIP2}`,
+      `Tencent Cloud binds ${HAVIP2} to keepalived's MASTER`,
+      "MariaDB login from node-2",
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(named(checks, `HAVIP ${HAVIP2}`).detail).toBe("node-1 BACKUP, node-2 MASTER (holds VIP)");
+    expect(named(checks, `binds ${HAVIP2}`).detail).toBe("both say node-2");
+    // Ten requests through each EIP, not twenty through the first.
+    expect(target.asked.filter((eip) => eip === EIP2)).toHaveLength(10);
+    expect(target.asked.filter((eip) => eip === LOCAL)).toHaveLength(10);
+  });
+
+  test("the second VIP on both nodes is that VIP's split brain; the primary's check still passes", async () => {
+    const states = bothPlaced.map((s) => ({ ...s, moreVips: { [HAVIP2]: { state: "MASTER", holdsVip: true } } }));
+    const checks = await verify(twoVipTarget({ states }));
+    expect(named(checks, `HAVIP ${HAVIP2}`)).toEqual({
+      name: `exactly one node holds the HAVIP ${HAVIP2}`,
+      ok: false,
+      detail: `split brain: node-1 and node-2 both claim ${HAVIP2}`,
+    });
+    expect(named(checks, `HAVIP ${HAVIP}`).ok).toBe(true);
+  });
+
+  test("no node holding the second VIP fails, naming it", async () => {
+    const states = bothPlaced.map((s) => ({ ...s, moreVips: { [HAVIP2]: { state: "BACKUP", holdsVip: false } } }));
+    expect(named(await verify(twoVipTarget({ states })), `HAVIP ${HAVIP2}`)).toMatchObject({ ok: false, detail: `no node holds ${HAVIP2}` });
+  });
+
+  test("Tencent Cloud binding the second HAVIP to another node than its MASTER fails, naming that HAVIP", async () => {
+    const checks = await verify(twoVipTarget({ inCloud: { [HAVIP]: "node-1", [HAVIP2]: "node-1" } }));
+    expect(checks.filter((c) => !c.ok)).toEqual([
+      { name: `Tencent Cloud binds ${HAVIP2} to keepalived's MASTER`, ok: false, detail: "keepalived: node-2, Tencent Cloud: node-1" },
+    ]);
+  });
+
+  test("a site that does not answer through the second EIP fails that EIP's check alone", async () => {
+    const answer = (eip: string, n: number) => (eip === EIP2 ? { status: 0, body: "connect ETIMEDOUT" } : healthy(`node-${(n % 2) + 1}`));
+    const failed = (await verify(twoVipTarget({ answer }))).filter((c) => !c.ok);
+    expect(failed).toEqual([{ name: `${SITES[0]} /healthz through ${EIP2}`, ok: false, detail: "0/10 healthy; first bad: no answer (connect ETIMEDOUT)" }]);
+  });
+
+  test("a target whose probe did not ask for the second VIP fails it: the primary's holding is not taken for the second's", async () => {
+    const states = bothPlaced.map((s) => ({ name: s.name, state: s.state, holdsVip: s.holdsVip }));
+    const check = named(await verify(twoVipTarget({ states })), `HAVIP ${HAVIP2}`);
+    expect(check).toMatchObject({ ok: false, detail: `no node holds ${HAVIP2}` });
+  });
+});
+
 // ---------- local HTTP servers ----------
 
 interface Seen {
@@ -186,7 +283,7 @@ interface Seen {
 }
 
 /** Plays nginx behind the EIP: /healthz per site, round robin over node-1/node-2 (or `status`). */
-async function startEip(status = 200): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
+async function startEip(status = 200, at: { host?: string; port?: number } = {}): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const perSite = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -200,11 +297,15 @@ async function startEip(status = 200): Promise<{ port: number; seen: Seen[]; clo
     perSite.set(host, n + 1);
     res.writeHead(200, { "x-iam-node": `node-${(n % 2) + 1}`, "content-type": "application/json" }).end(HEALTHY_BODY);
   });
-  return listen(server, seen);
+  return listen(server, seen, at.host, at.port);
 }
 
-async function listen<T>(server: http.Server, extra: T): Promise<{ port: number; seen: T; close(): Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
+/** Listens on a loopback address (default 127.0.0.1) and port (default: any free one). */
+async function listen<T>(server: http.Server, extra: T, host = LOCAL, wanted = 0): Promise<{ port: number; seen: T; close(): Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(wanted, host, resolve);
+  });
   const port = (server.address() as AddressInfo).port;
   const close = () => {
     server.closeAllConnections();
@@ -258,11 +359,15 @@ describe("httpGet (the deployed target's GET)", () => {
 
 // ---------- the deployed target over a fake SSH runner ----------
 
+/** One VIP unless told otherwise: the primary's outputs (publicIp, havip) and its state file. */
 function stack(over: Partial<DeployedStack> = {}, ssh: Partial<DeployedStack["ssh"]> = {}): DeployedStack {
+  const publicIp = over.publicIp ?? LOCAL;
+  const havip = over.havip ?? HAVIP;
   return {
     name: "prod",
-    publicIp: LOCAL,
-    havip: HAVIP,
+    publicIp,
+    havip,
+    vips: [{ address: havip, virtualRouterId: 51, publicIp, stateFile: "/run/iam-ha/vrrp-state" }],
     providerConfig: {},
     nodes: [
       { name: "node-1", privateIp: "10.0.4.20", publicIp: "192.0.2.1", hostKey: HOST_KEYS[0] },
@@ -298,7 +403,32 @@ function fakeSsh(reply: (call: Call) => Partial<RunResult>): { run: SshRunner; c
   };
 }
 
-const probeOut = (keepalived: string, state: string, vip: boolean) => ({ stdout: `keepalived=${keepalived}\nstate=${state}\nvip=${vip ? "yes" : "no"}\n` });
+/** What the probe prints: the primary's state and holding, and each further VIP's under its address. */
+const probeOut = (keepalived: string, state: string, vip: boolean, more: Record<string, [string, boolean]> = {}) => ({
+  stdout: [
+    `keepalived=${keepalived}`,
+    `state=${state}`,
+    `vip=${vip ? "yes" : "no"}`,
+    ...Object.entries(more).flatMap(([address, [s, held]]) => [`state@${address}=${s}`, `vip@${address}=${held ? "yes" : "no"}`]),
+    "",
+  ].join("\n"),
+});
+
+/** The second VIP's state file on the nodes (render/vips.ts: the primary's name and its router id). */
+const STATE_FILE2 = "/run/iam-ha/vrrp-state-52";
+
+/** A deployed active-active stack: the primary through 127.0.0.1, HAVIP2 through 127.0.0.2, two front doors. */
+function twoVipStack(over: Partial<DeployedStack> = {}): DeployedStack {
+  const base = stack({ frontDoors: ["node-1", "node-2"], nodes: stack().nodes.slice(0, 2), havipId: "havip-1" }, { via: "private" });
+  return {
+    ...base,
+    vips: [
+      { address: HAVIP, virtualRouterId: 51, havipId: "havip-1", publicIp: LOCAL, stateFile: "/run/iam-ha/vrrp-state" },
+      { address: HAVIP2, virtualRouterId: 52, havipId: "havip-2", publicIp: EIP2, stateFile: STATE_FILE2 },
+    ],
+    ...over,
+  };
+}
 
 describe("cloudTarget: each site through the EIP", () => {
   test("nginx (havip) on the EIP's port 80 by name; VIP-only on each site's own port", async () => {
@@ -307,11 +437,11 @@ describe("cloudTarget: each site through the EIP", () => {
       const ssh = fakeSsh(() => ({}));
       const vipOnly = cloudTarget(stack({ frontDoor: "vipOnly", sitePorts: { [SITES[0]]: a.port, [SITES[1]]: b.port } }), { ssh: ssh.run });
       expect([vipOnly.frontDoor, vipOnly.sitePorts]).toEqual(["vipOnly", { [SITES[0]]: a.port, [SITES[1]]: b.port }]);
-      expect((await vipOnly.get(SITES[1], "/healthz")).status).toBe(200);
+      expect((await vipOnly.get(SITES[1], "/healthz", LOCAL)).status).toBe(200);
       expect([a.seen, b.seen]).toEqual([[], [{ host: SITES[1], path: "/healthz" }]]);
       const nginx = cloudTarget(stack(), { ssh: ssh.run, httpPort: a.port });
       expect(nginx.sitePorts).toBeUndefined();
-      expect((await nginx.get(SITES[1], "/healthz")).status).toBe(200);
+      expect((await nginx.get(SITES[1], "/healthz", LOCAL)).status).toBe(200);
       expect(a.seen).toEqual([{ host: SITES[1], path: "/healthz" }]);
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -386,6 +516,93 @@ describe("cloudTarget: keepalived probes and database logins over SSH", () => {
     // 10.0.4.9 is a prefix of the held 10.0.4.99: it must not count as held.
     const other = await cloudTarget(stack({ havip: "10.0.4.9" }, { user: "root" }), { ssh: localSh }).nodeStates();
     expect(other[0].holdsVip).toBe(false);
+  });
+
+  test("two VIPs: one probe run per node asks for both, each VIP's state file and address; an unreachable node is unreachable for both", async () => {
+    const ssh = fakeSsh((c) =>
+      c.host === "10.0.4.20"
+        ? probeOut("active", "MASTER", true, { [HAVIP2]: ["BACKUP", false] })
+        : { code: 255, stderr: "ssh: connect to host 10.0.4.21 port 22: Connection timed out" },
+    );
+    const states = await cloudTarget(twoVipStack(), { ssh: ssh.run }).nodeStates();
+    expect(states).toEqual([
+      { name: "node-1", state: "MASTER", holdsVip: true, moreVips: { [HAVIP2]: { state: "BACKUP", holdsVip: false } } },
+      { name: "node-2", state: "UNREACHABLE", holdsVip: false, moreVips: { [HAVIP2]: { state: "UNREACHABLE", holdsVip: false } } },
+    ]);
+    expect(ssh.calls.map((c) => c.stdin)).toEqual(Array(2).fill(probeScript("eth0", HAVIP, [{ address: HAVIP2, stateFile: STATE_FILE2 }])));
+  });
+
+  test("two VIPs, the probe run by a real sh: each VIP's own state file and address, keepalived stopped is STOPPED for both", async () => {
+    expect(fs.existsSync("/run/iam-ha/vrrp-state")).toBe(false); // so the script's answer for the primary's state file is known
+    const bin = scratch("verify-probe2");
+    const active = path.join(bin, "active");
+    fs.writeFileSync(
+      path.join(bin, "systemctl"),
+      `#!/bin/sh
+[ "$*" = 'is-active --quiet keepalived' ] && [ -e '${active}' ]
+`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(
+      path.join(bin, "ip"),
+      `#!/bin/sh
+[ "$*" = '-4 -o addr show dev eth0' ] || exit 1
+echo '2: eth0    inet 10.0.4.21/24 brd 10.0.4.255 scope global eth0'
+echo '2: eth0    inet ${HAVIP2}/32 scope global eth0'
+`,
+      { mode: 0o755 },
+    );
+    const stateFile = path.join(bin, "vrrp-state-52");
+    fs.writeFileSync(stateFile, "MASTER\n");
+    fs.writeFileSync(active, "");
+    const localSh: SshRunner = async (_host, command, stdin) =>
+      run("sh", ["-c", command], { input: stdin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const vips = twoVipStack().vips.map((v, i) => (i === 1 ? { ...v, stateFile } : v));
+    const target = () => cloudTarget(twoVipStack({ vips, ssh: { ...twoVipStack().ssh, user: "root" } }), { ssh: localSh });
+    expect((await target().nodeStates())[0]).toEqual({
+      name: "node-1",
+      state: "NONE",
+      holdsVip: false,
+      moreVips: { [HAVIP2]: { state: "MASTER", holdsVip: true } },
+    });
+    fs.rmSync(active);
+    expect((await target().nodeStates())[0]).toEqual({
+      name: "node-1",
+      state: "STOPPED",
+      holdsVip: false,
+      moreVips: { [HAVIP2]: { state: "STOPPED", holdsVip: true } },
+    });
+  });
+
+  test("two VIPs end to end: each site through each EIP, each HAVIP's binding asked by its own id", async () => {
+    // One "EIP" per VIP, on two loopback addresses and the same port (the target has one HTTP port).
+    const first = await startEip();
+    const second = await startEip(200, { host: EIP2, port: first.port });
+    try {
+      const ssh = fakeSsh((c) =>
+        c.command.startsWith("mariadb")
+          ? { stdout: "iam@10.0.4.21\n" }
+          : c.host === "10.0.4.20"
+            ? probeOut("active", "MASTER", true, { [HAVIP2]: ["BACKUP", false] })
+            : probeOut("active", "BACKUP", false, { [HAVIP2]: ["MASTER", true] }),
+      );
+      const asked: string[] = [];
+      const bindings: Record<string, string> = { "havip-1": "ins-node1", "havip-2": "ins-node2" };
+      const havipHolder = async (id: string) => (asked.push(id), bindings[id] ?? null);
+      const withIds = twoVipStack({ nodes: twoVipStack().nodes.map((n, i) => ({ ...n, instanceId: `ins-node${i + 1}` })) });
+      const checks = await verify(cloudTarget(withIds, { ssh: ssh.run, httpPort: first.port, havipHolder }));
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+      expect(asked).toEqual(["havip-1", "havip-2"]);
+      expect([first.seen.length, second.seen.length]).toEqual([20, 20]); // 2 sites × 10 through each EIP
+      expect(named(checks, `binds ${HAVIP2}`).detail).toBe("both say node-2");
+      bindings["havip-2"] = "ins-node1";
+      const wrong = await verify(cloudTarget(withIds, { ssh: ssh.run, httpPort: first.port, havipHolder }));
+      expect(wrong.filter((c) => !c.ok).map((c) => [c.name, c.detail])).toEqual([
+        [`Tencent Cloud binds ${HAVIP2} to keepalived's MASTER`, "keepalived: node-2, Tencent Cloud: node-1"],
+      ]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 
   test("each peer (not the database node) logs in with the options on stdin, never the password on a command line", async () => {
@@ -611,8 +828,57 @@ describe("deployedStack (outputs + config)", () => {
       ssh: { user: "ubuntu", port: 2200, via: "private", privateKey: PRIVATE_KEY, bastion: undefined },
       db: { node: "node-2", name: "iam", user: "iam", password: DB_PASSWORD },
       vrrpInterface: "eth0",
+      // Outputs from before the `vips` output: the one VIP from publicIp, havip and havipId.
+      vips: [{ address: HAVIP, virtualRouterId: 51, havipId: "havip-test", publicIp: LOCAL, stateFile: "/run/iam-ha/vrrp-state" }],
     });
     expect(deployedStack("prod", outputsJson(), configJson()).db.node).toBe("node-1");
+  });
+
+  describe("two VIPs (active-active)", () => {
+    const configVips = [
+      { address: HAVIP, virtualRouterId: 51, preferred: "node-1" },
+      { address: HAVIP2, virtualRouterId: 52, preferred: "node-2" },
+    ];
+    const twoVipConfig = () => configJson({ havip: undefined, virtualRouterId: undefined, vips: { value: JSON.stringify(configVips), secret: false } });
+    const outputVips = () => [
+      { address: HAVIP, virtualRouterId: 51, instanceName: "IAM_HA_51", havipId: "havip-test", publicIp: LOCAL },
+      { address: HAVIP2, virtualRouterId: 52, instanceName: "IAM_HA_52", havipId: "havip-2", publicIp: EIP2 },
+    ];
+
+    test("every VIP from the vips output, with its state file from the config; the primary stays publicIp/havip/havipId", () => {
+      const s = deployedStack("prod", outputsJson({ vips: outputVips() }), twoVipConfig());
+      expect(s.vips).toEqual([
+        { address: HAVIP, virtualRouterId: 51, havipId: "havip-test", publicIp: LOCAL, stateFile: "/run/iam-ha/vrrp-state" },
+        { address: HAVIP2, virtualRouterId: 52, havipId: "havip-2", publicIp: EIP2, stateFile: STATE_FILE2 },
+      ]);
+      expect([s.publicIp, s.havip, s.havipId]).toEqual([LOCAL, HAVIP, "havip-test"]);
+    });
+
+    test("the VIPs as deployed, not as a config ahead of pulumi up has them: each state file by its deployed router id", () => {
+      const renumbered = outputVips().map((v, i) => (i === 1 ? { ...v, virtualRouterId: 53 } : v));
+      const s = deployedStack(
+        "prod",
+        outputsJson({ vips: [...renumbered, { ...renumbered[1], address: "10.0.4.97", publicIp: "127.0.0.3", virtualRouterId: 54 }] }),
+        twoVipConfig(),
+      );
+      expect(s.vips.map((v) => [v.address, v.stateFile])).toEqual([
+        [HAVIP, "/run/iam-ha/vrrp-state"],
+        [HAVIP2, "/run/iam-ha/vrrp-state-53"],
+        ["10.0.4.97", "/run/iam-ha/vrrp-state-54"],
+      ]);
+      // A stack from before the vips output: its one VIP, whatever the config lists now.
+      expect(deployedStack("prod", outputsJson(), twoVipConfig()).vips).toEqual([
+        { address: HAVIP, virtualRouterId: 51, havipId: "havip-test", publicIp: LOCAL, stateFile: "/run/iam-ha/vrrp-state" },
+      ]);
+    });
+
+    test("a malformed vips output names the entry and asks whether pulumi up ran", () => {
+      const noEip = outputVips().map((v, i) => (i === 1 ? { ...v, publicIp: null } : v));
+      expect(setupError(() => deployedStack("prod", outputsJson({ vips: noEip }), twoVipConfig()))).toBe(
+        "stack prod: output vips[1].publicIp is null, not an IPv4 address; has `pulumi up --stack prod` completed?",
+      );
+      expect(setupError(() => deployedStack("prod", outputsJson({ vips: [] }), twoVipConfig()))).toContain("output vips is not a list of VIPs");
+    });
   });
 
   test("a VIP-only stack: each site's port on the EIP, from the config", () => {
@@ -805,6 +1071,58 @@ describe("npm run verify (verify/cli.ts)", () => {
       expect(broken.out).toMatch(/^FAIL {2}Tencent Cloud binds .* could not ask Tencent Cloud: no TENCENTCLOUD_SECRET_ID$/m);
     } finally {
       await eip.close();
+    }
+  });
+
+  test("an active-active stack: every VIP checked through its EIP, a site down behind the second EIP fails the run", async () => {
+    const pulumi = fakePulumiDir();
+    const vips = [
+      { address: HAVIP, virtualRouterId: 51, preferred: "node-1" },
+      { address: HAVIP2, virtualRouterId: 52, preferred: "node-2" },
+    ];
+    fs.writeFileSync(
+      path.join(pulumi.dir, "outputs.json"),
+      outputsJson({ vips: vips.map((v, i) => ({ ...v, havipId: i === 0 ? "havip-test" : "havip-2", publicIp: i === 0 ? LOCAL : EIP2 })) }),
+    );
+    fs.writeFileSync(
+      path.join(pulumi.dir, "config.json"),
+      configJson({ havip: undefined, virtualRouterId: undefined, vips: { value: JSON.stringify(vips), secret: false } }),
+    );
+    const ssh = fakeSsh((c) =>
+      c.command.startsWith("mariadb")
+        ? { stdout: "iam@10.0.4.21\n" }
+        : c.host === "10.0.4.20"
+          ? probeOut("active", "MASTER", true, { [HAVIP2]: ["BACKUP", false] })
+          : probeOut("active", "BACKUP", false, { [HAVIP2]: ["MASTER", true] }),
+    );
+    const first = await startEip();
+    let second = await startEip(200, { host: EIP2, port: first.port });
+    const cli = () =>
+      runCli(["--stack", "prod"], {
+        env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+        httpPort: first.port,
+        openSsh: async () => ({ run: ssh.run, keyFile: "/nonexistent", close: () => undefined }),
+        havipHolder: async (id: string) => ({ "havip-test": "ins-node1", "havip-2": "ins-node2" })[id] ?? null,
+      });
+    try {
+      const r = await cli();
+      expect([r.code, r.err]).toEqual([0, ""]);
+      expect(r.out).toContain(`stack prod: VIPs ${HAVIP} (EIP ${LOCAL}), ${HAVIP2} (EIP ${EIP2}), nodes node-1, node-2 (SSH via private)`);
+      // Per VIP: 2 sites × (healthz, balance), its holder, its binding; then node-2's login.
+      expect(r.out.split("\n").filter((l) => l.startsWith("PASS"))).toHaveLength(13);
+      expect(r.out).toMatch(/^PASS {2}exactly one node holds the HAVIP 10\.0\.4\.98 +node-1 BACKUP, node-2 MASTER \(holds VIP\)$/m);
+      await second.close();
+      second = await startEip(502, { host: EIP2, port: first.port });
+      const down = await cli();
+      expect(down.code).toBe(1);
+      expect(
+        down.out
+          .split("\n")
+          .filter((l) => l.startsWith("FAIL"))
+          .map((l) => l.split(/ {2,}/)[1]),
+      ).toEqual([`${SITES[0]} /healthz through ${EIP2}`, `${SITES[1]} /healthz through ${EIP2}`]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
     }
   });
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
-import { fallbackPeer } from "../render/firewall";
+import { fallbackPeer } from "../render/vips";
 import { PATHS } from "../render/osFacts";
 import { planNode } from "../render/steps";
 import { SECRET_KEYS, stackValues } from "./fixtures/stacks";
@@ -32,7 +32,7 @@ const fronts: [string, number, Record<string, unknown>][] = [
 describe.each(fronts.map((f, i) => [...f, i] as const))("the VIP's fallback with %s", (_label, port, values, index) => {
   const config = loadConfig(mapSource(values, SECRET_KEYS));
   const node = config.nodes[0];
-  const peer = fallbackPeer(config, node);
+  const peer = fallbackPeer(config, config.vips[0], node);
   const tag = `iamfb${process.pid}x${index}`;
   const ns = { lan: `${tag}-lan`, node: `${tag}-node`, peer: `${tag}-peer`, client: `${tag}-client` };
   const servers: ChildProcess[] = [];
@@ -67,7 +67,7 @@ describe.each(fronts.map((f, i) => [...f, i] as const))("the VIP's fallback with
     return server;
   }
 
-  const getVip = () => inNs(ns.client, "curl", "--silent", "--max-time", "2", `http://${config.vrrp.havip}:${port}/`);
+  const getVip = () => inNs(ns.client, "curl", "--silent", "--max-time", "2", `http://${config.vips[0].address}:${port}/`);
 
   beforeAll(() => {
     must(run("ip", ["netns", "add", ns.lan]), "netns lan");
@@ -83,7 +83,7 @@ describe.each(fronts.map((f, i) => [...f, i] as const))("the VIP's fallback with
     const sysctlFile = path.join(tempDir("fallback-sysctl"), "60-iam-ha.conf");
     fs.writeFileSync(sysctlFile, content(PATHS.sysctlConf));
     must(inNs(ns.node, "sysctl", "-q", "-p", sysctlFile), "node-1's sysctl file");
-    must(run("ip", ["-n", ns.node, "address", "add", `${config.vrrp.havip}/32`, "dev", "lo"]), "the VIP on lo");
+    must(run("ip", ["-n", ns.node, "address", "add", `${config.vips[0].address}/32`, "dev", "lo"]), "the VIP on lo");
     serveHttp(ns.peer);
   });
 
@@ -93,7 +93,7 @@ describe.each(fronts.map((f, i) => [...f, i] as const))("the VIP's fallback with
   });
 
   test("a node where nothing listens on the port passes a new connection to the VIP on to its fallback peer's same port, and the answer comes back", () => {
-    must(run("ip", ["-n", ns.client, "route", "add", `${config.vrrp.havip}/32`, "via", node.privateIp]), "the client's route to the VIP");
+    must(run("ip", ["-n", ns.client, "route", "add", `${config.vips[0].address}/32`, "via", node.privateIp]), "the client's route to the VIP");
     const r = getVip();
     expect([r.code, r.stdout]).toEqual([0, ns.peer]);
     // The peer saw node-1's address (masqueraded), so its answer went back through node-1.
@@ -115,9 +115,15 @@ describe.each(fronts.map((f, i) => [...f, i] as const))("the VIP's fallback with
   });
 
   test("the node never answers ARP for the VIP standing on its lo: only a MASTER, with the VIP on the NIC, attracts it", () => {
-    must(run("ip", ["-n", ns.client, "route", "replace", `${config.vrrp.havip}/32`, "dev", config.vrrp.interface]), "the VIP on-link, as a neighbour sees it");
+    must(
+      run("ip", ["-n", ns.client, "route", "replace", `${config.vips[0].address}/32`, "dev", config.vrrp.interface]),
+      "the VIP on-link, as a neighbour sees it",
+    );
     expect(getVip().code).not.toBe(0);
-    must(run("ip", ["-n", ns.node, "address", "add", `${config.vrrp.havip}/32`, "dev", config.vrrp.interface]), "the VIP on the NIC, as keepalived adds it");
+    must(
+      run("ip", ["-n", ns.node, "address", "add", `${config.vips[0].address}/32`, "dev", config.vrrp.interface]),
+      "the VIP on the NIC, as keepalived adds it",
+    );
     run("ip", ["-n", ns.client, "neigh", "flush", "all"]);
     expect(getVip().stdout).toBe(ns.peer);
   });

@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { IamHaConfig, VIP_STATE_PORT } from "../config/types";
 import { planNode } from "../render/steps";
-import { SECRET_KEYS, stackValues, threeNodeValues } from "./fixtures/stacks";
+import { SECRET_KEYS, stackValues, TEST_KEY_PAIR, threeNodeValues } from "./fixtures/stacks";
 import { requireTools, run, tempDir, writeTree } from "./fixtures/tools";
 
 /**
@@ -98,6 +98,68 @@ function watchOverSockets(config: IamHaConfig, states: Record<string, string>) {
 
 const vipOnly = (states: Record<string, string>) => watchOverSockets(withWatch({ ...prod, frontDoor: "vipOnly" }), states);
 
+/**
+ * Serves nginx's part over real HTTP on ADDRESS:PORT: a GET of a path listed as PATH=STATE answers
+ * STATE and a newline (404 for any other); every POST's body is appended to POSTS_FILE, as the
+ * alert webhook would receive it.
+ */
+const HTTP_SERVER = `import http.server, sys
+address, port, posts, answers = sys.argv[1], int(sys.argv[2]), sys.argv[3], dict(a.split("=", 1) for a in sys.argv[4:])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args): pass
+    def do_GET(self):
+        state = answers.get(self.path)
+        self.send_response(200 if state else 404); self.end_headers()
+        if state: self.wfile.write(state.encode() + b"\\n")
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(posts, "ab") as f: f.write(body + b"\\n")
+        self.send_response(200); self.end_headers()
+http.server.HTTPServer((address, port), Handler).serve_forever()`;
+
+/**
+ * The watch of a stack with nginx against real sockets and the real curl: in a network namespace
+ * of its own, each node's state paths served on the address the watch asks it at (this node:
+ * 127.0.0.1; the others: their private address, on lo), and the alert webhook
+ * (http://127.0.0.1:9/hook) a real server that records what is posted.
+ */
+function watchOverHttp(config: IamHaConfig, states: Record<string, Record<string, string>>) {
+  const root = tempDir("watch-http");
+  const files = planNode(config, config.nodes[0]).steps.find((s) => s.name === "keepalived")!.files;
+  writeTree(root, files);
+  fs.mkdirSync(`${root}/bin`);
+  fs.writeFileSync(`${root}/bin/sleep`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  fs.writeFileSync(`${root}/server.py`, HTTP_SERVER);
+  const serve = (address: string, port: number, answers: string[]) => [
+    `python3 ${root}/server.py ${address} ${port} ${root}/posts ${answers.join(" ")} & pids="$pids $!"`,
+    `until (exec 3<>/dev/tcp/${address}/${port}) 2>/dev/null; do /bin/sleep 0.05; done`,
+  ];
+  const script = [
+    `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs t /var/log && mount -t tmpfs t /run && mkdir /run/iam-ha || exit 99`,
+    "ip link set lo up",
+    ...config.nodes.slice(1).map((n) => `ip address add ${n.privateIp}/32 dev lo`),
+    'pids=""',
+    ...serve("127.0.0.1", 9, []),
+    ...Object.entries(states).flatMap(([address, paths]) =>
+      serve(
+        address,
+        80,
+        Object.entries(paths).map(([p, state]) => `${p}=${state}`),
+      ),
+    ),
+    `export PATH=${root}/bin:$PATH`,
+    "/etc/keepalived/iam_ha_vip_watch.sh; code=$?",
+    "kill $pids 2>/dev/null",
+    "cat /var/log/keepalived.log 2>/dev/null",
+    "exit $code",
+  ].join("\n");
+  const r = run("unshare", ["--mount", "--net", "bash", "-c", script]);
+  const posts = fs.existsSync(`${root}/posts`) ? fs.readFileSync(`${root}/posts`, "utf8").trim().split("\n") : [];
+  return { code: r.code, log: r.stdout, posts, stderr: r.stderr };
+}
+
+const activeActive = () => withWatch({ ...stackValues("activeactive"), sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined });
+
 describe("the VIP watch", () => {
   test("two MASTERs are split brain: logged and alerted once, not on every run while it lasts", () => {
     const r = watch(withWatch(prod), { "127.0.0.1": "MASTER", "10.0.4.21": "MASTER" }, 3);
@@ -146,6 +208,39 @@ describe("the VIP watch", () => {
     expect(vipOnly({ "10.0.4.20": "BACKUP", "10.0.4.21": "MASTER" })).toMatchObject({ code: 0, log: "", posts: 0 });
     expect(vipOnly({ "10.0.4.20": "BACKUP" })).toMatchObject({ code: 0, log: "", posts: 0 });
     expect(vipOnly({ "10.0.4.20": "BACKUP", "10.0.4.21": "FAULT" }).log).toMatch(/vip_watch NO_MASTER states: node-1=BACKUP node-2=FAULT/);
+  });
+
+  test("two VIPs: a split brain on the second VIP only is reported for that VIP, over real HTTP; the first stays quiet", () => {
+    const config = activeActive();
+    const [first, second] = config.vips.map((v) => v.address);
+    // pair-a (this node, asked over loopback) and pair-b are both MASTER of the second VIP only.
+    const r = watchOverHttp(config, {
+      "127.0.0.1": { "/iam-ha-state": "MASTER", "/iam-ha-state-82": "MASTER" },
+      "172.20.16.12": { "/iam-ha-state": "BACKUP", "/iam-ha-state-82": "MASTER" },
+    });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.log.trim().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`^\\[[^\\]]+\\] vip_watch SPLIT_BRAIN masters: pair-a pair-b node=pair-a vip=${second}$`)),
+    ]);
+    expect(r.log).not.toContain(`vip=${first}`);
+    expect(r.posts).toHaveLength(1);
+    expect(JSON.parse(r.posts[0])).toMatchObject({ event: "vip_watch", state: "SPLIT_BRAIN", vip: second });
+  });
+
+  test("two VIPs: each node MASTER of its own VIP is quiet; no MASTER of the first VIP is reported for the first only", () => {
+    const config = activeActive();
+    const healthy = watchOverHttp(config, {
+      "127.0.0.1": { "/iam-ha-state": "MASTER", "/iam-ha-state-82": "BACKUP" },
+      "172.20.16.12": { "/iam-ha-state": "BACKUP", "/iam-ha-state-82": "MASTER" },
+    });
+    expect([healthy.code, healthy.stderr, healthy.log, healthy.posts]).toEqual([0, "", "", []]);
+    const orphaned = watchOverHttp(config, {
+      "127.0.0.1": { "/iam-ha-state": "FAULT", "/iam-ha-state-82": "BACKUP" },
+      "172.20.16.12": { "/iam-ha-state": "BACKUP", "/iam-ha-state-82": "MASTER" },
+    });
+    expect(orphaned.log.trim().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`NO_MASTER states: pair-a=FAULT pair-b=BACKUP node=pair-a vip=${config.vips[0].address}$`)),
+    ]);
   });
 
   test("nginx serves keepalived's state to the other nodes and to nobody else", () => {

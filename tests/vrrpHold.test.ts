@@ -5,7 +5,7 @@ import { mapSource } from "../config/source";
 import { IamHaConfig } from "../config/types";
 import { PATHS } from "../render/osFacts";
 import { planNode, StepKind } from "../render/steps";
-import { SECRET_KEYS, stackValues } from "./fixtures/stacks";
+import { SECRET_KEYS, stackValues, TEST_KEY_PAIR } from "./fixtures/stacks";
 import { requireTools, tempDir } from "./fixtures/tools";
 
 /**
@@ -41,7 +41,7 @@ function runStep(script: string, node: Node) {
   if (node.conf !== undefined) fs.writeFileSync(`${root}/keepalived/keepalived.conf`, node.conf);
   if (node.state) fs.writeFileSync(`${root}/run/vrrp-state`, `${node.state}\n`);
   if (node.hold) fs.writeFileSync(`${root}/state/rollout-hold`, `${node.hold}\n`);
-  const vip = node.holdsVip ? ` ${old.vrrp.havip}/32` : "";
+  const vip = node.holdsVip ? ` ${old.vips[0].address}/32` : "";
   fs.writeFileSync(`${root}/bin/systemctl`, `#!/bin/sh\n[ "$1 $3" = "is-active keepalived" ] && exit ${node.keepalivedActive === false ? 3 : 0}\nexit 0\n`, {
     mode: 0o755,
   });
@@ -108,6 +108,33 @@ describe("vrrp-hold", () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain("run pulumi up once without changing vrrpAuthPass, virtualRouterId, advertInt or vrrpVersion");
     expect(r.hold).toBeUndefined();
+  });
+});
+
+describe("vrrp-hold with two VIPs (active-active): the settings peers must share are every instance's", () => {
+  const values = stackValues("activeactive");
+  const twoVips = (change: (vips: { virtualRouterId: number }[]) => void = () => undefined) => {
+    const vips = structuredClone(values.vips) as { virtualRouterId: number }[];
+    change(vips);
+    return loadConfig(mapSource({ ...values, vips, sshPublicKey: TEST_KEY_PAIR.publicKey, vrrpAuthPass: undefined }, SECRET_KEYS));
+  };
+  const live = { conf: liveConf(twoVips()), state: "BACKUP" };
+
+  test("the live config runs two instances, and unchanged settings hold nobody", () => {
+    expect(live.conf.match(/^vrrp_instance \S+/gm)).toEqual(["vrrp_instance IAM_HA_81", "vrrp_instance IAM_HA_82"]);
+    const r = runStep(stepOf(twoVips(), "vrrp-hold").script, live);
+    expect([r.code, r.hold]).toEqual([0, undefined]);
+    expect(r.out).toContain("no hold");
+  });
+
+  test.each([
+    ["the second VIP's router id", 1],
+    ["the first VIP's router id", 0],
+  ])("a new value of %s holds a node that does not hold the primary VIP", (_, index) => {
+    const changed = twoVips((vips) => (vips[index].virtualRouterId = 90));
+    const r = runStep(stepOf(changed, "vrrp-hold").script, { ...live, state: "FAULT" });
+    expect([r.code, r.hold]).toEqual([0, "1"]);
+    expect(r.out).toContain("held out of the election");
   });
 });
 

@@ -6,7 +6,7 @@ import { PinnedHost } from "../common/sshOptions";
 import { DeployedStack, SetupError } from "./stackOutputs";
 
 const USAGE = `usage: npm run verify -- --stack <name>
-  checks every site through the EIP, round robin over every node, exactly one VIP holder, the MariaDB logins
+  checks every site through each VIP's EIP, round robin over every node, exactly one holder of each VIP, the MariaDB logins
   (the local lab: npm run lab -- verify [--stack <name>])
 exit: 0 all checks pass, 1 a check failed, 2 usage or setup error`;
 
@@ -50,10 +50,14 @@ export function parseArgs(argv: string[], usage = USAGE, options: string[] = [])
   return { stack, values: rest };
 }
 
+/** "EIP <ip>, HAVIP <ip>" for one VIP; each VIP with its EIP for several. */
+const describeVips = (stack: DeployedStack): string =>
+  stack.vips.length > 1 ? `VIPs ${stack.vips.map((vip) => `${vip.address} (EIP ${vip.publicIp})`).join(", ")}` : `EIP ${stack.publicIp}, HAVIP ${stack.havip}`;
+
 /** Reads a deployed stack and runs `use` with an SSH session to its nodes, closed after (also on Ctrl-C). */
 export async function withDeployedStack<T>(name: string, deps: CliDeps, use: (stack: DeployedStack, session: SshSession) => Promise<T>): Promise<T> {
   const stack = await readDeployedStack(name, { env: deps.env, timeoutMs: deps.pulumiTimeoutMs });
-  deps.out(`stack ${name}: EIP ${stack.publicIp}, HAVIP ${stack.havip}, nodes ${stack.nodes.map((n) => n.name).join(", ")} (SSH via ${stack.ssh.via})\n`);
+  deps.out(`stack ${name}: ${describeVips(stack)}, nodes ${stack.nodes.map((n) => n.name).join(", ")} (SSH via ${stack.ssh.via})\n`);
   const session = await deps.openSsh(stack.ssh, knownHosts(stack));
   // The key's temp file must not outlive an interrupted run either.
   const onSignal = () => {

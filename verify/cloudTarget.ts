@@ -11,7 +11,7 @@ export interface CloudTargetOptions {
   /** The EIP's HTTP port (nginx's 80, or with frontDoor vipOnly each site's own); tests point it at a local server. */
   httpPort?: number;
   httpTimeoutMs?: number;
-  /** The instance id Tencent Cloud binds a HAVIP to (verify/cloudHolder.ts; a fake in tests). */
+  /** The instance id Tencent Cloud binds a HAVIP (by its id) to (verify/cloudHolder.ts; a fake in tests). */
   havipHolder?: (havipId: string, providerConfig: DeployedStack["providerConfig"]) => Promise<string | null>;
 }
 
@@ -51,28 +51,29 @@ export function httpGet(address: string, port: number, site: string, path: strin
   });
 }
 
-/** The verifier's view of a deployed stack: HTTP from here to the EIP, the rest over SSH. */
+/** The verifier's view of a deployed stack: HTTP from here to each VIP's EIP, the rest over SSH. */
 export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): VerifyTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
   const dbNode = stack.nodes.find((n) => n.name === stack.db.node)!;
+  // The primary is probed as it always was; each further VIP by its address and state file.
+  const moreVips = stack.vips.slice(1).map(({ address, stateFile }) => ({ address, stateFile }));
+  const probe = probeScript(stack.vrrpInterface, stack.havip, moreVips);
   return {
     eip: stack.publicIp,
     havip: stack.havip,
+    vips: stack.vips.map((vip) => ({ address: vip.address, eip: vip.publicIp })),
     sites: stack.sites,
     nodes: stack.nodes.map((n) => n.name),
     frontDoor: stack.frontDoor,
     sitePorts: stack.frontDoor === "vipOnly" ? stack.sitePorts : undefined,
-    get: (site, path) =>
-      httpGet(stack.publicIp, options.httpPort ?? (stack.frontDoor === "vipOnly" ? stack.sitePorts[site] : 80), site, path, options.httpTimeoutMs),
+    get: (site, path, eip) => httpGet(eip, options.httpPort ?? (stack.frontDoor === "vipOnly" ? stack.sitePorts[site] : 80), site, path, options.httpTimeoutMs),
     nodeStates: () =>
       Promise.all(
         stack.nodes
           .filter((node) => stack.frontDoors.includes(node.name))
-          .map(async (node) =>
-            parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probeScript(stack.vrrpInterface, stack.havip))),
-          ),
+          .map(async (node) => parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probe), moreVips)),
       ),
-    vipHolderInCloud: options.havipHolder && (() => holderNode(stack, options.havipHolder!)),
+    vipHolderInCloud: options.havipHolder && ((havip) => holderNode(stack, havip, options.havipHolder!)),
     dbLogins: () =>
       mariadbLogins(
         { host: dbNode.privateIp, ...stack.db },
@@ -82,12 +83,13 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
   };
 }
 
-/** The node whose CVM Tencent Cloud binds the HAVIP to, by the stack's instance ids. */
-async function holderNode(stack: DeployedStack, havipHolder: NonNullable<CloudTargetOptions["havipHolder"]>): Promise<string | null> {
-  if (!stack.havipId || stack.nodes.some((n) => !n.instanceId)) {
-    throw new Error(`stack ${stack.name} has no havipId or instance ids in its outputs; run pulumi up with this version of iam-ha`);
+/** The node whose CVM Tencent Cloud binds the HAVIP at `havip` to, by the stack's instance ids. */
+async function holderNode(stack: DeployedStack, havip: string, havipHolder: NonNullable<CloudTargetOptions["havipHolder"]>): Promise<string | null> {
+  const havipId = stack.vips.find((vip) => vip.address === havip)?.havipId;
+  if (!havipId || stack.nodes.some((n) => !n.instanceId)) {
+    throw new Error(`stack ${stack.name} has no havipId for ${havip} or no instance ids in its outputs; run pulumi up with this version of iam-ha`);
   }
-  const instance = await havipHolder(stack.havipId, stack.providerConfig);
+  const instance = await havipHolder(havipId, stack.providerConfig);
   if (instance === null) return null;
   return stack.nodes.find((n) => n.instanceId === instance)?.name ?? `${instance} (not a node of this stack)`;
 }

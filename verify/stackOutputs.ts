@@ -6,6 +6,7 @@ import { NamespacedSetting, PulumiConfigJson, pulumiConfigJsonSource } from "../
 import { ConfigSource } from "../config/source";
 import { frontDoors } from "../config/lists";
 import { FrontDoorKind, IamHaConfig, SshVia } from "../config/types";
+import { allVipNames } from "../render/vips";
 
 /** A problem with the command line, the tools or the stack: the verifier exits 2 and prints the fix. */
 export class SetupError extends Error {
@@ -26,13 +27,28 @@ export interface StackNode {
   hostKey: string;
 }
 
+/** One VIP of a deployed stack: its HAVIP and EIP from the outputs, where its state is kept from the config. */
+export interface DeployedVip {
+  address: string;
+  virtualRouterId: number;
+  /** The HAVIP's id, for asking Tencent Cloud who holds it (absent in older stacks). */
+  havipId?: string;
+  /** Its EIP. */
+  publicIp: string;
+  /** The file keepalived's notify script writes this VIP's state to on each front door (render/vips.ts). */
+  stateFile: string;
+}
+
 /** What the verifier needs of a deployed stack: index.ts's outputs plus a few config values. */
 export interface DeployedStack {
   name: string;
+  /** The primary VIP's EIP, HAVIP and HAVIP id (the first of `vips`). */
   publicIp: string;
   havip: string;
   /** The HAVIP's id, for asking Tencent Cloud who holds it (absent in older stacks). */
   havipId?: string;
+  /** Every VIP, the primary first (one for a stack without active-active). */
+  vips: DeployedVip[];
   /** The stack's tencentcloud:* settings (region, credentials, role…), which the provider's lookups need as `pulumi up` has them. */
   providerConfig: Record<string, NamespacedSetting>;
   nodes: StackNode[];
@@ -48,7 +64,10 @@ export interface DeployedStack {
   vrrpInterface: string;
 }
 
-type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "nodes" | "sites">;
+/** A VIP as the outputs list it; virtualRouterId is absent where the stack predates the `vips` output. */
+type OutputVip = Pick<DeployedVip, "address" | "havipId" | "publicIp"> & { virtualRouterId?: number };
+
+type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "nodes" | "sites"> & { vips: OutputVip[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -91,8 +110,41 @@ function parseStackOutputs(text: string, stack: string): Outputs {
     if (!isObject(s) || typeof s.serverName !== "string" || !s.serverName) throw new SetupError(`stack ${stack}: sites[${i}] has no serverName; ${fix}`);
     return s.serverName;
   });
-  const havipId = typeof o.havipId === "string" && o.havipId ? o.havipId : undefined;
-  return { publicIp: ip(o.publicIp, "publicIp"), havip: ip(o.havip, "havip"), havipId, nodes, sites };
+  const idOf = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const primary = { address: ip(o.havip, "havip"), havipId: idOf(o.havipId), publicIp: ip(o.publicIp, "publicIp") };
+  // A stack deployed before the `vips` output existed has one VIP: the primary's outputs.
+  const vips = o.vips === undefined || o.vips === null ? [primary] : outputVips(o.vips, stack, fix, ip, idOf);
+  return { publicIp: primary.publicIp, havip: primary.address, havipId: primary.havipId, vips, nodes, sites };
+}
+
+/** The `vips` output: each VIP's address, router id, HAVIP id and EIP. */
+function outputVips(v: unknown, stack: string, fix: string, ip: (v: unknown, what: string) => string, idOf: (v: unknown) => string | undefined): OutputVip[] {
+  if (!Array.isArray(v) || v.length === 0) throw new SetupError(`stack ${stack}: output vips is not a list of VIPs; ${fix}`);
+  return v.map((vip, i) => {
+    if (!isObject(vip)) throw new SetupError(`stack ${stack}: vips[${i}] is not an object; ${fix}`);
+    if (!Number.isInteger(vip.virtualRouterId)) throw new SetupError(`stack ${stack}: vips[${i}] has no virtualRouterId; ${fix}`);
+    return {
+      address: ip(vip.address, `vips[${i}].address`),
+      virtualRouterId: vip.virtualRouterId as number,
+      havipId: idOf(vip.havipId),
+      publicIp: ip(vip.publicIp, `vips[${i}].publicIp`),
+    };
+  });
+}
+
+/**
+ * The VIPs as deployed (the outputs: what the nodes run, even when the config holds a change
+ * `pulumi up` has not made yet), each with the file its state is kept in, named as render/vips.ts
+ * names it. A stack from before the `vips` output has one VIP, whose router id the config gives.
+ */
+function deployedVips(outputs: Outputs, config: IamHaConfig): DeployedVip[] {
+  const asDeployed = outputs.vips.map((v) => ({ address: v.address, virtualRouterId: v.virtualRouterId ?? config.vips[0].virtualRouterId }));
+  return allVipNames({ ...config, vips: asDeployed }).map(({ vip, stateFile }, i) => ({
+    ...vip,
+    havipId: outputs.vips[i].havipId,
+    publicIp: outputs.vips[i].publicIp,
+    stateFile,
+  }));
 }
 
 /** A node's pinned host key from the outputs: required, since the verifier never trusts a host key on first use. */
@@ -136,6 +188,7 @@ export function deployedStack(stack: string, outputsJson: string, configJson: st
   return {
     name: stack,
     ...outputs,
+    vips: deployedVips(outputs, config),
     frontDoors: frontDoors(config.nodes).map((n) => n.name),
     frontDoor: config.frontDoor,
     sitePorts: Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])),

@@ -9,7 +9,7 @@ import { settings, paths, names } from "./paths";
 import { ensureRootfs } from "./rootfs";
 import { ensureRepo, LAB_PACKAGES } from "./repo";
 import { ensureSshKey } from "./ssh";
-import { validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
+import { allVips, bindEips, validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
 import { nodeRunning, prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
 import type { LabNode, LabTopology } from "./topology";
 
@@ -85,7 +85,8 @@ export interface HostChanges {
 }
 
 /** Everything but the nodes: what a new VPC, subnet, HAVIP or EIP would change. */
-const networkPart = (t: LabTopology) => JSON.stringify({ ...t, nodes: [] });
+// The VIPs beyond the first come and go with the stack (bindEips), as nodes do: not the network's.
+const networkPart = (t: LabTopology) => JSON.stringify({ ...t, nodes: [], moreVips: [] });
 const sameNode = (a: LabNode, b: LabNode) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -174,6 +175,19 @@ export async function addHosts(t: LabTopology, nodes: LabNode[], userData: Recor
     throw e;
   }
   recordHosts(t, [...running, ...nodes]);
+}
+
+/** Binds the EIPs of `t`'s VIPs in the running lab, as the run makes and deletes them, when they changed. */
+export async function rebindEips(t: LabTopology): Promise<void> {
+  const built = builtFor()!;
+  if (JSON.stringify(built.moreVips ?? []) === JSON.stringify(t.moreVips ?? [])) return;
+  log(
+    `EIPs: ${allVips(t)
+      .map((v) => `${v.eip} → ${v.havip}`)
+      .join(", ")} (the stack's VIPs changed)`,
+  );
+  await bindEips(t);
+  recordHosts(t, built.nodes);
 }
 
 /** Stops and discards hosts whose CVMs the run deleted; the others keep running. */

@@ -156,7 +156,6 @@ export async function netUp(t: LabTopology): Promise<void> {
   // The edge: a veth between the lab netns and the client netns.
   await inNs(ns, ["ip", "link", "add", names.edgeLab(), "type", "veth", "peer", "name", names.edgeClient(), "netns", cns], "create edge veth");
   await inNs(ns, ["ip", "addr", "add", `${e.labIp}/24`, "dev", names.edgeLab()], `address ${e.labIp} on ${names.edgeLab()}`);
-  await inNs(ns, ["ip", "addr", "add", `${t.eip}/32`, "dev", names.edgeLab()], `eip ${t.eip} on ${names.edgeLab()}`);
   await inNs(ns, ["ip", "link", "set", names.edgeLab(), "up"], "edge up");
   await inNs(cns, ["ip", "addr", "add", `${e.clientIp}/24`, "dev", names.edgeClient()], `address ${e.clientIp} on client ${names.edgeClient()}`);
   await inNs(cns, ["ip", "link", "set", names.edgeClient(), "up"], "client eth0 up");
@@ -167,25 +166,51 @@ export async function netUp(t: LabTopology): Promise<void> {
   if (fs.existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) {
     await execInNetns(ns, ["sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-arptables=0"], { timeoutMs: 10_000 });
   }
+  await bindEips(t);
+}
+
+/**
+ * Each EIP on the edge, DNATed to its HAVIP as Tencent's EIP is (every port, the client's address
+ * kept), and no other: at netUp, and again when the stack's VIPs change (a VIP added or removed,
+ * as pulumi up makes or deletes its EIP and binding). The table is replaced whole in one transaction.
+ */
+export async function bindEips(t: LabTopology): Promise<void> {
+  const ns = names.labNs();
+  const edge = names.edgeLab();
+  const wanted = allVips(t).map(({ eip }) => `${eip}/32`);
+  const r = await execInNetns(ns, ["ip", "-4", "-o", "address", "show", "dev", edge], { timeoutMs: 10_000 });
+  const present = [...r.stdout.matchAll(/ inet (\S+\/32) /g)].map((m) => m[1]);
+  for (const address of present.filter((a) => !wanted.includes(a))) await inNs(ns, ["ip", "addr", "del", address, "dev", edge], `remove eip ${address}`);
+  for (const address of wanted.filter((a) => !present.includes(a))) await inNs(ns, ["ip", "addr", "add", address, "dev", edge], `eip ${address} on ${edge}`);
   const table = names.nftTable();
+  const dnat = allVips(t)
+    .map(({ eip, havip }) => `ip daddr ${eip} dnat to ${havip}`)
+    .join("\n    ");
   const rules = `
+table ip ${table}
+delete table ip ${table}
 table ip ${table} {
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
-    ip daddr ${t.eip} dnat to ${t.havip}
+    ${dnat}
   }
   chain output {
     type nat hook output priority -100; policy accept;
-    ip daddr ${t.eip} dnat to ${t.havip}
+    ${dnat}
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
-    iifname "${names.edgeLab()}" oifname "${br}" ct status dnat accept
-    iifname "${names.edgeLab()}" oifname "${br}" drop
+    iifname "${edge}" oifname "${names.bridge()}" ct status dnat accept
+    iifname "${edge}" oifname "${names.bridge()}" drop
   }
 }
 `;
   await inNs(ns, ["nft", "-f", "-"], "nft EIP DNAT rules (is nftables installed? apt-get install -y nftables)", rules);
+}
+
+/** Every VIP of the lab and its EIP, the primary first. */
+export function allVips(t: LabTopology): { havip: string; eip: string }[] {
+  return [{ havip: t.havip, eip: t.eip }, ...(t.moreVips ?? [])];
 }
 
 /** Delete both namespaces (and with them every interface in them). Fine if they do not exist. */

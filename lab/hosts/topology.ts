@@ -24,6 +24,8 @@ export interface LabTopology {
   routerIp: string; // e.g. "10.0.4.1" — the bridge's own address (plays the VPC router)
   havip: string; // e.g. "10.0.4.99" — keepalived (installed later by others) moves it between nodes
   eip: string; // e.g. "10.255.0.10" — the "public" IP, an address in a separate "edge"/client netns path, DNAT/forwarded to havip:80
+  /** Active-active: each further VIP and its EIP, DNATed as the first. Default: none. */
+  moreVips?: { havip: string; eip: string }[];
   nodes: LabNode[]; // >= 2
   /** The name of every node's NIC (the stack's vrrpInterface). Default: host0, systemd-nspawn's name for the container end of --network-bridge. */
   nodeInterface?: string;

@@ -1,23 +1,23 @@
 import { IamHaConfig } from "../../config/types";
 import { HttpAnswer, VerifyTarget } from "../../common/checks";
 import { mariadbLogins } from "../../common/mariadbLogin";
-import { execInClient } from "../hosts/network";
+import { allVips, execInClient } from "../hosts/network";
 import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
 import type { LabTopology } from "../hosts/topology";
 
 /**
- * The EIP's address for a site, as a user types it: nginx picks the site by name on port 80
- * (frontDoor havip); with vipOnly the site is its own port.
+ * An EIP's address for a site, as a user types it: nginx picks the site by name on port 80
+ * (frontDoor havip); with vipOnly the site is its own port. `eip` defaults to the primary VIP's.
  */
-export function eipAddress(config: IamHaConfig, topology: LabTopology, site: string): string {
+export function eipAddress(config: IamHaConfig, topology: LabTopology, site: string, eip = topology.eip): string {
   const port = config.sites.find((s) => s.serverName === site)?.port;
-  return config.frontDoor === "vipOnly" && port ? `${topology.eip}:${port}` : topology.eip;
+  return config.frontDoor === "vipOnly" && port ? `${eip}:${port}` : eip;
 }
 
-/** Where a user stands (the client namespace), one request, bounded. */
-export async function getThroughEip(config: IamHaConfig, topology: LabTopology, site: string, path: string): Promise<HttpAnswer> {
-  const url = `http://${eipAddress(config, topology, site)}${path}`;
+/** Where a user stands (the client namespace), one request through `eip` (default the primary's), bounded. */
+export async function getThroughEip(config: IamHaConfig, topology: LabTopology, site: string, path: string, eip = topology.eip): Promise<HttpAnswer> {
+  const url = `http://${eipAddress(config, topology, site, eip)}${path}`;
   const r = await execInClient(["curl", "-s", "-i", "--max-time", "3", "-H", `Host: ${site}`, url], { timeoutMs: 10_000 });
   if (r.code !== 0) return { status: 0, body: `curl exit ${r.code}` };
   const [head, body = ""] = r.stdout.split(/\r?\n\r?\n/);
@@ -26,17 +26,18 @@ export async function getThroughEip(config: IamHaConfig, topology: LabTopology, 
   return { status, body, node };
 }
 
-/** The verifier's view of the lab: the same checks as for a deployed stack. */
+/** The verifier's view of the lab: the same checks as for a deployed stack, through every VIP's EIP. */
 export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTarget {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
   return {
     eip: topology.eip,
     havip: topology.havip,
+    vips: allVips(topology).map(({ havip, eip }) => ({ address: havip, eip })),
     sites: config.sites.map((s) => s.serverName),
     nodes: topology.nodes.map((n) => n.name),
     frontDoor: config.frontDoor,
     sitePorts: config.frontDoor === "vipOnly" ? Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])) : undefined,
-    get: (site, path) => getThroughEip(config, topology, site, path),
+    get: (site, path, eip) => getThroughEip(config, topology, site, path, eip),
     nodeStates: () => nodeStates(config, topology),
     dbLogins: () =>
       mariadbLogins(

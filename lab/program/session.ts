@@ -3,7 +3,7 @@ import { startReceiver } from "../hosts/alerts";
 import { applyCommands, destroyApplied, forgetApplied, labPlan } from "./apply";
 import { AppliedCommand, formatPlan } from "./plan";
 import { LabError, log } from "../hosts/exec";
-import { addHosts, hostChanges, hostsRunning, labDown, labUp, removeHosts, replaceHost } from "../hosts/lab";
+import { addHosts, hostChanges, hostsRunning, labDown, labUp, rebindEips, removeHosts, replaceHost } from "../hosts/lab";
 import { labTarget, loginFromOutsider } from "./labTarget";
 import { declaredCommands, keepOutputs } from "./declaredCommands";
 import { forgetMachine, forgetMachines, replaceMachine } from "./machines";
@@ -60,6 +60,8 @@ export async function up(stack: LabStack): Promise<UpResult> {
   log(`${commands.length} remote commands: ${commands.map((c) => c.name).join(", ")}`);
   const plan = formatPlan(labPlan(program));
   const applied = await applyCommands(reachable, program);
+  // A VIP added or removed: its EIP is bound, or goes, once the nodes' steps ran, as in the run.
+  if (changes) await rebindEips(topology);
   keepOutputs(stack, run.outputs);
   if (changes) await removeNodes(stack, changes.removed, program.resources);
   const checks = await labChecks(stack, run);

@@ -130,7 +130,7 @@ function labTopology(config: IamHaConfig): LabTopology {
   const subnet = parseCidr(config.network.subnetCidr)!;
   const routerIp = nthAddress(subnet, 1);
   const taken = config.nodes.find((n) => n.privateIp === routerIp);
-  if (taken || config.vrrp.havip === routerIp) {
+  if (taken || config.vips.some((vip) => vip.address === routerIp)) {
     throw new LabError(
       `${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`,
     );
@@ -139,8 +139,10 @@ function labTopology(config: IamHaConfig): LabTopology {
   return {
     subnetCidr: config.network.subnetCidr,
     routerIp,
-    havip: config.vrrp.havip,
+    havip: config.vips[0].address,
     eip: LAB_EIP,
+    // Each further VIP's EIP: the addresses after the primary's.
+    moreVips: config.vips.slice(1).map((vip, i) => ({ havip: vip.address, eip: nthAddress(parseCidr(`${LAB_EIP}/32`)!, i + 1) })),
     nodes: config.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, sshFrom, sshPort: config.ssh.port })),
     nodeInterface: config.vrrp.interface,
     adminAddress: sshFrom === routerIp ? undefined : sshFrom,
@@ -156,7 +158,7 @@ function labTopology(config: IamHaConfig): LabTopology {
 function adminAddress(config: IamHaConfig, routerIp: string): string {
   const admin = parseCidr(config.network.adminCidr)!;
   if (contains(admin, routerIp)) return routerIp;
-  const used = new Set([config.vrrp.havip, ...config.nodes.map((n) => n.privateIp)]);
+  const used = new Set([...config.vips.map((vip) => vip.address), ...config.nodes.map((n) => n.privateIp)]);
   const size = 2 ** (32 - admin.prefix);
   const first = admin.prefix >= 31 ? 0 : 1;
   for (let n = first; n < Math.min(size - first, first + 16); n++) {

@@ -2,7 +2,9 @@
  * `npm run bench`: failover, throughput and flap figures in the lab, for the article's settings,
  * ours (the stack's defaults) and ours with sub-second VRRPv3 adverts, side by side. A script that
  * prints numbers and writes them (--json, with the raw recordings) and a picture per scenario and
- * setting (SVG, the median round); nothing here passes or fails.
+ * setting (SVG, the median round); nothing here passes or fails. A stack with several VIPs
+ * (examples/Pulumi.activeactive.yaml: --stack activeactive) adds each VIP's figures while a front
+ * door fails and comes back.
  *   npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X]
  */
 import * as fs from "fs";
@@ -17,7 +19,8 @@ import { LabStack, loadLabStack } from "../program/stack";
 import { refreshStandIns } from "../program/standins";
 import { BenchArgs, parseBenchArgs } from "./benchArgs";
 import { scenarioChart } from "./benchChart";
-import { failoverReport, flapReport, SettingRun, summarize, throughputReport } from "./benchReport";
+import { ActiveActiveResult, lastPreferred, runActiveActive } from "./activeActive";
+import { activeActiveReport, failoverReport, flapReport, SettingRun, summarize, summarizeVips, throughputReport } from "./benchReport";
 import { runScenario, scenarios } from "./failover";
 import { FlapRun, runFlap } from "./flap";
 import { measureThroughput, Throughput } from "./throughput";
@@ -125,11 +128,19 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`\n${throughputReport(throughput)}\n`);
   const runs: SettingRun[] = [];
   for (const setting of benchSettings(ours, args)) runs.push(await measureSetting(args, setting));
+  // With several VIPs (vips): each VIP's figures while one front door fails and comes back.
+  const spreadNode = ours.config.vips.length > 1 ? lastPreferred(ours.config) : undefined;
+  const activeActive: ActiveActiveResult[][] = [];
+  for (let round = 1; spreadNode && round <= args.rounds; round++) {
+    log(`active-active, round ${round}/${args.rounds}: ${spreadNode} fails and comes back`);
+    activeActive.push(await runActiveActive(ours, spreadNode));
+  }
   // A flap run that fails still leaves the figures above to report.
   const flap = args.flapMinutes > 0 ? await measureFlap(args, ours).catch((e: Error) => ({ error: e.message })) : undefined;
   log("switching back to ours…");
   await applySettings(ours);
   process.stdout.write(`\nFailover, ${args.rounds} round(s) each (a request every 20 ms through the EIP):\n${failoverReport(runs)}\n`);
+  if (spreadNode) process.stdout.write(`\n${activeActiveReport(activeActive, spreadNode)}\n`);
   if (flap) process.stdout.write(`\n${"error" in flap ? `Flap safety: failed: ${flap.error}` : flapReport(flap.run, flap.settings)}\n`);
   const svgDir = args.svgDir ?? (args.json ? path.dirname(args.json) : undefined);
   const pictures = svgDir
@@ -148,6 +159,7 @@ async function main(argv: string[]): Promise<void> {
       throughput,
       settings: runs.map((r) => ({ ...r, summary: summarize(r.rounds) })),
       flap,
+      activeActive: spreadNode ? { node: spreadNode, rounds: activeActive, summary: summarizeVips(activeActive) } : undefined,
       pictures,
     };
     fs.writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);

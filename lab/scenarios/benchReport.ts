@@ -3,6 +3,7 @@
  * tests/benchFigures.test.ts). Medians and worst cases per scenario; article ÷ ours per scenario.
  */
 import { medianRound, speedup, Spread, spread } from "./benchFigures";
+import type { ActiveActiveResult } from "./activeActive";
 import type { ScenarioResult } from "./failover";
 import type { CpuPerRequest, Throughput } from "./throughput";
 import type { FlapRun } from "./flap";
@@ -98,5 +99,48 @@ export function flapReport(f: FlapRun, settings: string): string {
     `Flap safety (${settings}; ${f.minutes} min, ${f.stressed}'s CPU saturated by stress-ng on every core, ${f.delay}):`,
     `  ${f.transitions} keepalived transitions (${f.masterEntries} into MASTER), each spurious; by minute (cumulative): ${f.byMinute.join(", ") || "—"}`,
     `  light stream through the EIP (one request every 200 ms): ${f.failed}/${f.requests} failed`,
+  ].join("\n");
+}
+
+/** One VIP in one active-active scenario over the rounds: its medians and worst cases. */
+export interface VipSummary {
+  scenario: string;
+  vip: string;
+  eip: string;
+  held: number;
+  rounds: number;
+  failed: Spread;
+  firstSuccessMs: Spread;
+  masterAtMs: Spread;
+}
+
+/** Per active-active scenario and VIP (in the first round's order): failed requests, first success and new MASTER over the rounds. */
+export function summarizeVips(rounds: ActiveActiveResult[][]): VipSummary[] {
+  return (rounds[0] ?? []).flatMap((first, i) =>
+    first.vips.map((v, j) => {
+      const runs = rounds.map((round) => round[i]);
+      const figures = runs.map((r) => r.vips[j]);
+      return {
+        scenario: first.name,
+        vip: v.vip,
+        eip: v.eip,
+        held: runs.filter((r) => r.held).length,
+        rounds: runs.length,
+        failed: spread(figures.map((f) => f.failed)),
+        firstSuccessMs: spread(figures.map((f) => f.firstSuccessMs)),
+        masterAtMs: spread(figures.map((f) => f.masterAtMs)),
+      };
+    }),
+  );
+}
+
+export function activeActiveReport(rounds: ActiveActiveResult[][], node: string): string {
+  const lines = summarizeVips(rounds).map(
+    (s) =>
+      `  ${`${s.scenario}, ${s.vip} (EIP ${s.eip})`.padEnd(64)} failed ${pair(s.failed, count).padEnd(7)} first ok ${`${pair(s.firstSuccessMs, secs)} s`.padEnd(13)} new MASTER ${`${pair(s.masterAtMs, secs)} s`.padEnd(13)} held ${s.held}/${s.rounds}`,
+  );
+  return [
+    `Active-active, per VIP (${node} fails and comes back; a request every 20 ms through each EIP; median/worst over the rounds; new MASTER: the VIP's new holder's journal, — when it did not move):`,
+    ...lines,
   ].join("\n");
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
-import { PROJECT } from "../../config/declaredKeys";
+import { PROJECT, readDeclaredKeys } from "../../config/declaredKeys";
 import { readStackFile, stackFilePath } from "../../config/stackFile";
 import { log, sleep } from "../hosts/exec";
 import { inNode } from "../hosts/nodeShell";
@@ -14,9 +14,10 @@ import { declaredCommands } from "../program/declaredCommands";
 import { formatPlan } from "../program/plan";
 import { down, labChecks, replace, up } from "../program/session";
 import { LabStack, loadLabStack, randomSecret } from "../program/stack";
-import { nodeStates } from "../program/status";
+import { nodeStates, vipHolders } from "../program/status";
+import { allVipNames } from "../../render/vips";
 import { startStream } from "./failover";
-import { masterIntervals, mostAtOnce } from "./masters";
+import { instanceLines, masterIntervals, mostAtOnce } from "./masters";
 import { releaseNode, runSwitchover } from "./switchover";
 
 /**
@@ -48,8 +49,11 @@ export interface Day2Change {
 }
 
 const THIRD_SITE = "iam.pump.marmotedu.com";
+const SECOND_VIP = "10.0.4.98";
+/** A key's value as the stack has it: its own, or Pulumi.yaml's default. */
+const setting = (s: StackSettings, key: string) => s.values[key] ?? readDeclaredKeys().find((k) => k.name === key)!.default;
 const withValues = (s: StackSettings, values: Record<string, unknown>): StackSettings => ({ ...s, values: { ...s.values, ...values } });
-const withoutKey = (values: Record<string, string>, key: string) => Object.fromEntries(Object.entries(values).filter(([k]) => k !== key));
+const withoutKeys = <T>(values: Record<string, T>, keys: string[]) => Object.fromEntries(Object.entries(values).filter(([k]) => !keys.includes(k)));
 const sites = (s: StackSettings) => s.values.sites as Sites;
 const nodes = (s: StackSettings) => s.values.nodes as Nodes;
 /** The changes, in order, each from the state the previous one left. */
@@ -81,7 +85,7 @@ export const DAY2_CHANGES: Day2Change[] = [
   {
     name: "VRRPv3, advertInt 2 → 0.3",
     // VRRPv3 has no password: the operator removes it too (pulumi config rm vrrpAuthPass).
-    edit: (s) => ({ ...withValues(s, { vrrpVersion: 3, advertInt: "0.3" }), secrets: withoutKey(s.secrets, "vrrpAuthPass") }),
+    edit: (s) => ({ ...withValues(s, { vrrpVersion: 3, advertInt: "0.3" }), secrets: withoutKeys(s.secrets, ["vrrpAuthPass"]) }),
     reloads: { nginx: "none", keepalived: "every node" },
     vipMoves: false,
   },
@@ -115,6 +119,28 @@ export const DAY2_CHANGES: Day2Change[] = [
     reloads: { nginx: "every node", keepalived: "none" },
     vipMoves: false,
   },
+  {
+    // Non-preemptive, as the article's: the new VIP starts where the roll leaves it (with the
+    // primary's holder, as the other front door is held out meanwhile) and stays there. A
+    // preemptive one would then move to node-2, a planned handover the active-active lab scenario measures.
+    name: "add a second VIP (active-active: 10.0.4.98, router id 52)",
+    edit: (s) => {
+      const primary = { address: setting(s, "havip"), virtualRouterId: setting(s, "virtualRouterId"), preferred: "node-1" };
+      const values = withoutKeys(s.values, ["havip", "virtualRouterId"]);
+      return { ...s, values: { ...values, vips: [primary, { address: SECOND_VIP, virtualRouterId: 52, preferred: "node-2" }] } };
+    },
+    reloads: { nginx: "every node", keepalived: "every node" },
+    vipMoves: false,
+  },
+  {
+    name: "remove the second VIP",
+    edit: (s) => {
+      const [primary] = s.values.vips as { address: string; virtualRouterId: number }[];
+      return withValues({ ...s, values: withoutKeys(s.values, ["vips"]) }, { havip: primary.address, virtualRouterId: primary.virtualRouterId });
+    },
+    reloads: { nginx: "every node", keepalived: "every node" },
+    vipMoves: false,
+  },
   { name: "replace a node's CVM", how: "replace", reloads: { nginx: "none", keepalived: "none" }, vipMoves: false },
   { name: "planned switchover", how: "switchover", vipMoves: true },
 ];
@@ -132,10 +158,10 @@ export interface Day2Result {
   failedAt: { at: number; status: number }[];
   /** What nginx logged about its backends during the change (connects refused or timed out, …), node by node. */
   upstreamErrors: string[];
-  /** The most nodes in MASTER state at one moment, from their keepalived journals. */
+  /** The most nodes in MASTER state of one VIP at one moment, from their keepalived journals. */
   mostMasters: number;
-  /** Each MASTER interval, ms from the change's start (end null: still MASTER at its end). */
-  masters: { node: string; from: number; to: number | null }[];
+  /** Each MASTER interval of each VIP's VRRP instance, ms from the change's start (end null: still MASTER at its end). */
+  masters: { node: string; instance: string; from: number; to: number | null }[];
   /** The nodes that stayed (same host before and after) and reloaded each service. */
   reloaded: { nginx: string[]; keepalived: string[] };
   /** "node unit" whose main process changed on a node that stayed: a restart. */
@@ -326,7 +352,7 @@ export async function runChange(change: Day2Change, before: StackSettings, dir: 
   log(`day 2: ${change.name}`);
   const factsBefore = await nodeFacts(old);
   const vipBefore = await holder(old);
-  const masterBefore = new Set((await nodeStates(old.config, old.topology)).filter((s) => s.state === "MASTER").map((s) => s.name));
+  const holdersBefore = await vipHolders(old.config, old.topology);
   const since = Date.now();
   const journals = followJournals(old, since);
   const ran: string[] = [];
@@ -345,9 +371,19 @@ export async function runChange(change: Day2Change, before: StackSettings, dir: 
   const lines = await journals.stop(stack);
   const factsAfter = await nodeFacts(stack);
   const stayed = [...factsAfter].filter(([name, f]) => factsBefore.get(name)?.host === f.host).map(([name]) => name);
-  const masters = [...lines].flatMap(([node, l]) =>
-    masterIntervals(l, masterBefore.has(node), since, until).map(([from, to]) => ({ node, from: from - since, to: to === until ? null : to - since })),
+  // Per VIP (its VRRP instance), those before the change and those after it: two MASTERs of one VIP is a split brain, of two VIPs is active-active.
+  const instances = new Map([...allVipNames(old.config), ...allVipNames(stack.config)].map((v) => [v.instanceName, v.vip.address]));
+  const masters = [...instances].flatMap(([instance, address]) =>
+    [...lines].flatMap(([node, l]) =>
+      masterIntervals(instanceLines(l, instance), holdersBefore.get(address) === node, since, until).map(([from, to]) => ({
+        node,
+        instance,
+        from: from - since,
+        to: to === until ? null : to - since,
+      })),
+    ),
   );
+  const primary = allVipNames(old.config)[0].instanceName;
   const vipAfter = await holder(stack);
   const result: Day2Result = {
     name: change.name,
@@ -357,7 +393,10 @@ export async function runChange(change: Day2Change, before: StackSettings, dir: 
     failed: run.events.filter((e) => !e.ok).length,
     failedAt: run.events.filter((e) => !e.ok).map((e) => ({ at: e.t - since, status: e.status })),
     upstreamErrors: await upstreamErrors(stack, since),
-    mostMasters: mostAtOnce(masters.map((m) => [m.from, m.to ?? until - since])),
+    mostMasters: Math.max(
+      0,
+      ...[...instances.keys()].map((instance) => mostAtOnce(masters.filter((m) => m.instance === instance).map((m) => [m.from, m.to ?? until - since]))),
+    ),
     masters,
     reloaded: {
       nginx: stayed.filter((n) => reloadedIn(lines.get(n) ?? [], "nginx")),
@@ -369,7 +408,8 @@ export async function runChange(change: Day2Change, before: StackSettings, dir: 
     newHosts: [...factsAfter.keys()].filter((n) => !stayed.includes(n)),
     vipBefore,
     vipAfter,
-    vipMoved: vipAfter !== vipBefore || masters.some((m) => m.node !== vipBefore),
+    // The primary VIP: the one the stream asks through its EIP.
+    vipMoved: vipAfter !== vipBefore || masters.some((m) => m.instance === primary && m.node !== vipBefore),
     checksFailed: [],
     seconds: (until - since) / 1000,
     ...(run.error ? { error: run.error.message } : {}),

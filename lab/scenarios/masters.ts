@@ -41,6 +41,19 @@ export function stateEntries(lines: string[], since: number): { t: number; state
   });
 }
 
+/**
+ * One VRRP instance's lines (keepalived prefixes its transitions with "(IAM_HA_82)"): one VIP's,
+ * with several. keepalived's own stop ends every instance, so its lines stay.
+ */
+export function instanceLines(lines: string[], instance: string): string[] {
+  return lines.filter((line) => line.includes(`(${instance})`) || STOPPED.test(line));
+}
+
+/** The transitions of one VRRP instance. */
+export function stateEntriesOf(lines: string[], since: number, instance: string): { t: number; state: string }[] {
+  return stateEntries(instanceLines(lines, instance), since);
+}
+
 /** When a node entered MASTER (ms since the epoch), at or after `since`: every entry, a flap included. */
 export function masterEntries(lines: string[], since: number): number[] {
   return stateEntries(lines, since)
