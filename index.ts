@@ -2,11 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostSetup } from "./components/hostSetup";
 import { Network } from "./components/network";
 import { hostKeyUserData, NodeSshArgs, Nodes, RUNNING_NODE_DIALS, sshConnection } from "./components/nodes";
+import { LoadBalancer } from "./components/loadBalancer";
 import { PublicAccess } from "./components/publicAccess";
 import { RetiredNode, retiredNodes } from "./components/retiredNode";
 import { rollOrder, rollWaits, vipHolder } from "./components/roll";
 import { fleetShape, judgeFleetChange } from "./config/fleetShape";
-import { frontDoors } from "./config/lists";
+import { frontDoors, runsKeepalived, runsNginx, zoneOf } from "./config/lists";
 import { loadConfig } from "./config/load";
 import { configWarnings } from "./config/warnings";
 import { stackConfigSource } from "./config/pulumiSource";
@@ -55,6 +56,7 @@ export = async () => {
     mfaCertification: secretIfSet(mfaCertification),
   });
   const opts = { providers: [provider] };
+  const keepalived = runsKeepalived(config.frontDoor);
 
   const network = new Network(
     "iam-ha",
@@ -64,11 +66,14 @@ export = async () => {
       vpcCidr: config.network.vpcCidr,
       subnetCidr: config.network.subnetCidr,
       availabilityZone: config.network.availabilityZone,
+      moreZones: config.network.zones.slice(1),
       adminCidr: config.network.adminCidr,
       sshPort: config.ssh.port,
       nodes: config.nodes,
       frontDoor: config.frontDoor,
-      publicPorts: publicPorts(config),
+      // Behind a CLB only the CLB's own group is checked for its traffic (loadBalancerPassToTarget):
+      // the nodes' group opens nothing to the Internet.
+      publicPorts: keepalived ? publicPorts(config) : [],
       backendPorts: backendPorts(config),
       statePort: statePort(config),
       frontDoors: frontDoors(config.nodes).map((node) => node.name),
@@ -79,8 +84,10 @@ export = async () => {
   const nodes = new Nodes(
     "iam-ha",
     {
-      nodes: config.nodes,
-      availabilityZone: config.network.availabilityZone,
+      nodes: config.nodes.map((node) => {
+        const zone = zoneOf(config, node)!.availabilityZone;
+        return { ...node, availabilityZone: zone, subnetId: network.subnetIds[zone] };
+      }),
       instanceType: config.compute.instanceType,
       imageId: config.compute.imageId,
       imageNameRegex: config.compute.imageNameRegex,
@@ -90,7 +97,6 @@ export = async () => {
       sshPublicKey: config.ssh.publicKey,
       keyPairId: config.ssh.keyPairId,
       vpcId: network.vpcId,
-      subnetId: network.subnetId,
       securityGroupId: network.securityGroupId,
     },
     opts,
@@ -102,22 +108,17 @@ export = async () => {
     bastion: config.ssh.bastion,
     privateKey: pulumi.secret(config.secrets.sshPrivateKey),
   };
-  // The CVMs that may hold the HAVIP: the front doors.
+  // The CVMs that may hold the HAVIP, or the CLB's targets: the front doors.
   const instanceIds = Object.fromEntries(frontDoors(config.nodes).map((node) => [node.name, nodes.instances[node.name].id]));
-  // A change rolls front door by front door with the VIP's holder last, as Tencent Cloud binds the HAVIP now.
-  const holder = vipHolder(
-    {
-      vpcId: network.vpcId,
-      subnetId: network.subnetId,
-      havip: config.vips[0].address,
-      instances: instanceIds,
-    },
-    { provider },
-  );
+  // A change rolls front door by front door with the VIP's holder last, as Tencent Cloud binds the
+  // HAVIP now; behind a CLB, which has no holder, by rising priority.
+  const holder = keepalived
+    ? vipHolder({ vpcId: network.vpcId, subnetId: network.subnetId, havip: config.vips[0].address, instances: instanceIds }, { provider })
+    : pulumi.output(null);
   const order = holder.apply((name) => rollOrder(frontDoors(config.nodes), name));
   // Front doors this update removes or makes backend-only: each one's keepalived stops before any
   // remaining node drops it, unless the operator says they are dead (nothing to reach, nothing to stop).
-  const removed = retiredNodes(last.nodeAddresses, config.nodes);
+  const removed = keepalived ? retiredNodes(last.nodeAddresses, config.nodes) : [];
   if (config.removeDeadNodes && removed.length === 0)
     pulumi.log.warn(
       "iam-ha:removeDeadNodes is true but this update removes no node: set it back to false, or a later removal skips stopping a live node's keepalived",
@@ -152,8 +153,68 @@ export = async () => {
         ),
     });
   }
-  // One HAVIP and EIP per VIP, each bound once every front door's keepalived can hold it.
-  const vipHolders = frontDoors(config.nodes).map((node) => hosts[node.name].steps["vrrp-release"]);
+  const front = keepalived
+    ? vipFrontDoor(
+        network,
+        instanceIds,
+        frontDoors(config.nodes).map((node) => hosts[node.name].steps["vrrp-release"]),
+        opts,
+      )
+    : clbFrontDoor(
+        network,
+        instanceIds,
+        frontDoors(config.nodes).map((node) => hosts[node.name].steps.nginx),
+        opts,
+      );
+
+  return {
+    ...front.outputs,
+    nodeAddresses: config.nodes.map((node) => ({
+      name: node.name,
+      role: node.role,
+      availabilityZone: zoneOf(config, node)!.availabilityZone,
+      instanceId: nodes.instances[node.name].id,
+      privateIp: node.privateIp,
+      publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
+      /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
+      hostKey: nodes.hostPublicKey(node.name),
+    })),
+    sites: config.sites.map((site, i) =>
+      runsNginx(config.frontDoor)
+        ? { serverName: site.serverName, url: `http://${site.serverName}/`, smokeTest: smokeTests(front.publicIp)[i] }
+        : // No nginx: the site is its port on the EIP, whatever name the client asks for.
+          { serverName: site.serverName, port: site.port, url: `http://${site.serverName}:${site.port}/`, smokeTest: smokeTests(front.publicIp)[i] },
+    ),
+    /** What the next update compares against (config/fleetShape.ts): recorded once every CVM is made. */
+    fleetShape: pulumi.all(Object.values(nodes.instances).map((cvm) => cvm.id)).apply(() => fleet),
+  };
+};
+
+/** What users reach: nginx by each site's name on port 80, or (vipOnly) each site on its own port. */
+function smokeTests(publicIp: pulumi.Output<string>): pulumi.Output<string>[] {
+  return config.sites.map((site) =>
+    runsNginx(config.frontDoor)
+      ? pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${publicIp}/healthz`
+      : pulumi.interpolate`curl http://${publicIp}:${site.port}/healthz`,
+  );
+}
+
+interface FrontDoor {
+  publicIp: pulumi.Output<string>;
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * One HAVIP and EIP per VIP, each bound once every front door's keepalived can hold it
+ * (`released`: their vrrp-release steps). The outputs name the primary's as one-VIP stacks always
+ * have, and every VIP in `vips`.
+ */
+function vipFrontDoor(
+  network: Network,
+  holders: Record<string, pulumi.Input<string>>,
+  released: pulumi.Resource[],
+  opts: pulumi.ComponentResourceOptions,
+): FrontDoor {
   const accesses = allVipNames(config).map(
     ({ vip, accessName }) =>
       new PublicAccess(
@@ -162,56 +223,64 @@ export = async () => {
           vpcId: network.vpcId,
           subnetId: network.subnetId,
           havip: vip.address,
-          holders: instanceIds,
+          holders,
           eipChargeType: config.eip.chargeType,
           eipBandwidthOut: config.eip.bandwidthOut,
-          vipHolders,
+          vipHolders: released,
         },
         opts,
       ),
   );
-  const access = accesses[0];
-  const smokeTests = (publicIp: pulumi.Output<string>) =>
-    config.sites.map((site) =>
-      config.frontDoor === "havip"
-        ? pulumi.interpolate`curl -H 'Host: ${site.serverName}' http://${publicIp}/healthz`
-        : pulumi.interpolate`curl http://${publicIp}:${site.port}/healthz`,
-    );
-
+  const [primary] = accesses;
   return {
-    /** The primary VIP's EIP, HAVIP and HAVIP id (every VIP is in `vips`). */
-    publicIp: access.publicIp,
-    havip: config.vips[0].address,
-    /** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
-    havipId: access.havip.id,
-    /** Every VIP, the primary first: what the verifier checks one by one. */
-    vips: allVipNames(config).map(({ vip, instanceName, statePath }, i) => ({
-      address: vip.address,
-      virtualRouterId: vip.virtualRouterId,
-      instanceName,
-      statePath,
-      preferred: vip.preferred,
-      preemptDelay: vip.preemptDelay,
-      havipId: accesses[i].havip.id,
-      publicIp: accesses[i].publicIp,
-      smokeTests: smokeTests(accesses[i].publicIp),
-    })),
-    nodeAddresses: config.nodes.map((node) => ({
-      name: node.name,
-      role: node.role,
-      instanceId: nodes.instances[node.name].id,
-      privateIp: node.privateIp,
-      publicIp: config.compute.nodeBandwidthOut > 0 ? nodes.instances[node.name].publicIp : undefined,
-      /** The verifier pins it (known_hosts, StrictHostKeyChecking yes): never trust on first use. */
-      hostKey: nodes.hostPublicKey(node.name),
-    })),
-    sites: config.sites.map((site, i) =>
-      config.frontDoor === "havip"
-        ? { serverName: site.serverName, url: `http://${site.serverName}/`, smokeTest: smokeTests(access.publicIp)[i] }
-        : // No nginx: the site is its port on the EIP, whatever name the client asks for.
-          { serverName: site.serverName, port: site.port, url: `http://${site.serverName}:${site.port}/`, smokeTest: smokeTests(access.publicIp)[i] },
-    ),
-    /** What the next update compares against (config/fleetShape.ts): recorded once every CVM is made. */
-    fleetShape: pulumi.all(Object.values(nodes.instances).map((cvm) => cvm.id)).apply(() => fleet),
+    publicIp: primary.publicIp,
+    outputs: {
+      publicIp: primary.publicIp,
+      havip: config.vips[0].address,
+      /** The verifier asks Tencent Cloud which instance this HAVIP is bound to. */
+      havipId: primary.havip.id,
+      /** Every VIP, the primary first: what the verifier checks one by one. */
+      vips: allVipNames(config).map(({ vip, instanceName, statePath }, i) => ({
+        address: vip.address,
+        virtualRouterId: vip.virtualRouterId,
+        instanceName,
+        statePath,
+        preferred: vip.preferred,
+        preemptDelay: vip.preemptDelay,
+        havipId: accesses[i].havip.id,
+        publicIp: accesses[i].publicIp,
+        smokeTests: smokeTests(accesses[i].publicIp),
+      })),
+    },
   };
-};
+}
+
+/**
+ * Tencent's CLB in front of every front door's nginx (`targets`), each registered once its nginx
+ * step ran (`serving`). The CLB's address is the stack's publicIp.
+ */
+function clbFrontDoor(
+  network: Network,
+  targets: Record<string, pulumi.Input<string>>,
+  serving: pulumi.Resource[],
+  opts: pulumi.ComponentResourceOptions,
+): FrontDoor {
+  const { clb } = config;
+  const balancer = new LoadBalancer(
+    "iam-ha",
+    {
+      vpcId: network.vpcId,
+      clbName: `iam-ha-${pulumi.getStack()}`,
+      masterZone: clb.masterZone,
+      slaveZone: clb.slaveZone,
+      chargeType: config.eip.chargeType,
+      bandwidthOut: config.eip.bandwidthOut,
+      sites: config.sites.map((site) => ({ serverName: site.serverName })),
+      health: { interval: clb.healthInterval, healthyThreshold: clb.healthyThreshold, unhealthyThreshold: clb.unhealthyThreshold, timeout: clb.healthTimeout },
+      targets,
+      targetsReady: serving,
+    },
+    opts,
+  );
+  return { publicIp: balancer.address, outputs: { publicIp: balancer.address, frontDoor: "clb", clbId: balancer.clbId } };
+}

@@ -4,7 +4,9 @@ import { FrontDoorKind } from "../config/types";
  * The post-deploy checks, shared by `npm run verify` (a deployed stack) and the lab, for every VIP
  * of the stack: every site answers through the VIP's EIP, requests reach every node's backend
  * (frontDoor havip) or only the VIP's holder (vipOnly), exactly one node holds the VIP (and the
- * cloud agrees), and the MariaDB peers can log in. Where the checks run is the target's business.
+ * cloud agrees), and the MariaDB peers can log in. A stack without a VIP (frontDoor clb) is asked
+ * through its load balancer's address instead, with no holder to check, and the load balancer's
+ * own view of its targets where the target can read it. Where the checks run is the target's business.
  */
 
 export interface HttpAnswer {
@@ -44,10 +46,19 @@ export interface DbLogin {
   detail: string;
 }
 
+/** One front door as the load balancer in front of it sees it for one site (frontDoor clb). */
+export interface TargetHealth {
+  site: string;
+  node: string;
+  healthy: boolean;
+  /** What the load balancer says, e.g. Tencent's Alive/Dead/Unknown, or HAProxy's "UP", "DOWN (L4TOUT)". */
+  status: string;
+}
+
 export interface VerifyTarget {
-  /** The primary VIP's EIP and HAVIP. */
+  /** The primary VIP's EIP (frontDoor clb: the load balancer's address), and its HAVIP: none without a VIP (frontDoor clb). */
   eip: string;
-  havip: string;
+  havip?: string;
   /** Every VIP, the primary first (active-active); absent: havip through eip alone. */
   vips?: TargetVip[];
   sites: string[];
@@ -71,6 +82,11 @@ export interface VerifyTarget {
    * than keepalived thinks.
    */
   vipHolderInCloud?(havip: string): Promise<string | null>;
+  /**
+   * frontDoor clb: how the load balancer sees each front door for each site, where the target can
+   * ask it (Tencent Cloud's getTargetHealth; the lab's stand-in's own health checks).
+   */
+  targetHealth?(): Promise<TargetHealth[]>;
 }
 
 export interface Check {
@@ -81,32 +97,51 @@ export interface Check {
 
 export const HEALTHY_BODY = '{"status":"ok"}';
 
+/**
+ * Requests per site and node behind a CLB: with the backends reached in no fixed order, one node
+ * missing from 10 × 4 requests is a chance of 4 × (3/4)^40, about 4 in 100,000.
+ */
+const CLB_REQUESTS_PER_NODE = 10;
+
 export async function verify(target: VerifyTarget, requestsPerSite = 10): Promise<Check[]> {
   const vips = targetVips(target);
+  // Without a VIP, users reach the sites through the one address in front (the CLB's), which no node holds.
+  const entrances: { eip: string; vip?: TargetVip }[] = vips.length > 0 ? vips.map((vip) => ({ eip: vip.eip, vip })) : [{ eip: target.eip }];
+  // Behind a CLB every front door's nginx keeps its own round robin, so the backends are reached in
+  // no fixed order: enough requests that each node's is reached by design, not by luck.
+  const requests = target.frontDoor === "clb" ? Math.max(requestsPerSite, CLB_REQUESTS_PER_NODE * target.nodes.length) : requestsPerSite;
   const answers: HttpAnswer[][][] = [];
-  for (const vip of vips) {
+  for (const { eip } of entrances) {
     const perSite: HttpAnswer[][] = [];
-    for (const site of target.sites) perSite.push(await ask(target, site, vip.eip, requestsPerSite));
+    for (const site of target.sites) perSite.push(await ask(target, site, eip, requests));
     answers.push(perSite);
   }
-  const states = await target.nodeStates();
+  const states = vips.length > 0 ? await target.nodeStates() : [];
   const checks: Check[] = [];
-  for (const [v, vip] of vips.entries()) {
-    const held = holdingsOf(states, vip, v === 0);
+  for (const [v, { eip, vip }] of entrances.entries()) {
+    const held = vip ? holdingsOf(states, vip, v === 0) : [];
     // With several EIPs the checks that do not name an address say which EIP they went through.
-    const through = vips.length > 1 ? ` through ${vip.eip}` : "";
-    target.sites.forEach((site, i) => checks.push(...checkSite(target, vip.eip, through, site, answers[v][i], held)));
+    const through = entrances.length > 1 ? ` through ${eip}` : "";
+    target.sites.forEach((site, i) => checks.push(...checkSite(target, eip, through, site, answers[v][i], held)));
+    if (!vip) continue;
     checks.push(vipCheck(vip.address, held));
     if (target.vipHolderInCloud) checks.push(await cloudHolderCheck(vip.address, held, target.vipHolderInCloud.bind(target)));
   }
+  if (target.targetHealth) checks.push(await targetHealthCheck(target.sites, target.targetHealth.bind(target)));
   for (const login of await target.dbLogins()) {
     checks.push({ name: `MariaDB login from ${login.peer}`, ok: login.ok, detail: login.detail });
   }
   return checks;
 }
 
-/** The target's VIPs, the primary first; a target that lists none has one, its havip through its eip. */
-const targetVips = (target: VerifyTarget): TargetVip[] => (target.vips && target.vips.length > 0 ? target.vips : [{ address: target.havip, eip: target.eip }]);
+/**
+ * The target's VIPs, the primary first; a target that lists none has one, its havip through its
+ * eip, or none at all without a havip (frontDoor clb).
+ */
+function targetVips(target: VerifyTarget): TargetVip[] {
+  if (target.vips && target.vips.length > 0) return target.vips;
+  return target.havip === undefined ? [] : [{ address: target.havip, eip: target.eip }];
+}
 
 /**
  * Each node's state for one VIP: the primary's is the node's own state; a further VIP's from
@@ -156,6 +191,16 @@ function checkSite(target: VerifyTarget, eip: string, through: string, site: str
             .map(([n, c]) => `${n}: ${c}`)
             .join(", ")}; the VIP's holder: ${holders.join(" and ") || "none"}`,
     });
+  } else if (Object.keys(byNode).length > 0 && target.frontDoor === "clb") {
+    // The CLB spreads the requests over the front doors, and each nginx over every node's backend
+    // in its own round robin (its own counter, moved by the CLB's health checks too): every node's
+    // backend must be reached, in no fixed proportion.
+    const counts = target.nodes.map((n) => byNode[n] ?? 0);
+    checks.push({
+      name: `${site} reaches every node's backend${through}`,
+      ok: counts.every((c) => c > 0),
+      detail: target.nodes.map((n, i) => `${n}: ${counts[i]}`).join(", "),
+    });
   } else if (Object.keys(byNode).length > 0) {
     const counts = target.nodes.map((n) => byNode[n] ?? 0);
     const even = Math.max(...counts) - Math.min(...counts) <= 1;
@@ -202,6 +247,37 @@ async function cloudHolderCheck(havip: string, states: NodeState[], holderInClou
     return { name, ok, detail };
   } catch (error) {
     return { name, ok: false, detail: `could not ask Tencent Cloud: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * The load balancer's own view: every site has targets, and it counts every one of them healthy
+ * (an unhealthy target gets no traffic, so the balance check alone could pass on a shrunken pool
+ * only by luck, never by design).
+ */
+async function targetHealthCheck(sites: string[], targetHealth: () => Promise<TargetHealth[]>): Promise<Check> {
+  const name = "the CLB sees every front door healthy";
+  try {
+    const seen = await targetHealth();
+    const problems = sites.flatMap((site) => {
+      const targets = seen.filter((t) => t.site === site);
+      if (targets.length === 0) return [`${site}: no targets`];
+      return targets.filter((t) => !t.healthy).map((t) => `${site}: ${t.node} ${t.status}`);
+    });
+    const detail = sites
+      .map(
+        (site) =>
+          `${site}: ${
+            seen
+              .filter((t) => t.site === site)
+              .map((t) => t.node)
+              .join(", ") || "none"
+          }`,
+      )
+      .join("; ");
+    return { name, ok: problems.length === 0, detail: problems.length === 0 ? `${detail} healthy` : problems.join("; ") };
+  } catch (error) {
+    return { name, ok: false, detail: `could not ask the CLB: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../config/problems";
-import { NodeConfig } from "../config/types";
+import { FrontDoorKind, NodeConfig, ZoneConfig } from "../config/types";
 import * as tencentcloud from "../tencentcloud";
 
 type IngressRule = tencentcloud.types.input.Security.GroupRuleSetIngress;
@@ -13,10 +13,10 @@ export interface IngressRulesArgs {
   sshPort: number;
   /** Every node, in config order: each may reach every node's backends and VRRP, and the database node's MariaDB. */
   nodes: Pick<NodeConfig, "name" | "privateIp">[];
-  /** The ports open to anywhere: nginx's 80 (frontDoor havip), or every site's own (vipOnly). */
+  /** The ports open to anywhere: nginx's 80 (frontDoor havip), every site's own (vipOnly), or none (clb: the CLB's own group admits the Internet). */
   publicPorts: number[];
-  /** Whether the public ports are nginx's (havip) or the sites' own (vipOnly): the rules' descriptions. Default havip. */
-  frontDoor?: "havip" | "vipOnly";
+  /** Whether the public ports are nginx's (havip, clb) or the sites' own (vipOnly): the rules' descriptions. Default havip. */
+  frontDoor?: FrontDoorKind;
   /** The backend ports nginx proxies to on every node (one per site; duplicates are merged); none with frontDoor vipOnly. */
   backendPorts: number[];
   /** The port each front door serves its VRRP state on to the others' VIP watch (vipOnly); none when nginx does it. */
@@ -38,6 +38,8 @@ export interface NetworkArgs extends IngressRulesArgs {
   subnetCidr: string;
   /** The new subnet's availability zone; an existing subnet must lie in it. */
   availabilityZone: string;
+  /** frontDoor clb: the zones beyond the first, each with a new subnet in the VPC. */
+  moreZones?: ZoneConfig[];
 }
 
 const MARIADB = "3306";
@@ -50,6 +52,8 @@ const MARIADB = "3306";
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetId: pulumi.Output<string>;
+  /** Every zone's subnet, by zone: the first's is subnetId. */
+  readonly subnetIds: Record<string, pulumi.Output<string>>;
   readonly securityGroupId: pulumi.Output<string>;
   readonly vpc?: tencentcloud.vpc.Instance;
   readonly subnet?: tencentcloud.subnet.Instance;
@@ -73,6 +77,16 @@ export class Network extends pulumi.ComponentResource {
       );
       this.vpcId = this.vpc.id;
       this.subnetId = this.subnet.id;
+    }
+    this.subnetIds = { [args.availabilityZone]: this.subnetId };
+    for (const zone of args.moreZones ?? []) {
+      // The first zone's subnet keeps its name: adding a zone to a running stack makes one more.
+      const subnet = new tencentcloud.subnet.Instance(
+        `${name}-subnet-${zone.availabilityZone}`,
+        { name: `${name}-subnet-${zone.availabilityZone}`, vpcId: this.vpcId, cidrBlock: zone.subnetCidr, availabilityZone: zone.availabilityZone },
+        { parent: this },
+      );
+      this.subnetIds[zone.availabilityZone] = subnet.id;
     }
     this.securityGroup = new tencentcloud.security.Group(
       `${name}-sg`,
@@ -151,16 +165,19 @@ function ingressRules(args: IngressRulesArgs): IngressRule[] {
   const doors = args.frontDoors ?? args.nodes.map((n) => n.name);
   // Public anyway; first, so the peers' VIP watch reaches every node's nginx too (havip), and a
   // node's VIP fallback (its connections masqueraded to a peer's site port) passes (vipOnly).
-  const nginx = (args.frontDoor ?? "havip") === "havip";
-  const rules: IngressRule[] = [
-    {
-      action: "ACCEPT",
-      cidrBlock: "0.0.0.0/0",
-      protocol: "TCP",
-      port: ports(args.publicPorts),
-      description: nginx ? "HTTP to nginx" : "the sites, straight on their ports",
-    },
-  ];
+  const nginx = (args.frontDoor ?? "havip") !== "vipOnly";
+  const rules: IngressRule[] =
+    args.publicPorts.length === 0
+      ? []
+      : [
+          {
+            action: "ACCEPT",
+            cidrBlock: "0.0.0.0/0",
+            protocol: "TCP",
+            port: ports(args.publicPorts),
+            description: nginx ? "HTTP to nginx" : "the sites, straight on their ports",
+          },
+        ];
   for (const { name, from } of peers) {
     if (backendPorts) rules.push({ action: "ACCEPT", cidrBlock: from, protocol: "TCP", port: backendPorts, description: `backends from ${name}'s nginx` });
     if (args.statePort && doors.includes(name)) {

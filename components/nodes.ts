@@ -7,11 +7,15 @@ import * as tencentcloud from "../tencentcloud";
 
 type NodeAddress = Pick<NodeConfig, "name" | "privateIp">;
 
-export interface NodesArgs {
-  /** The nodes, in config order: a CVM each (resource `<name>-<node>`), at the node's fixed private IP. */
-  nodes: NodeAddress[];
-  /** The CVMs' availability zone: the subnet's. */
+/** A node where it runs: its zone, and the subnet there that holds its address. */
+export interface PlacedNode extends NodeAddress {
   availabilityZone: string;
+  subnetId: pulumi.Input<string>;
+}
+
+export interface NodesArgs {
+  /** The nodes, in config order: a CVM each (resource `<name>-<node>`), at the node's fixed private IP in its zone's subnet. */
+  nodes: PlacedNode[];
   /** The CVM instance type, e.g. S5.MEDIUM4. */
   instanceType: string;
   /** A pinned image id. Default: the newest public image whose name matches `imageNameRegex`. */
@@ -30,8 +34,6 @@ export interface NodesArgs {
   keyPairId?: string;
   /** The VPC the CVMs join. */
   vpcId: pulumi.Input<string>;
-  /** The subnet the CVMs' private IPs lie in. */
-  subnetId: pulumi.Input<string>;
   /** The security group every CVM is in. */
   securityGroupId: pulumi.Input<string>;
 }
@@ -115,7 +117,7 @@ export class Nodes extends pulumi.ComponentResource {
     });
   }
 
-  private instance(name: string, node: NodeAddress, args: NodesArgs): tencentcloud.instance.Instance {
+  private instance(name: string, node: PlacedNode, args: NodesArgs): tencentcloud.instance.Instance {
     const publicIp = args.publicBandwidthOut > 0;
     const hostKey = this.hostKeys[node.name];
     return new tencentcloud.instance.Instance(
@@ -123,11 +125,11 @@ export class Nodes extends pulumi.ComponentResource {
       {
         instanceName: `iam-ha-${node.name}`,
         hostname: node.name,
-        availabilityZone: args.availabilityZone,
+        availabilityZone: node.availabilityZone,
         imageId: this.imageId,
         instanceType: args.instanceType,
         vpcId: args.vpcId,
-        subnetId: args.subnetId,
+        subnetId: node.subnetId,
         privateIp: node.privateIp,
         orderlySecurityGroups: [args.securityGroupId],
         keyIds: [this.keyPairId],

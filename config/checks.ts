@@ -1,9 +1,9 @@
 import { checkAccess } from "./accessChecks";
-import { Cidr } from "./ipv4";
-import { checkHostAddress, checkNetwork } from "./networkChecks";
+import { Cidr, parseCidr } from "./ipv4";
+import { checkHostAddress, checkNetwork, checkZone } from "./networkChecks";
 import { checkRange, Problems } from "./problems";
-import { frontDoors } from "./lists";
-import { IamHaConfig, VIP_STATE_PORT } from "./types";
+import { frontDoors, zoneOf } from "./lists";
+import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "./types";
 
 /** Values from the article that are public knowledge and so no secret at all. */
 const SAMPLE_AUTH_PASSWORDS = ["1111", "123456"];
@@ -56,6 +56,7 @@ export function checkConfig(c: IamHaConfig, region: string | undefined, problems
   const subnet = checkNetwork(c, region, problems);
   checkNodes(c, subnet, problems);
   checkVrrp(c, subnet, problems);
+  if (c.frontDoor === "clb") checkClb(c, region, problems);
   checkSites(c, problems);
   checkDatabase(c, problems);
   checkAccess(c, problems);
@@ -82,7 +83,7 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
   if (doors < 2) {
     problems.add("nodes", `has ${doors} front door(s); failover needs at least 2`, "list two or more nodes with role frontDoor (the default)");
   }
-  if (doors > MAX_HAVIP_INSTANCES) {
+  if (doors > MAX_HAVIP_INSTANCES && c.frontDoor !== "clb") {
     problems.add(
       "nodes",
       `has ${doors} front doors; an HAVIP can be bound to at most ${MAX_HAVIP_INSTANCES} instances`,
@@ -102,7 +103,7 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
     if (!/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(node.name)) {
       problems.add(`${key}.name`, `"${node.name}" is not a valid host name`, "use 2-32 lowercase letters, digits and dashes, e.g. node-1");
     }
-    checkHostAddress(`${key}.privateIp`, node.privateIp, subnet, problems);
+    checkNodeAddress(c, key, node, subnet, problems);
     const unique: [string, string][] = [
       ["name", node.name],
       ["privateIp", node.privateIp],
@@ -122,13 +123,31 @@ function checkNodes(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems
   });
 }
 
+/** A node's address: in the subnet, or with several zones in one of theirs. */
+function checkNodeAddress(c: IamHaConfig, key: string, node: NodeConfig, subnet: Cidr | undefined, problems: Problems): void {
+  if (c.network.zones.length === 1) return checkHostAddress(`${key}.privateIp`, node.privateIp, subnet, problems);
+  const zone = zoneOf(c, node);
+  if (!zone) {
+    const subnets = c.network.zones.map((z) => `${z.subnetCidr} (${z.availabilityZone})`).join(", ");
+    problems.add(
+      `${key}.privateIp`,
+      `${node.privateIp} is in no zone's subnet: ${subnets}`,
+      "use an address inside the subnet of the zone the node should sit in",
+    );
+    return;
+  }
+  checkHostAddress(`${key}.privateIp`, node.privateIp, parseCidr(zone.subnetCidr), problems);
+}
+
 function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems): void {
   const { vrrp } = c;
-  checkVips(c, subnet, problems);
-  checkVrrpVersion(c, problems);
-  checkRange("checkInterval", vrrp.checkInterval, 1, 3600, problems);
-  checkRange("checkFall", vrrp.checkFall, 1, 100, problems);
-  checkRange("checkRise", vrrp.checkRise, 1, 100, problems);
+  if (c.frontDoor !== "clb") {
+    checkVips(c, subnet, problems);
+    checkVrrpVersion(c, problems);
+    checkRange("checkInterval", vrrp.checkInterval, 1, 3600, problems);
+    checkRange("checkFall", vrrp.checkFall, 1, 100, problems);
+    checkRange("checkRise", vrrp.checkRise, 1, 100, problems);
+  }
   checkRange("upstreamMaxFails", c.upstream.maxFails, 0, 100, problems);
   checkRange("upstreamFailTimeout", c.upstream.failTimeout, 1, 3600, problems);
   checkRange("proxyConnectTimeoutMs", c.upstream.connectTimeoutMs, 50, 75_000, problems);
@@ -136,6 +155,41 @@ function checkVrrp(c: IamHaConfig, subnet: Cidr | undefined, problems: Problems)
   if (!/^[A-Za-z0-9._-]{1,15}$/.test(vrrp.interface)) {
     problems.add("vrrpInterface", `"${vrrp.interface}" is not an interface name`, "use the nodes' interface, e.g. eth0");
   }
+}
+
+/** Tencent's health-check ranges for a CLB rule (the API's HealthCheck; the interval above the 2 s timeout). */
+const CLB_INTERVAL = [3, 300];
+const CLB_THRESHOLD = [2, 10];
+/** A CLB rule takes at most 100 targets (the provider's attachment). */
+const MAX_CLB_TARGETS = 100;
+
+/**
+ * frontDoor clb: no VIP, no keepalived (so none of their keys matter); the health checks in
+ * Tencent's ranges; master and standby zones both or neither, two zones of the region.
+ */
+function checkClb(c: IamHaConfig, region: string | undefined, problems: Problems): void {
+  const { clb } = c;
+  if (c.vips.length > 1 || c.vips[0]?.preferred !== undefined) {
+    problems.add("vips", "is set with frontDoor clb, which has no VIP: the CLB is the front door", "remove vips");
+  }
+  checkRange("clbHealthInterval", clb.healthInterval, CLB_INTERVAL[0], CLB_INTERVAL[1], problems);
+  checkRange("clbHealthyThreshold", clb.healthyThreshold, CLB_THRESHOLD[0], CLB_THRESHOLD[1], problems);
+  checkRange("clbUnhealthyThreshold", clb.unhealthyThreshold, CLB_THRESHOLD[0], CLB_THRESHOLD[1], problems);
+  if (Boolean(clb.masterZone) !== Boolean(clb.slaveZone)) {
+    problems.add(
+      clb.masterZone ? "clbSlaveZone" : "clbMasterZone",
+      "a master zone and a standby zone go together",
+      "set both clbMasterZone and clbSlaveZone, or neither",
+    );
+  } else if (clb.masterZone && clb.slaveZone) {
+    checkZone("clbMasterZone", clb.masterZone, region, problems);
+    checkZone("clbSlaveZone", clb.slaveZone, region, problems);
+    if (clb.masterZone === clb.slaveZone)
+      problems.add("clbSlaveZone", `is ${clb.slaveZone}, the master zone too`, "pick another zone of the region for the standby");
+  }
+  const doors = frontDoors(c.nodes).length;
+  if (doors > MAX_CLB_TARGETS)
+    problems.add("nodes", `has ${doors} front doors; a CLB rule takes at most ${MAX_CLB_TARGETS} targets`, `make at most ${MAX_CLB_TARGETS} nodes front doors`);
 }
 
 /** keepalived's preempt_delay range (keepalived.conf(5)). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { NODE_ROLES, NodeConfig, SiteConfig, VipConfig } from "./types";
+import { contains, parseCidr } from "./ipv4";
+import { FrontDoorKind, IamHaConfig, NODE_ROLES, NodeConfig, SiteConfig, VipConfig, ZoneConfig } from "./types";
 import { Problems } from "./problems";
 
 /** Shapes of the two list keys; the checks on their values live in checks.ts. */
@@ -14,6 +15,11 @@ const siteShape = z.strictObject({
   serverName: z.string(),
   port: z.number().int(),
   clientMaxBodySize: z.string().optional(),
+});
+
+const zoneShape = z.strictObject({
+  availabilityZone: z.string(),
+  subnetCidr: z.string(),
 });
 
 const vipShape = z.strictObject({
@@ -52,6 +58,11 @@ export function parseNodes(raw: unknown, problems: Problems): NodeConfig[] {
   });
 }
 
+/** Whether the front doors run nginx: every front door but vipOnly's. */
+export const runsNginx = (frontDoor: FrontDoorKind): boolean => frontDoor !== "vipOnly";
+/** Whether the front doors run keepalived and hold a VIP: every front door but the CLB's. */
+export const runsKeepalived = (frontDoor: FrontDoorKind): boolean => frontDoor !== "clb";
+
 /** The nodes that run nginx and keepalived and may hold the VIP. */
 export function frontDoors<T extends Pick<NodeConfig, "role">>(nodes: T[]): T[] {
   return nodes.filter((n) => n.role === "frontDoor");
@@ -72,6 +83,19 @@ export function parseVips(raw: unknown, single: VipConfig, setKeys: string[], pr
     problems.add(key, "is set together with vips, which lists every VIP", `remove it (pulumi config rm ${key}) and give the address and router id in vips`);
   }
   return parseList("vips", vipShape, raw, problems);
+}
+
+/** The zones beyond the first (frontDoor clb), each with its subnet. */
+export function parseZones(raw: unknown, problems: Problems): ZoneConfig[] {
+  return parseList("moreZones", zoneShape, raw, problems);
+}
+
+/** The zone whose subnet holds `node`'s address (undefined when none does: a config problem). */
+export function zoneOf(config: Pick<IamHaConfig, "network">, node: Pick<NodeConfig, "privateIp">): ZoneConfig | undefined {
+  return config.network.zones.find((z) => {
+    const cidr = parseCidr(z.subnetCidr);
+    return cidr !== undefined && contains(cidr, node.privateIp);
+  });
 }
 
 function parseList<T>(key: string, shape: z.ZodType<T>, raw: unknown, problems: Problems): T[] {

@@ -1,6 +1,6 @@
 import { checkConfig } from "./checks";
 import { DeclaredKey, readDeclaredKeys } from "./declaredKeys";
-import { parseNodes, parseSites, parseVips } from "./lists";
+import { parseNodes, parseSites, parseVips, parseZones } from "./lists";
 import { ConfigError, Problems } from "./problems";
 import { RawValues, readRawValues } from "./rawValues";
 import { ConfigSource } from "./source";
@@ -35,6 +35,7 @@ function buildConfig(raw: RawValues, setKeys: string[], problems: Problems): Iam
       subnetCidr: str("subnetCidr"),
       availabilityZone: str("availabilityZone"),
       adminCidr: str("adminCidr"),
+      zones: [{ availabilityZone: str("availabilityZone"), subnetCidr: str("subnetCidr") }, ...parseZones(raw.moreZones, problems)],
     },
     nodes,
     sites: parseSites(raw.sites, problems),
@@ -87,6 +88,14 @@ function buildConfig(raw: RawValues, setKeys: string[], problems: Problems): Iam
       bandwidthOut: int("eipBandwidthOut"),
       chargeType: oneOf("eipChargeType", str("eipChargeType"), ["TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR"], problems),
     },
+    clb: {
+      masterZone: str("clbMasterZone") || undefined,
+      slaveZone: str("clbSlaveZone") || undefined,
+      healthInterval: int("clbHealthInterval"),
+      healthyThreshold: int("clbHealthyThreshold"),
+      unhealthyThreshold: int("clbUnhealthyThreshold"),
+      healthTimeout: CLB_HEALTH_TIMEOUT,
+    },
     alerts: {
       format: oneOf<AlertFormat>("alertFormat", str("alertFormat"), ["generic", "wecom", "dingtalk", "slack"], problems),
       vipWatchSeconds: int("vipWatchSeconds"),
@@ -102,6 +111,9 @@ function buildConfig(raw: RawValues, setKeys: string[], problems: Problems): Iam
     },
   };
 }
+
+/** Seconds a CLB health check may take: the API's least, so a 3 s interval (which must be longer) works. */
+const CLB_HEALTH_TIMEOUT = 2;
 
 /** A number of seconds as Pulumi.yaml's string keys hold it ("1", "0.3"); NaN, with a problem, when it is not one. */
 function seconds(key: string, value: string, problems: Problems): number {

@@ -29,9 +29,45 @@ export function checkNetwork(c: IamHaConfig, region: string | undefined, problem
       problems.add("subnetCidr", `${network.subnetCidr} is not inside vpcCidr ${network.vpcCidr}`, "pick a subnet inside the VPC");
     }
   }
-  checkZone(network.availabilityZone, region, problems);
+  checkZone("availabilityZone", network.availabilityZone, region, problems);
+  checkMoreZones(c, region, problems);
   checkAdminCidr(c, problems);
   return subnet;
+}
+
+/**
+ * The zones beyond the first (frontDoor clb): each a zone of the region with a subnet of its own
+ * inside the VPC, no zone twice, no subnet overlapping another.
+ */
+function checkMoreZones(c: IamHaConfig, region: string | undefined, problems: Problems): void {
+  const { network } = c;
+  const more = network.zones.slice(1);
+  if (more.length === 0) return;
+  if (c.frontDoor !== "clb") {
+    problems.add(
+      "moreZones",
+      `lists ${more.length} more zone(s), but an HAVIP moves only within one subnet`,
+      "remove moreZones, or put Tencent's load balancer in front (pulumi config set frontDoor clb)",
+    );
+    return;
+  }
+  if (network.subnetId)
+    problems.add("moreZones", "is set together with an existing subnetId", "remove vpcId and subnetId (the program makes a subnet per zone), or moreZones");
+  const vpc = network.vpcId ? undefined : parseCidr(network.vpcCidr);
+  const seen = [{ zone: network.availabilityZone, cidr: parseCidr(network.subnetCidr), text: network.subnetCidr }];
+  more.forEach((zone, i) => {
+    const key = `moreZones[${i}]`;
+    checkZone(`${key}.availabilityZone`, zone.availabilityZone, region, problems);
+    const cidr = tencentCidr(`${key}.subnetCidr`, zone.subnetCidr, SUBNET_PREFIXES, "subnets", "10.0.5.0/24", problems);
+    if (seen.some((z) => z.zone === zone.availabilityZone))
+      problems.add(`${key}.availabilityZone`, `${zone.availabilityZone} is listed twice`, "list each zone once");
+    if (!cidr) return;
+    if (vpc && !covers(vpc, cidr))
+      problems.add(`${key}.subnetCidr`, `${zone.subnetCidr} is not inside vpcCidr ${network.vpcCidr}`, "pick a subnet inside the VPC");
+    const overlap = seen.find((z) => z.cidr && (covers(z.cidr, cidr) || covers(cidr, z.cidr)));
+    if (overlap) problems.add(`${key}.subnetCidr`, `${zone.subnetCidr} overlaps ${overlap.text} (${overlap.zone})`, "give each zone a subnet of its own");
+    seen.push({ zone: zone.availabilityZone, cidr, text: zone.subnetCidr });
+  });
 }
 
 function cidrOf(key: string, text: string, problems: Problems): Cidr | undefined {
@@ -74,15 +110,15 @@ function tencentCidr(
 }
 
 /** A zone is its region plus "-<n>" (ap-guangzhou-3 is in ap-guangzhou); the provider creates everything in tencentcloud:region. */
-function checkZone(zone: string, region: string | undefined, problems: Problems): void {
+export function checkZone(key: string, zone: string, region: string | undefined, problems: Problems): void {
   if (!/^[a-z]+(-[a-z]+)+-\d+$/.test(zone)) {
-    problems.add("availabilityZone", `"${zone}" is not a zone name`, "use a zone like ap-guangzhou-3");
+    problems.add(key, `"${zone}" is not a zone name`, "use a zone like ap-guangzhou-3");
     return;
   }
   const zoneRegion = zone.replace(/-\d+$/, "");
   if (region && region !== zoneRegion) {
     problems.add(
-      "availabilityZone",
+      key,
       `${zone} is not a zone of tencentcloud:region ${region}`,
       `use a zone of ${region} (e.g. ${region}-2), or run: pulumi config set tencentcloud:region ${zoneRegion}`,
     );

@@ -10,8 +10,8 @@ export type RawValue = string | number | boolean | unknown[];
  */
 /** Secrets with no default that may stay unset: vrrpAuthPass is required by VRRPv2 only (config/checks.ts). */
 export const OPTIONAL_SECRETS = ["alertWebhook", "vrrpAuthPass"];
-/** Lists that may stay unset (Pulumi.yaml cannot give a list a default): vips, whose absence means the one VIP of havip. */
-export const OPTIONAL_LISTS = ["vips"];
+/** Lists that may stay unset (Pulumi.yaml cannot give a list a default): vips (absent: the one VIP of havip), moreZones (absent: one zone). */
+export const OPTIONAL_LISTS = ["vips", "moreZones"];
 export type RawValues = Record<string, RawValue | undefined>;
 
 /**

@@ -8,11 +8,12 @@ export const SYSTEM_DISK_TYPES = ["CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "C
 export type SystemDiskType = (typeof SYSTEM_DISK_TYPES)[number];
 
 /**
- * What stands at the VIP: havip (nginx on every front door, proxying each site by name to every
- * node's backend) or vipOnly (no nginx: the VIP leads straight to each site's own port on the
- * holder). A later front door (a cloud load balancer) joins this list.
+ * What stands in front: havip (nginx on every front door, proxying each site by name to every
+ * node's backend, behind a HAVIP that keepalived moves), vipOnly (no nginx: the VIP leads straight
+ * to each site's own port on the holder), or clb (nginx on every front door, behind Tencent's
+ * cloud load balancer across zones: no VIP, no keepalived).
  */
-export const FRONT_DOOR_KINDS = ["havip", "vipOnly"] as const;
+export const FRONT_DOOR_KINDS = ["havip", "vipOnly", "clb"] as const;
 export type FrontDoorKind = (typeof FRONT_DOOR_KINDS)[number];
 
 /**
@@ -49,6 +50,25 @@ export interface VipConfig {
   preemptDelay?: number;
 }
 
+/** An availability zone and the nodes' subnet in it. */
+export interface ZoneConfig {
+  availabilityZone: string;
+  subnetCidr: string;
+}
+
+export interface ClbConfig {
+  /** The CLB's master and standby zones; none: Tencent places it (one zone, its cluster's own redundancy). */
+  masterZone?: string;
+  slaveZone?: string;
+  /** Seconds between health checks of each front door's nginx (/healthz with each site's Host). */
+  healthInterval: number;
+  /** Consecutive passes that make a target healthy, and failures that make it unhealthy. */
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  /** Seconds a check may take: shorter than the interval, as the API requires. */
+  healthTimeout: number;
+}
+
 export interface SiteConfig {
   serverName: string;
   /** The backend port on every node, e.g. 8080 for iam-apiserver; with frontDoor vipOnly also the site's public port on the VIP. */
@@ -74,6 +94,8 @@ export interface IamHaConfig {
     subnetCidr: string;
     availabilityZone: string;
     adminCidr: string;
+    /** Every zone the nodes sit in, each with its subnet: the first is availabilityZone and subnetCidr; more only with frontDoor clb. */
+    zones: ZoneConfig[];
   };
   nodes: NodeConfig[];
   sites: SiteConfig[];
@@ -123,7 +145,10 @@ export interface IamHaConfig {
     user: string;
     privileges: string[];
   };
+  /** The public bandwidth of the EIPs (havip, vipOnly) or of the CLB (clb). */
   eip: { bandwidthOut: number; chargeType: string };
+  /** frontDoor clb: the CLB's zones and its health checks of each front door's nginx. */
+  clb: ClbConfig;
   alerts: { format: AlertFormat; vipWatchSeconds: number };
   protected: boolean;
   /** Lets one update through that takes every node down at once (config/fleetShape.ts), for a maintenance window. */

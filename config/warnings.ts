@@ -17,6 +17,12 @@ export function configWarnings(c: IamHaConfig): string[] {
         "or point alertWebhook at a relay inside the VPC.",
     );
   }
+  if (c.frontDoor === "clb" && c.secrets.alertWebhook) {
+    warnings.push(
+      "iam-ha:alertWebhook: with frontDoor clb no keepalived runs, so nothing posts to it (the CLB's health checks take failed front doors out by themselves). " +
+        "Fix: remove it (pulumi config rm alertWebhook), and alert on the CLB's unhealthy targets in Tencent Cloud Observability instead.",
+    );
+  }
   return warnings;
 }
 

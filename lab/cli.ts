@@ -12,15 +12,17 @@ import { formatPlan } from "./program/plan";
 import { runDay2 } from "./scenarios/day2";
 import { lastPreferred, runActiveActive } from "./scenarios/activeActive";
 import { runFailover } from "./scenarios/failover";
+import { runZones } from "./scenarios/zones";
 import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
 const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|replace <node>|day2|down] [--stack <name>]
   up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
   preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
-  status     who holds the VIP; each node's keepalived state
+  status     who holds the VIP; each node's keepalived state (frontDoor clb: the CLB's view of each front door)
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
-  failover   the article's failure scenarios under a steady stream of requests, with figures; with several VIPs (vips) also a front door failing and coming back, per VIP
+  failover   the article's failure scenarios under a steady stream of requests, with figures; with several VIPs (vips) also a front door failing and coming back, per VIP;
+             with frontDoor clb instead: one front door down, a whole zone down, the zone back, through the CLB's stand-in
   switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
   replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
   day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, VRRPv3, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
@@ -58,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes("--json")) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       else
         process.stdout.write(
-          `${status.vips.map((v) => `EIP ${v.eip} → VIP ${v.vip}, held by ${v.holder ?? "nobody"}\n`).join("")}${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`,
+          `${status.vip === undefined ? `CLB ${status.eip} (the lab's stand-in), its view of each front door:\n` : ""}${status.vips.map((v) => `EIP ${v.eip} → VIP ${v.vip}, held by ${v.holder ?? "nobody"}\n`).join("")}${status.nodes.map((n) => `  ${n.name} ${n.privateIp} ${n.state}`).join("\n")}\n`,
         );
       return 0;
     }
@@ -72,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       return r.code;
     }
     case "failover": {
+      // Behind a CLB no VIP moves: a front door, then a whole zone, fails and comes back instead.
+      if (stack.config.frontDoor === "clb") return (await runZones(stack)).every((s) => s.held) ? 0 : 1;
       const held = (await runFailover(stack)).every((s) => s.held);
       // With several VIPs, also each VIP's preferred node failing and coming back.
       const spread = stack.config.vips.length > 1 ? await runActiveActive(stack, lastPreferred(stack.config)) : [];

@@ -1,4 +1,4 @@
-import { frontDoors } from "../config/lists";
+import { frontDoors, runsKeepalived, runsNginx } from "../config/lists";
 import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
@@ -24,7 +24,7 @@ export function peerPorts(config: IamHaConfig, node: Pick<NodeConfig, "name">): 
 
 /** The ports nginx's upstreams reach on every node (frontDoor havip); none without nginx. */
 export function backendPorts(config: IamHaConfig): number[] {
-  return config.frontDoor === "havip" ? config.sites.map((s) => s.port) : [];
+  return runsNginx(config.frontDoor) ? config.sites.map((s) => s.port) : [];
 }
 
 /**
@@ -37,20 +37,22 @@ export function statePort(config: IamHaConfig): number | undefined {
 
 /** The ports open to anywhere on a front door: nginx's (havip), or every site's (vipOnly). */
 export function publicPorts(config: IamHaConfig): number[] {
-  return config.frontDoor === "havip" ? [HTTP_PORT] : [...new Set(config.sites.map((s) => s.port))].sort((a, b) => a - b);
+  return runsNginx(config.frontDoor) ? [HTTP_PORT] : [...new Set(config.sites.map((s) => s.port))].sort((a, b) => a - b);
 }
 
 /** The label of the VIP's standing address on lo: it tells iam-ha's address from others' there. */
 export const VIP_LO_LABEL = "lo:iamha";
 
 /**
- * The node's nftables ruleset and the oneshot unit that loads it at boot; on a front door also its
- * kernel settings and the VIP's standing address. A backend node serves only its peers: no HTTP
- * from anywhere, no VRRP, no VIP.
+ * The node's nftables ruleset and the oneshot unit that loads it at boot; on a front door behind a
+ * VIP also its kernel settings and the VIP's standing address (behind a CLB: HTTP only). A backend
+ * node serves only its peers: no HTTP from anywhere, no VRRP, no VIP.
  */
 export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const frontDoor = node.role === "frontDoor";
-  const nginx = config.frontDoor === "havip";
+  // A front door behind a VIP: VRRP, the VIP standing on lo, its fallback (not behind a CLB).
+  const keepalived = frontDoor && runsKeepalived(config.frontDoor);
+  const nginx = runsNginx(config.frontDoor);
   const others = (nodes: NodeConfig[]) =>
     nodes
       .filter((n) => n.name !== node.name)
@@ -59,6 +61,7 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
   const view = {
     node: node.name,
     frontDoor,
+    keepalived,
     table: FIREWALL_TABLE,
     adminCidr: config.network.adminCidr,
     sshPort: config.ssh.port,
@@ -73,7 +76,7 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
     peerPorts: peerPorts(config, node).join(","),
     ruleset: PATHS.firewallRuleset,
     // Each VIP stands on lo, with its own fallback peer: the node VRRP makes its MASTER next.
-    vips: frontDoor ? config.vips.map((vip) => ({ address: vip.address, fallbackPeer: fallbackPeer(config, vip, node).privateIp })) : [],
+    vips: keepalived ? config.vips.map((vip) => ({ address: vip.address, fallbackPeer: fallbackPeer(config, vip, node).privateIp })) : [],
     vipList: config.vips.map((vip) => vip.address).join(","),
     interface: config.vrrp.interface,
     sysctlConf: PATHS.sysctlConf,
@@ -81,7 +84,7 @@ export function renderFirewallFiles(config: IamHaConfig, node: NodeConfig): Rend
   };
   return [
     { path: PATHS.firewallRuleset, mode: "0644", content: renderTemplate("iam-ha-firewall.nft.mustache", view, confValue), secret: false },
-    ...(frontDoor ? [{ path: PATHS.sysctlConf, mode: "0644", content: renderTemplate("iam-ha-sysctl.conf.mustache", view, confValue), secret: false }] : []),
+    ...(keepalived ? [{ path: PATHS.sysctlConf, mode: "0644", content: renderTemplate("iam-ha-sysctl.conf.mustache", view, confValue), secret: false }] : []),
     { path: PATHS.firewallUnit, mode: "0644", content: renderTemplate("iam-ha-firewall.service.mustache", view, unitValue), secret: false },
   ];
 }

@@ -1,4 +1,4 @@
-import { frontDoors } from "../config/lists";
+import { frontDoors, runsNginx } from "../config/lists";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { renderAlertFiles } from "./alerts";
 import { renderVipWatchFiles } from "./vipWatch";
@@ -27,29 +27,27 @@ export interface HealthCheck {
  * site's port: the holder must serve every site the EIP leads to.
  */
 export function healthCheck(config: IamHaConfig): HealthCheck {
-  switch (config.frontDoor) {
-    case "havip":
-      return {
-        name: "check_nginx",
-        script: PATHS.checkScript,
-        purpose: "nginx check. Exit 0 when nginx answers locally",
-        urls: ["http://127.0.0.1/iam-ha-health"],
-      };
-    case "vipOnly":
-      return {
-        name: "check_sites",
-        script: PATHS.sitesCheckScript,
-        purpose: "site check. Exit 0 when every site answers /healthz locally",
-        urls: config.sites.map((s) => `http://127.0.0.1:${s.port}/healthz`),
-      };
+  if (runsNginx(config.frontDoor)) {
+    return {
+      name: "check_nginx",
+      script: PATHS.checkScript,
+      purpose: "nginx check. Exit 0 when nginx answers locally",
+      urls: ["http://127.0.0.1/iam-ha-health"],
+    };
   }
+  return {
+    name: "check_sites",
+    script: PATHS.sitesCheckScript,
+    purpose: "site check. Exit 0 when every site answers /healthz locally",
+    urls: config.sites.map((s) => `http://127.0.0.1:${s.port}/healthz`),
+  };
 }
 
 /** keepalived.conf (holds the VRRPv2 password), the health check and the notify script for `node`. */
 export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const { vrrp } = config;
   const check = healthCheck(config);
-  const nginx = config.frontDoor === "havip";
+  const nginx = runsNginx(config.frontDoor);
   const conf = renderTemplate(
     "keepalived.conf.mustache",
     {

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { frontDoors } from "../config/lists";
+import { frontDoors, runsKeepalived } from "../config/lists";
 import { IamHaConfig, NodeConfig, SiteConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { confValue, renderTemplate, unitValue } from "./mustache";
@@ -20,16 +20,21 @@ export function renderNginxFiles(config: IamHaConfig, node: NodeConfig): Rendere
       peers: frontDoors(config.nodes)
         .filter((n) => n.name !== node.name)
         .map((n) => n.privateIp),
-      // One location per VIP: its state file.
-      states: allVipNames(config).map(({ statePath, stateFile }) => ({ statePath, stateFile })),
+      // One location per VIP: its state file (none behind a CLB: no VIP).
+      states: runsKeepalived(config.frontDoor) ? allVipNames(config).map(({ statePath, stateFile }) => ({ statePath, stateFile })) : [],
     },
     confValue,
   );
   return [
     { path: PATHS.nginxConf, mode: "0644", content: main, secret: false },
-    ...(config.vrrp.trackNginxStop ? [renderDropIn(node)] : []),
+    ...(tellsKeepalived(config) ? [renderDropIn(node)] : []),
     ...config.sites.map((site) => renderSite(config, node, site)),
   ];
+}
+
+/** Whether nginx's stop is written where keepalived tracks it: trackNginxStop, where keepalived runs. */
+export function tellsKeepalived(config: IamHaConfig): boolean {
+  return config.vrrp.trackNginxStop && runsKeepalived(config.frontDoor);
 }
 
 /** The systemd drop-in that reports nginx's stop to keepalived (see nginx-dropin.conf.mustache). */

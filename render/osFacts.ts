@@ -19,6 +19,8 @@ export const FRONT_DOOR_PACKAGES = ["nginx", "keepalived", "curl", "nftables"];
 export const VIP_ONLY_PACKAGES = ["keepalived", "curl", "nftables"];
 /** What a backend-only node needs: its firewall. */
 export const BACKEND_PACKAGES = ["curl", "nftables"];
+/** A front door behind a CLB: nginx, no keepalived. */
+export const CLB_PACKAGES = ["nginx", "curl", "nftables"];
 
 /** Where iam-ha writes on a node. */
 export const PATHS = {

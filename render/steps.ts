@@ -1,13 +1,14 @@
 import * as path from "path";
+import { runsKeepalived, runsNginx } from "../config/lists";
 import { IamHaConfig, NodeConfig } from "../config/types";
 import { RenderedFile } from "./files";
 import { FIREWALL_TABLE, renderFirewallFiles, statePort, VIP_LO_LABEL } from "./firewall";
 import { renderGrants } from "./grants";
 import { healthCheck, renderKeepalivedFiles } from "./keepalived";
 import { shellValue, renderTemplate, templateText } from "./mustache";
-import { renderNginxFiles } from "./nginx";
+import { renderNginxFiles, tellsKeepalived } from "./nginx";
 import { allVipNames } from "./vips";
-import { BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS, VIP_ONLY_PACKAGES } from "./osFacts";
+import { CLB_PACKAGES, BACKEND_PACKAGES, FRONT_DOOR_PACKAGES, OS_FACTS, PATHS, VIP_ONLY_PACKAGES } from "./osFacts";
 
 export type StepKind = "ready" | "packages" | "firewall" | "nginx" | "vrrp-hold" | "keepalived" | "vrrp-release" | "grant" | "retire";
 
@@ -56,10 +57,10 @@ export function stepCommand(config: IamHaConfig, action: StepAction): string {
   return config.ssh.user === "root" ? shell : `sudo -n ${shell}`;
 }
 
-/** What a node installs: nginx only where it fronts the sites (frontDoor havip). */
+/** What a node installs: nginx where it fronts the sites, keepalived where it may hold a VIP. */
 function packagesOf(config: IamHaConfig, node: NodeConfig): string[] {
   if (node.role === "backend") return BACKEND_PACKAGES;
-  return config.frontDoor === "havip" ? FRONT_DOOR_PACKAGES : VIP_ONLY_PACKAGES;
+  return { havip: FRONT_DOOR_PACKAGES, vipOnly: VIP_ONLY_PACKAGES, clb: CLB_PACKAGES }[config.frontDoor];
 }
 
 /**
@@ -69,6 +70,7 @@ function packagesOf(config: IamHaConfig, node: NodeConfig): string[] {
 export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   const facts = OS_FACTS[config.compute.osFamily];
   const frontDoor = node.role === "frontDoor";
+  const keepalived = frontDoor && runsKeepalived(config.frontDoor);
   const steps: HostStep[] = [
     step(node, "ready", {
       view: { bootWaitSeconds: BOOT_WAIT_SECONDS, packageManager: facts.packageManager, osFamily: config.compute.osFamily },
@@ -87,12 +89,13 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
         adminCidr: config.network.adminCidr,
         sshPort: config.ssh.port,
         frontDoor,
+        keepalived,
         sysctlConf: PATHS.sysctlConf,
         vips: config.vips.map((vip) => ({ address: vip.address })),
         vipList: config.vips.map((vip) => vip.address).join(","),
         loLabel: VIP_LO_LABEL,
         // A node that was a front door keeps no VIP settings.
-        absentFiles: frontDoor ? [] : [PATHS.sysctlConf],
+        absentFiles: keepalived ? [] : [PATHS.sysctlConf],
       },
     }),
     ...(frontDoor ? frontDoorSteps(config, node) : []),
@@ -101,9 +104,9 @@ export function planNode(config: IamHaConfig, node: NodeConfig): NodePlan {
   return { node, steps };
 }
 
-/** nginx (frontDoor havip), then keepalived behind a hold and a release: what makes a node a front door. */
+/** nginx (not with vipOnly), then keepalived behind a hold and a release (not behind a CLB): what makes a node a front door. */
 function frontDoorSteps(config: IamHaConfig, node: NodeConfig): HostStep[] {
-  return [...(config.frontDoor === "havip" ? [nginxStep(config, node)] : []), ...keepalivedSteps(config, node)];
+  return [...(runsNginx(config.frontDoor) ? [nginxStep(config, node)] : []), ...(runsKeepalived(config.frontDoor) ? keepalivedSteps(config, node) : [])];
 }
 
 function nginxStep(config: IamHaConfig, node: NodeConfig): HostStep {
@@ -115,8 +118,9 @@ function nginxStep(config: IamHaConfig, node: NodeConfig): HostStep {
       stateDir: PATHS.runtimeDir,
       stoppedFile: PATHS.nginxStoppedFile,
       healthWaitSeconds: HEALTH_WAIT_SECONDS,
-      // Turned off, the drop-in must go too: it lies outside the directories iam-ha owns whole.
-      absentFiles: config.vrrp.trackNginxStop ? [] : [PATHS.nginxDropIn],
+      // Turned off (or no keepalived to tell), the drop-in must go too: it lies outside the
+      // directories iam-ha owns whole.
+      absentFiles: tellsKeepalived(config) ? [] : [PATHS.nginxDropIn],
     },
   });
 }

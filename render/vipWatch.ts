@@ -1,5 +1,5 @@
 import * as path from "path";
-import { frontDoors } from "../config/lists";
+import { frontDoors, runsNginx } from "../config/lists";
 import { IamHaConfig, NodeConfig, VIP_STATE_PORT } from "../config/types";
 import { RenderedFile } from "./files";
 import { renderTemplate, shellValue, unitValue } from "./mustache";
@@ -14,7 +14,7 @@ import { allVipNames } from "./vips";
 export function renderVipWatchFiles(config: IamHaConfig, node: NodeConfig): RenderedFile[] {
   const seconds = config.alerts.vipWatchSeconds;
   if (seconds === 0) return [];
-  const nginx = config.frontDoor === "havip";
+  const nginx = runsNginx(config.frontDoor);
   const view = {
     node: node.name,
     // The primary VIP keeps the watch's one-VIP state file; each other has its own beside it.

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests and the lab need on a Debian/Ubuntu machine (as root): the real tools
 # that check rendered files (and Go, whose regexp is the provider's), what the lab builds hosts
-# with, and the npm packages. Idempotent.
+# with (haproxy: the lab's stand-in for Tencent's CLB, run in the lab's own namespace), and the npm
+# packages. Idempotent.
 set -euo pipefail
 
 readonly APT_PACKAGES=(
   nginx keepalived mariadb-server mariadb-client shellcheck curl ca-certificates
   openssh-client iproute2 nftables util-linux debootstrap debian-archive-keyring systemd-container dpkg-dev
-  golang-go wrk stress-ng python3
+  golang-go wrk stress-ng python3 haproxy
 )
 
 say() { printf '[setup] %s\n' "$*"; }

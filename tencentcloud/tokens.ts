@@ -16,6 +16,10 @@ export const TYPES = {
   havipEipAttachment: "tencentcloud:Ha/vipEipAttachment:VipEipAttachment",
   havipInstanceAttachment: "tencentcloud:Ha/vipInstanceAttachment:VipInstanceAttachment",
   eip: "tencentcloud:Eip/instance:Instance",
+  clb: "tencentcloud:Clb/instance:Instance",
+  clbListener: "tencentcloud:Clb/listener:Listener",
+  clbListenerRule: "tencentcloud:Clb/listenerRule:ListenerRule",
+  clbAttachment: "tencentcloud:Clb/attachment:Attachment",
 } as const;
 
 /** The provider's functions (data sources) the program and the verifier invoke. */
@@ -23,6 +27,7 @@ export const FUNCTIONS = {
   getVips: "tencentcloud:Ha/getVips:getVips",
   getImages: "tencentcloud:Images/getInstance:getInstance",
   getSubnets: "tencentcloud:Vpc/getSubnets:getSubnets",
+  getTargetHealth: "tencentcloud:Clb/getTargetHealth:getTargetHealth",
 } as const;
 
 /** The provider's package: its ProviderResource's type (the SDK's `Provider.__pulumiType`), registered as `pulumi:providers:tencentcloud`. */

@@ -12,7 +12,8 @@ import {
   spuriousTransitions,
 } from "../lab/scenarios/benchFigures";
 import type { ActiveActiveResult, VipFigures } from "../lab/scenarios/activeActive";
-import { activeActiveReport, failoverReport, summarize, summarizeVips } from "../lab/scenarios/benchReport";
+import { activeActiveReport, failoverReport, summarize, summarizeVips, summarizeZones, zonesReport } from "../lab/scenarios/benchReport";
+import type { ZoneScenarioResult } from "../lab/scenarios/zones";
 import type { ScenarioResult } from "../lab/scenarios/failover";
 import { masterEntries, stateEntries, stateEntriesOf } from "../lab/scenarios/masters";
 
@@ -256,4 +257,34 @@ test("active-active: each VIP's figures over the rounds, median and worst, and t
   expect(activeActiveReport([round(true, 35, 800)], "node-2")).toMatch(
     /fails, 10\.0\.4\.98 \(EIP 10\.255\.0\.11\) +failed 35\/35 .* new MASTER 0\.80\/0\.80 s +held 1\/1/,
   );
+});
+
+test("behind a CLB: each zone scenario's mark, failed requests and first success over the rounds, median and worst", () => {
+  const zone = (name: string, markedMs: number | null, failed: number, held = true): ZoneScenarioResult => ({
+    name,
+    expectation: "",
+    held,
+    nodes: ["zone-b1", "zone-b2"],
+    markedMs,
+    failedAfterMark: 0,
+    sentAfterMark: {},
+    failures: [],
+    requests: 600,
+    failed,
+    slow: 0,
+    firstSuccessMs: failed ? 2500 : 0,
+    detail: "",
+  });
+  const rounds = [
+    [zone("a whole zone down", 6100, 4), zone("the zone back", 6900, 0)],
+    [zone("a whole zone down", 7200, 9, false), zone("the zone back", 6400, 0)],
+    [zone("a whole zone down", 6500, 2), zone("the zone back", null, 0, false)],
+  ];
+  expect(summarizeZones(rounds).map((s) => [s.name, s.markedMs.median, s.markedMs.worst, s.markedMs.missing, s.failed.median, s.failed.worst, s.held])).toEqual(
+    [
+      ["a whole zone down", 6500, 7200, 0, 4, 9, 2],
+      ["the zone back", 6400, 6900, 1, 0, 0, 2],
+    ],
+  );
+  expect(zonesReport(rounds, "checks every 3 s")).toMatch(/a whole zone down +marked 6\.50\/7\.20 s +failed 4\/9 /);
 });

@@ -297,4 +297,10 @@ describe("warnings: what the config allows but an operator should hear", () => {
     expect(warningsFor({ nodeBandwidthOut: 0, sshVia: "private", adminCidr: "10.0.4.0/24", alertWebhook: "http://10.0.4.5:8080/hook" })).toEqual([]);
     expect(warningsFor({ nodeBandwidthOut: 0, sshVia: "private", adminCidr: "10.0.4.0/24" })).toEqual([]);
   });
+
+  test("a webhook behind a CLB: no keepalived posts to it, and the warning says where to alert instead", () => {
+    const warnings = warningsFor({ frontDoor: "clb", alertWebhook: publicWebhook });
+    expect(warnings).toEqual([expect.stringMatching(/^iam-ha:alertWebhook: with frontDoor clb no keepalived runs.*Fix: remove it/)]);
+    expect(warningsFor({ frontDoor: "clb" })).toEqual([]);
+  });
 });

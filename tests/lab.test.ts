@@ -71,14 +71,15 @@ test("what the lab ran is exactly what the program declares", async () => {
   }
 });
 
-test("status --json names the master and each node's state", () => {
+test("status --json names the master, each VIP's holder and each node's state", () => {
   const r = lab("status", "--json");
   expect(r.status).toBe(0);
   const status = JSON.parse(r.stdout);
-  expect(Object.keys(status).sort()).toEqual(["eip", "master", "nodes", "vip"]);
+  expect(Object.keys(status).sort()).toEqual(["eip", "master", "nodes", "vip", "vips"]);
   expect(status.eip).toBe("10.255.0.10");
   expect(status.vip).toBe("10.0.4.99");
   expect(["node-1", "node-2"]).toContain(status.master);
+  expect(status.vips).toEqual([{ eip: "10.255.0.10", vip: "10.0.4.99", holder: status.master }]);
   const states = Object.fromEntries(status.nodes.map((n: { name: string; state: string }) => [n.name, n.state]));
   expect(states[status.master]).toBe("MASTER");
   expect(Object.values(states).filter((s) => s === "BACKUP")).toHaveLength(1);

@@ -137,6 +137,29 @@ test("a backend-only node: its steps and its grant are created, the front doors'
   });
 });
 
+test("moving a running stack behind a CLB: packages, firewall (no VRRP, no VIP on lo) and nginx (no keepalived drop-in) update; hold, keepalived and release are deleted (their remove runs); the HAVIP and EIP go, the CLB comes", async () => {
+  const program = await declared({ ...prod, frontDoor: "clb" });
+  const front = (p: DeclaredProgram) => p.resources.filter((r) => /havip|eip|clb/.test(r));
+  expect(changes(planUp(applied(prodProgram), program))).toEqual({
+    "node-1-packages": "update",
+    "node-2-packages": "update",
+    "node-1-firewall": "update",
+    "node-2-firewall": "update",
+    "node-1-nginx": "update",
+    "node-2-nginx": "update",
+    // keepalived's remove stops it and takes its config away; hold and release leave nothing to undo.
+    ...Object.fromEntries(
+      ["node-1", "node-2"].flatMap((n) => [
+        [`${n}-vrrp-hold`, "delete, nothing to undo"],
+        [`${n}-keepalived`, "delete"],
+        [`${n}-vrrp-release`, "delete, nothing to undo"],
+      ]),
+    ),
+  });
+  expect(front(program).every((r) => r.startsWith("iam-ha-clb"))).toBe(true);
+  expect(front(prodProgram).filter((r) => front(program).includes(r))).toEqual([]);
+});
+
 test("a front door made a backend-only node: its keepalived stops first, then its nginx and keepalived steps are deleted (their remove runs)", async () => {
   const three = await declared(threeNodeValues());
   const nodes = (threeNodeValues().nodes as { name: string }[]).map((n) => (n.name === "node-3" ? { ...n, role: "backend", priority: undefined } : n));

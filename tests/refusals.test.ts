@@ -32,6 +32,8 @@ const nodes = (...list: object[]) => ({ nodes: list });
 const vipA = { address: "10.0.4.99", virtualRouterId: 51, preferred: "node-1" };
 const vipB = { address: "10.0.4.98", virtualRouterId: 52, preferred: "node-2" };
 const withoutHavip = { havip: undefined };
+const clb = { frontDoor: "clb" };
+const zoneB = { availabilityZone: "ap-guangzhou-4", subnetCidr: "10.0.5.0/24" };
 const bothFormsFix = (key: string) => `Fix: remove it (pulumi config rm ${key}) and give the address and router id in vips.`;
 const existingSubnet = { vpcId: "vpc-2ab3cd4e", subnetId: "subnet-5fg6hi7j" };
 const viaBastion = { sshVia: "bastion", bastionHost: "203.0.113.5", adminCidr: "10.0.1.5/32" };
@@ -324,6 +326,72 @@ describe("every bad input is refused before anything is created, with its key an
       { ...withoutHavip, vips: [] },
       "iam-ha:vips: lists no VIP. Fix: list at least one {address, virtualRouterId, preferred}, or remove vips to use havip.",
     ],
+    // ---- frontDoor clb: zones, the CLB's checks
+    [
+      "more zones behind an HAVIP",
+      { moreZones: [zoneB] },
+      "iam-ha:moreZones: lists 1 more zone(s), but an HAVIP moves only within one subnet. Fix: remove moreZones, or put Tencent's load balancer in front (pulumi config set frontDoor clb).",
+    ],
+    [
+      "a zone listed twice",
+      { ...clb, moreZones: [{ ...zoneB, availabilityZone: "ap-guangzhou-3" }] },
+      "iam-ha:moreZones[0].availabilityZone: ap-guangzhou-3 is listed twice. Fix: list each zone once.",
+    ],
+    [
+      "zones whose subnets overlap",
+      { ...clb, moreZones: [{ ...zoneB, subnetCidr: "10.0.4.128/25" }] },
+      "iam-ha:moreZones[0].subnetCidr: 10.0.4.128/25 overlaps 10.0.4.0/24 (ap-guangzhou-3). Fix: give each zone a subnet of its own.",
+    ],
+    [
+      "a zone of another region",
+      { ...clb, moreZones: [{ ...zoneB, availabilityZone: "ap-shanghai-2" }] },
+      "iam-ha:moreZones[0].availabilityZone: ap-shanghai-2 is not a zone of tencentcloud:region ap-guangzhou. Fix: use a zone of ap-guangzhou (e.g. ap-guangzhou-2), or run: pulumi config set tencentcloud:region ap-shanghai.",
+    ],
+    [
+      "a zone's subnet outside the VPC",
+      { ...clb, moreZones: [{ ...zoneB, subnetCidr: "10.1.5.0/24" }] },
+      "iam-ha:moreZones[0].subnetCidr: 10.1.5.0/24 is not inside vpcCidr 10.0.0.0/16. Fix: pick a subnet inside the VPC.",
+    ],
+    [
+      "a node in no zone's subnet",
+      { ...clb, moreZones: [zoneB], ...nodes(node1, { ...node2, privateIp: "10.0.6.21" }) },
+      "iam-ha:nodes[1].privateIp: 10.0.6.21 is in no zone's subnet: 10.0.4.0/24 (ap-guangzhou-3), 10.0.5.0/24 (ap-guangzhou-4). Fix: use an address inside the subnet of the zone the node should sit in.",
+    ],
+    [
+      "more zones with an existing subnet",
+      { ...clb, ...existingSubnet, moreZones: [zoneB] },
+      "iam-ha:moreZones: is set together with an existing subnetId. Fix: remove vpcId and subnetId (the program makes a subnet per zone), or moreZones.",
+    ],
+    [
+      "vips behind a CLB",
+      { ...clb, ...withoutHavip, vips: [vipA, vipB] },
+      "iam-ha:vips: is set with frontDoor clb, which has no VIP: the CLB is the front door. Fix: remove vips.",
+    ],
+    [
+      "a CLB master zone without a standby",
+      { ...clb, clbMasterZone: "ap-guangzhou-3" },
+      "iam-ha:clbSlaveZone: a master zone and a standby zone go together. Fix: set both clbMasterZone and clbSlaveZone, or neither.",
+    ],
+    [
+      "the CLB's standby in its master zone",
+      { ...clb, clbMasterZone: "ap-guangzhou-3", clbSlaveZone: "ap-guangzhou-3" },
+      "iam-ha:clbSlaveZone: is ap-guangzhou-3, the master zone too. Fix: pick another zone of the region for the standby.",
+    ],
+    [
+      "a CLB health interval no longer than its 2 s timeout",
+      { ...clb, clbHealthInterval: 2 },
+      "iam-ha:clbHealthInterval: 2 is outside 3-300. Fix: pick a whole number from 3 to 300.",
+    ],
+    [
+      "a CLB healthy threshold of 1",
+      { ...clb, clbHealthyThreshold: 1 },
+      "iam-ha:clbHealthyThreshold: 1 is outside 2-10. Fix: pick a whole number from 2 to 10.",
+    ],
+    [
+      "a CLB unhealthy threshold over 10",
+      { ...clb, clbUnhealthyThreshold: 11 },
+      "iam-ha:clbUnhealthyThreshold: 11 is outside 2-10. Fix: pick a whole number from 2 to 10.",
+    ],
     // ---- sites (item 14: ports that are not backends)
     [
       "a site without a server name",
@@ -352,7 +420,11 @@ describe("every bad input is refused before anything is created, with its key an
       portLine(3306, "MariaDB's port: nginx would send HTTP to MariaDB and the site would publish the database"),
     ],
     // ---- frontDoor vipOnly: a site is its port on the VIP, open to the Internet; no nginx upstreams
-    ["an unknown front door", { frontDoor: "nginx" }, 'iam-ha:frontDoor: "nginx" is not one of havip, vipOnly. Fix: run: pulumi config set frontDoor havip.'],
+    [
+      "an unknown front door",
+      { frontDoor: "nginx" },
+      'iam-ha:frontDoor: "nginx" is not one of havip, vipOnly, clb. Fix: run: pulumi config set frontDoor havip.',
+    ],
     [
       "VIP-only: two sites on one port",
       {

@@ -77,6 +77,23 @@ test("the subnet lookup is the SDK's vpc.getSubnets, with the filters and result
   expect(schema.outputTypes["Vpc.GetSubnetsInstanceList"]).toEqual(expect.arrayContaining(["subnetId", "vpcId", "availabilityZone", "cidrBlock"]));
 });
 
+test("the CLB health lookup is the SDK's clb.getTargetHealth, with the argument and per-target results the verifier uses", () => {
+  const fn = functions[FUNCTIONS.getTargetHealth];
+  expect(fn.inputs).toMatchObject({ loadBalancerIds: true });
+  expect(fn.outputs).toContain("loadBalancers");
+  expect(schema.outputTypes["Clb.GetTargetHealthLoadBalancer"]).toEqual(expect.arrayContaining(["loadBalancerId", "listeners"]));
+  expect(schema.outputTypes["Clb.GetTargetHealthLoadBalancerListener"]).toEqual(expect.arrayContaining(["listenerId", "port", "rules"]));
+  expect(schema.outputTypes["Clb.GetTargetHealthLoadBalancerListenerRule"]).toEqual(expect.arrayContaining(["locationId", "domain", "targets"]));
+  expect(schema.outputTypes["Clb.GetTargetHealthLoadBalancerListenerRuleTarget"]).toEqual(
+    expect.arrayContaining(["ip", "port", "targetId", "healthStatus", "healthStatusDetail"]),
+  );
+});
+
+test("a CLB attachment's targets use only the fields of Clb.AttachmentTarget, port the one it requires", () => {
+  const fields = Object.fromEntries(schema.inputTypes["Clb.AttachmentTarget"].map((f) => [f.name, f.required]));
+  expect(fields).toEqual({ eniIp: false, instanceId: false, port: true, weight: false });
+});
+
 interface Invocation {
   token: string;
   version: string;
@@ -111,6 +128,8 @@ function everyBinding(): Record<string, unknown> {
       tencentcloud.images.getInstanceOutput({ imageNameRegex: "^Ubuntu" }, CALLER),
       tencentcloud.vpc.getSubnetsOutput({ vpcId: "vpc-1", subnetId: "subnet-1" }),
       tencentcloud.vpc.getSubnetsOutput({ vpcId: "vpc-1", subnetId: "subnet-1" }, CALLER),
+      pulumi.output(tencentcloud.clb.getTargetHealth({ loadBalancerIds: ["lb-1"] })),
+      pulumi.output(tencentcloud.clb.getTargetHealth({ loadBalancerIds: ["lb-1"] }, CALLER)),
     ],
   };
 }
@@ -166,6 +185,8 @@ describe("the bindings under Pulumi's mocks", () => {
         { token: FUNCTIONS.getImages, ...CALLER },
         { token: FUNCTIONS.getSubnets, ...PLUGIN },
         { token: FUNCTIONS.getSubnets, ...CALLER },
+        { token: FUNCTIONS.getTargetHealth, ...PLUGIN },
+        { token: FUNCTIONS.getTargetHealth, ...CALLER },
       ].sort(byToken),
     );
   });

@@ -311,3 +311,68 @@ describe("active-active: two VIPs, each preferred by its own front door (example
     }
   });
 });
+
+describe("behind a CLB across two zones (examples/Pulumi.clb.yaml)", () => {
+  let run: ProgramRun;
+  const doors = ["zone-a1", "zone-a2", "zone-b1", "zone-b2"];
+  const sites = ["iam.api.marmotedu.com", "iam.authz.marmotedu.com"];
+  beforeAll(async () => {
+    run = await runWith({ ...exampleValues("clb"), vrrpAuthPass: undefined });
+  });
+
+  test("no HAVIP, no EIP and no keepalived: every front door runs ready, packages, firewall and nginx", () => {
+    for (const type of [TYPES.havip, TYPES.eip, TYPES.havipEipAttachment, HOLDER]) expect([type, ofType(run, type)]).toEqual([type, []]);
+    expect(doors.map((n) => [n, stepsOf(run, n).filter((s) => !s.startsWith("grant-"))])).toEqual(
+      doors.map((n) => [n, ["ready", "packages", "firewall", "nginx"]]),
+    );
+  });
+
+  test("a subnet per zone, and each node's CVM in its zone's subnet", () => {
+    const subnets = Object.fromEntries(ofType(run, TYPES.subnet).map((s) => [s.name, s.inputs]));
+    expect(subnets).toEqual({
+      "iam-ha-subnet": expect.objectContaining({ availabilityZone: "ap-guangzhou-3", cidrBlock: "172.20.20.0/24" }),
+      "iam-ha-subnet-ap-guangzhou-4": expect.objectContaining({ availabilityZone: "ap-guangzhou-4", cidrBlock: "172.20.21.0/24" }),
+    });
+    const placed = ofType(run, TYPES.instance)
+      .map((cvm) => [cvm.name, cvm.inputs.availabilityZone, cvm.inputs.subnetId])
+      .sort();
+    expect(placed).toEqual([
+      ["iam-ha-zone-a1", "ap-guangzhou-3", "iam-ha-subnet-id"],
+      ["iam-ha-zone-a2", "ap-guangzhou-3", "iam-ha-subnet-id"],
+      ["iam-ha-zone-b1", "ap-guangzhou-4", "iam-ha-subnet-ap-guangzhou-4-id"],
+      ["iam-ha-zone-b2", "ap-guangzhou-4", "iam-ha-subnet-ap-guangzhou-4-id"],
+    ]);
+  });
+
+  test("one CLB in its master and standby zones, one HTTP listener, one rule per site checking /healthz through nginx, one attachment per rule with every front door", () => {
+    const [clb] = ofType(run, TYPES.clb);
+    expect(clb.inputs).toMatchObject({ networkType: "OPEN", masterZoneId: "ap-guangzhou-3", slaveZoneId: "ap-guangzhou-4", loadBalancerPassToTarget: true });
+    expect(ofType(run, TYPES.clbListener).map((l) => [l.inputs.protocol, l.inputs.port])).toEqual([["HTTP", 80]]);
+    const rules = ofType(run, TYPES.clbListenerRule);
+    expect(
+      rules.map((r) => [r.inputs.domain, r.inputs.url, r.inputs.healthCheckHttpPath, r.inputs.healthCheckHttpDomain, r.inputs.healthCheckIntervalTime]),
+    ).toEqual(sites.map((site) => [site, "/", "/healthz", site, 3]));
+    const attachments = ofType(run, TYPES.clbAttachment);
+    const instanceIds = doors.map((n) => `iam-ha-${n}-id`);
+    expect(attachments.map((a) => [a.name, (a.inputs.targets as { instanceId: string; port: number }[]).map((t) => [t.instanceId, t.port])])).toEqual(
+      sites.map((site) => [`iam-ha-clb-${site}-targets`, instanceIds.map((id) => [id, 80])]),
+    );
+    // A target only once its nginx serves.
+    for (const a of attachments) expect(a.dependencies).toEqual(expect.arrayContaining(doors.map((n) => named(run, `${n}-nginx`).urn)));
+  });
+
+  test("the nodes' security group opens nothing to the Internet (the CLB's own does), and the outputs name the CLB", () => {
+    const groups = ofType(run, TYPES.securityGroupRuleSet);
+    const open = (r: (typeof groups)[number]) =>
+      (r.inputs.ingresses as { cidrBlock: string; port: string }[]).filter((i) => i.cidrBlock === "0.0.0.0/0").map((i) => i.port);
+    expect(groups.map((g) => [g.name, open(g)])).toEqual([
+      ["iam-ha-sg-rules", []],
+      ["iam-ha-clb-sg-rules", ["80"]],
+    ]);
+    expect(run.outputs).toMatchObject({ publicIp: "203.0.113.98", frontDoor: "clb" });
+    expect(run.outputs.havip).toBeUndefined();
+    expect((run.outputs.sites as { smokeTest: string }[]).map((s) => s.smokeTest)).toEqual(
+      sites.map((site) => `curl -H 'Host: ${site}' http://203.0.113.98/healthz`),
+    );
+  });
+});

@@ -321,6 +321,76 @@ async function closedPort(): Promise<number> {
   return s.port;
 }
 
+// ---------- no VIP (frontDoor clb): the load balancer's address, and its own view of the targets ----------
+
+/** Two front doors behind a CLB at the target's eip: no HAVIP; `health` is what the CLB says of each. */
+function clbTarget(health: () => Promise<{ site: string; node: string; healthy: boolean; status: string }[]>): VerifyTarget & { probed: number } {
+  const target = {
+    ...fakeTarget(),
+    havip: undefined,
+    frontDoor: "clb" as const,
+    probed: 0,
+    nodeStates: async () => {
+      target.probed++;
+      return [];
+    },
+    targetHealth: health,
+  };
+  return target;
+}
+const allUp = async () => ["node-1", "node-2"].map((node) => ({ site: SITES[0], node, healthy: true, status: "UP" }));
+
+describe("the shared checks without a VIP (frontDoor clb)", () => {
+  test("sites through the CLB's address, balance, the CLB's view and the logins: no VIP holder check, keepalived not probed", async () => {
+    const target = clbTarget(allUp);
+    const checks = await verify(target);
+    expect(checks.map((c) => c.name)).toEqual([
+      `${SITES[0]} /healthz through ${LOCAL}`,
+      `${SITES[0]} reaches every node's backend`,
+      "the CLB sees every front door healthy",
+      "MariaDB login from node-2",
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(named(checks, "CLB sees").detail).toBe(`${SITES[0]}: node-1, node-2 healthy`);
+    expect(target.probed).toBe(0);
+  });
+
+  test("behind a CLB the backends are reached in no fixed order: 10 requests per node, every node reached, uneven counts pass, a node never reached fails", async () => {
+    let asked = 0;
+    // Three of every four to node-1: uneven, yet node-2 is reached.
+    const uneven = { ...clbTarget(allUp), get: async () => healthy(asked++ % 4 === 3 ? "node-2" : "node-1") };
+    const reached = named(await verify(uneven), "reaches every node's backend");
+    expect([asked, reached]).toEqual([20, { name: `${SITES[0]} reaches every node's backend`, ok: true, detail: "node-1: 15, node-2: 5" }]);
+    const missing = named(await verify({ ...clbTarget(allUp), get: async () => healthy("node-1") }), "reaches every node's backend");
+    expect(missing).toMatchObject({ ok: false, detail: "node-1: 20, node-2: 0" });
+  });
+
+  test("a front door the CLB counts unhealthy fails the check, naming the site, the node and what the CLB says", async () => {
+    const oneDown = async () => (await allUp()).map((t) => (t.node === "node-2" ? { ...t, healthy: false, status: "DOWN (L4TOUT)" } : t));
+    expect(named(await verify(clbTarget(oneDown)), "CLB sees")).toMatchObject({ ok: false, detail: `${SITES[0]}: node-2 DOWN (L4TOUT)` });
+  });
+
+  test("a site with no targets at all fails; a CLB that cannot be asked fails with the reason", async () => {
+    const otherSite = async () => (await allUp()).map((t) => ({ ...t, site: "other.example.com" }));
+    expect(named(await verify(clbTarget(otherSite)), "CLB sees")).toMatchObject({ ok: false, detail: `${SITES[0]}: no targets` });
+    const broken = async () => {
+      throw new Error("stats socket refused");
+    };
+    expect(named(await verify(clbTarget(broken)), "CLB sees")).toMatchObject({ ok: false, detail: "could not ask the CLB: stats socket refused" });
+  });
+
+  test("a VIP target that can also say its targets' health gets the check beside its VIP checks (the check depends on the method, not the front door)", async () => {
+    const checks = await verify({ ...fakeTarget(), targetHealth: allUp });
+    expect(checks.map((c) => c.name)).toEqual([
+      `${SITES[0]} /healthz through ${LOCAL}`,
+      `${SITES[0]} balances over every node's backend`,
+      `exactly one node holds the HAVIP ${HAVIP}`,
+      "the CLB sees every front door healthy",
+      "MariaDB login from node-2",
+    ]);
+  });
+});
+
 describe("httpGet (the deployed target's GET)", () => {
   test("sends the site as the Host header and reads status, body and x-iam-node", async () => {
     const eip = await startEip();
@@ -1224,5 +1294,63 @@ describe("npm run switchover (verify/switchoverCli.ts)", () => {
     expect(cluster.state["10.0.4.20"]).toBe("BACKUP");
     const bad = await runSwitchoverCli(["--stack", "prod", "--to"], cluster);
     expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, "switchover: --to needs a value"]);
+  });
+});
+
+// ---------- a deployed stack behind a CLB ----------
+
+describe("a deployed stack behind a CLB (frontDoor clb)", () => {
+  const clbOutputs = () => outputsJson({ havip: undefined, havipId: undefined, frontDoor: "clb", clbId: "lb-0a1b2c3d" });
+
+  test("its outputs give the CLB's address and id, and no VIP", () => {
+    const s = deployedStack("prod", clbOutputs(), configJson({ frontDoor: { value: "clb", secret: false }, vrrpAuthPass: undefined }));
+    expect({ publicIp: s.publicIp, clbId: s.clbId, havip: s.havip, vips: s.vips, frontDoor: s.frontDoor }).toEqual({
+      publicIp: LOCAL,
+      clbId: "lb-0a1b2c3d",
+      havip: undefined,
+      vips: [],
+      frontDoor: "clb",
+    });
+  });
+
+  test("the target asks Tencent how the CLB sees each target, names them by the nodes' addresses, and probes no keepalived", async () => {
+    const calls: string[] = [];
+    const asked: string[] = [];
+    const target = cloudTarget(stack({ havip: undefined, vips: [], frontDoor: "clb", clbId: "lb-0a1b2c3d" }), {
+      ssh: async (host) => {
+        calls.push(host);
+        return { code: 0, stdout: "", stderr: "" };
+      },
+      clbTargets: async (clbId) => {
+        asked.push(clbId);
+        return [
+          { domain: SITES[0], ip: "10.0.4.20", port: 80, healthy: true, status: "Alive" },
+          { domain: SITES[0], ip: "10.0.4.21", port: 80, healthy: false, status: "Dead" },
+          { domain: SITES[0], ip: "10.0.9.9", port: 80, healthy: true, status: "Alive" },
+        ];
+      },
+    });
+    expect(await target.nodeStates()).toEqual([]);
+    expect(calls).toEqual([]);
+    expect(await target.targetHealth!()).toEqual([
+      { site: SITES[0], node: "node-1", healthy: true, status: "Alive" },
+      { site: SITES[0], node: "node-2", healthy: false, status: "Dead" },
+      { site: SITES[0], node: "10.0.9.9:80 (not a node of this stack)", healthy: true, status: "Alive" },
+    ]);
+    expect(asked).toEqual(["lb-0a1b2c3d"]);
+  });
+
+  test("a switchover is refused: there is no VIP to move, and the message says how to take a node out", async () => {
+    const pulumi = fakePulumiDir();
+    fs.writeFileSync(path.join(pulumi.dir, "outputs.json"), clbOutputs());
+    fs.writeFileSync(path.join(pulumi.dir, "config.json"), configJson({ frontDoor: { value: "clb", secret: false }, vrrpAuthPass: undefined }));
+    let err = "";
+    const code = await switchoverMain(["--stack", "prod"], {
+      out: () => undefined,
+      err: (t) => (err += t),
+      env: { ...process.env, PATH: `${pulumi.dir}:${process.env.PATH}` },
+      openSsh: async () => fakeSession().session,
+    });
+    expect([code, err]).toEqual([2, expect.stringMatching(/stands behind a CLB \(frontDoor clb\): there is no VIP to move.*stop its nginx/)]);
   });
 });

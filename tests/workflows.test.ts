@@ -621,7 +621,7 @@ const TAGS = "tag:DescribeResourceTagsByResourceIds";
  * The Tencent Cloud API actions the provider calls for each resource type and function the
  * program uses: `read` in a refresh or a lookup, `write` to create, update (the inputs the
  * program sets) and delete. Traced in terraform-provider-tencentcloud v1.82.42, which the SDK
- * 0.2.3 wraps: tencentcloud/services/{cvm,vpc}/resource_tc_*.go, data_source_tc_*.go and the
+ * 0.2.3 wraps: tencentcloud/services/{cvm,vpc,clb}/resource_tc_*.go, data_source_tc_*.go and the
  * service_tencentcloud_*.go methods they call (tags through services/tag).
  */
 const PROVIDER_ACTIONS: Record<string, { read: string[]; write: string[] }> = {
@@ -668,8 +668,30 @@ const PROVIDER_ACTIONS: Record<string, { read: string[]; write: string[] }> = {
       "vpc:ReleaseAddresses",
     ],
   },
+  // frontDoor clb (services/clb): every write is an async task the provider polls with DescribeTaskStatus.
+  [TYPES.clb]: {
+    read: ["clb:DescribeLoadBalancers", TAGS],
+    write: [
+      "clb:CreateLoadBalancer",
+      "clb:DescribeTaskStatus",
+      "clb:SetLoadBalancerSecurityGroups",
+      "clb:ModifyLoadBalancerAttributes",
+      "clb:DeleteLoadBalancer",
+    ],
+  },
+  [TYPES.clbListener]: { read: ["clb:DescribeListeners"], write: ["clb:CreateListener", "clb:DescribeTaskStatus", "clb:ModifyListener", "clb:DeleteListener"] },
+  [TYPES.clbListenerRule]: {
+    read: ["clb:DescribeListeners"],
+    write: ["clb:CreateRule", "clb:DescribeTaskStatus", "clb:ModifyRule", "clb:ModifyDomainAttributes", "clb:DeleteRule"],
+  },
+  [TYPES.clbAttachment]: {
+    read: ["clb:DescribeListeners", "clb:DescribeTargets"],
+    write: ["clb:RegisterTargets", "clb:DescribeTaskStatus", "clb:DeregisterTargets"],
+  },
   [FUNCTIONS.getImages]: { read: ["cvm:DescribeImages"], write: [] },
   [FUNCTIONS.getVips]: { read: ["vpc:DescribeHaVips"], write: [] },
+  // The verifier's view of the CLB's targets (frontDoor clb).
+  [FUNCTIONS.getTargetHealth]: { read: ["clb:DescribeTargetHealth"], write: [] },
   // The existing-subnet check's lookup, when the program makes it (vpc.getSubnets).
   "tencentcloud:Vpc/getSubnets:getSubnets": { read: ["vpc:DescribeSubnets", TAGS], write: [] },
 };

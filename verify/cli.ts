@@ -3,6 +3,7 @@ import { cloudTarget } from "./cloudTarget";
 import { readDeployedStack } from "./pulumiCli";
 import { knownHosts, openSshSession, SshSession, SshSettings } from "./ssh";
 import { PinnedHost } from "../common/sshOptions";
+import type { ClbTarget } from "./cloudHolder";
 import { DeployedStack, SetupError } from "./stackOutputs";
 
 const USAGE = `usage: npm run verify -- --stack <name>
@@ -21,6 +22,8 @@ export interface CliDeps {
   openSsh(settings: SshSettings, hosts: PinnedHost[]): Promise<SshSession>;
   /** Which instance Tencent Cloud binds the HAVIP to (through the provider's getVips). */
   havipHolder(havipId: string, providerConfig: DeployedStack["providerConfig"]): Promise<string | null>;
+  /** How the CLB sees its targets (through the provider's getTargetHealth). */
+  clbTargets(clbId: string, providerConfig: DeployedStack["providerConfig"]): Promise<ClbTarget[]>;
 }
 
 export const defaults: CliDeps = {
@@ -32,6 +35,7 @@ export const defaults: CliDeps = {
   openSsh: (settings, hosts) => openSshSession(settings, hosts),
   // Loaded when used: it pulls in Pulumi's Automation API.
   havipHolder: async (havipId, providerConfig) => (await import("./cloudHolder")).havipHolderFromTencent(havipId, providerConfig),
+  clbTargets: async (clbId, providerConfig) => (await import("./cloudHolder")).clbTargetsFromTencent(clbId, providerConfig),
 };
 
 /** `--stack <name>` (required) and the `options` a command takes, each with a value (`--to node-2` or `--to=node-2`). */
@@ -50,9 +54,13 @@ export function parseArgs(argv: string[], usage = USAGE, options: string[] = [])
   return { stack, values: rest };
 }
 
-/** "EIP <ip>, HAVIP <ip>" for one VIP; each VIP with its EIP for several. */
-const describeVips = (stack: DeployedStack): string =>
-  stack.vips.length > 1 ? `VIPs ${stack.vips.map((vip) => `${vip.address} (EIP ${vip.publicIp})`).join(", ")}` : `EIP ${stack.publicIp}, HAVIP ${stack.havip}`;
+/** "EIP <ip>, HAVIP <ip>" for one VIP; each VIP with its EIP for several; the CLB's address behind one. */
+function describeVips(stack: DeployedStack): string {
+  if (stack.vips.length === 0) return `CLB ${stack.publicIp}${stack.clbId ? ` (${stack.clbId})` : ""}`;
+  return stack.vips.length > 1
+    ? `VIPs ${stack.vips.map((vip) => `${vip.address} (EIP ${vip.publicIp})`).join(", ")}`
+    : `EIP ${stack.publicIp}, HAVIP ${stack.havip}`;
+}
 
 /** Reads a deployed stack and runs `use` with an SSH session to its nodes, closed after (also on Ctrl-C). */
 export async function withDeployedStack<T>(name: string, deps: CliDeps, use: (stack: DeployedStack, session: SshSession) => Promise<T>): Promise<T> {
@@ -77,7 +85,7 @@ export async function withDeployedStack<T>(name: string, deps: CliDeps, use: (st
 
 function deployedChecks(name: string, deps: CliDeps): Promise<Check[]> {
   return withDeployedStack(name, deps, (stack, session) =>
-    verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort, havipHolder: deps.havipHolder })),
+    verify(cloudTarget(stack, { ssh: session.run, httpPort: deps.httpPort, havipHolder: deps.havipHolder, clbTargets: deps.clbTargets })),
   );
 }
 

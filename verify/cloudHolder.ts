@@ -6,16 +6,15 @@ import { NamespacedSetting } from "../config/pulumiConfigJson";
 import * as tencentcloud from "../tencentcloud";
 
 /**
- * Which CVM Tencent Cloud binds the HAVIP to right now, read through the provider's own getVips
- * data source: a throwaway Automation API program (no resources, a local file backend in a temp
- * folder) that only invokes it during a preview. Needs the Pulumi CLI and Tencent credentials
+ * What Tencent Cloud says now, read through one of the provider's own data sources (`ask`): a
+ * throwaway Automation API program (no resources, a local file backend in a temp folder) that
+ * only invokes it during a preview. Needs the Pulumi CLI and Tencent credentials
  * (TENCENTCLOUD_SECRET_ID / _KEY), as `pulumi up` does.
  */
-export async function havipHolderFromTencent(havipId: string, providerConfig: Record<string, NamespacedSetting>): Promise<string | null> {
-  let holder: string | null | undefined;
+async function askTencent<T>(what: string, providerConfig: Record<string, NamespacedSetting>, ask: () => Promise<T>): Promise<T> {
+  let answer: { value: T } | undefined;
   const program = async () => {
-    const result = await tencentcloud.ha.getVips({ id: havipId });
-    holder = result.haVipLists?.[0]?.instanceId || null;
+    answer = { value: await ask() };
     return {};
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-ha-verify-"));
@@ -34,6 +33,38 @@ export async function havipHolderFromTencent(havipId: string, providerConfig: Re
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  if (holder === undefined) throw new Error(`getVips did not answer for HAVIP ${havipId}`);
-  return holder;
+  if (answer === undefined) throw new Error(`${what} did not answer`);
+  return answer.value;
+}
+
+/** Which CVM Tencent Cloud binds the HAVIP to right now (getVips). */
+export async function havipHolderFromTencent(havipId: string, providerConfig: Record<string, NamespacedSetting>): Promise<string | null> {
+  return askTencent(`getVips for HAVIP ${havipId}`, providerConfig, async () => {
+    const result = await tencentcloud.ha.getVips({ id: havipId });
+    return result.haVipLists?.[0]?.instanceId || null;
+  });
+}
+
+/** One target of one of the CLB's rules, as Tencent Cloud sees it. */
+export interface ClbTarget {
+  domain: string;
+  ip: string;
+  port: number;
+  healthy: boolean;
+  /** Alive, Dead or Unknown (not probed yet, or probing). */
+  status: string;
+}
+
+/** How the CLB sees each target of each rule right now (getTargetHealth: DescribeTargetHealth). */
+export async function clbTargetsFromTencent(clbId: string, providerConfig: Record<string, NamespacedSetting>): Promise<ClbTarget[]> {
+  return askTencent(`getTargetHealth for CLB ${clbId}`, providerConfig, async () => {
+    const result = await tencentcloud.clb.getTargetHealth({ loadBalancerIds: [clbId] });
+    return (result.loadBalancers ?? []).flatMap((lb) =>
+      (lb.listeners ?? []).flatMap((listener) =>
+        (listener.rules ?? []).flatMap((rule) =>
+          (rule.targets ?? []).map((t) => ({ domain: rule.domain, ip: t.ip, port: t.port, healthy: t.healthStatus, status: t.healthStatusDetail })),
+        ),
+      ),
+    );
+  });
 }

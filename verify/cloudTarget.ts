@@ -1,5 +1,6 @@
 import * as http from "http";
-import { HttpAnswer, VerifyTarget } from "../common/checks";
+import { HttpAnswer, TargetHealth, VerifyTarget } from "../common/checks";
+import type { ClbTarget } from "./cloudHolder";
 import { mariadbLogins } from "../common/mariadbLogin";
 import { parseProbe, probeScript } from "../common/nodeProbe";
 import { SshRunner } from "./ssh";
@@ -13,6 +14,8 @@ export interface CloudTargetOptions {
   httpTimeoutMs?: number;
   /** The instance id Tencent Cloud binds a HAVIP (by its id) to (verify/cloudHolder.ts; a fake in tests). */
   havipHolder?: (havipId: string, providerConfig: DeployedStack["providerConfig"]) => Promise<string | null>;
+  /** frontDoor clb: how the CLB (by its id) sees each target of each rule (verify/cloudHolder.ts; a fake in tests). */
+  clbTargets?: (clbId: string, providerConfig: DeployedStack["providerConfig"]) => Promise<ClbTarget[]>;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -57,7 +60,9 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
   const dbNode = stack.nodes.find((n) => n.name === stack.db.node)!;
   // The primary is probed as it always was; each further VIP by its address and state file.
   const moreVips = stack.vips.slice(1).map(({ address, stateFile }) => ({ address, stateFile }));
-  const probe = probeScript(stack.vrrpInterface, stack.havip, moreVips);
+  // Behind a CLB no keepalived runs: nothing to probe.
+  const probe = stack.havip === undefined ? undefined : probeScript(stack.vrrpInterface, stack.havip, moreVips);
+  const { clbId } = stack;
   return {
     eip: stack.publicIp,
     havip: stack.havip,
@@ -70,9 +75,10 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     nodeStates: () =>
       Promise.all(
         stack.nodes
-          .filter((node) => stack.frontDoors.includes(node.name))
-          .map(async (node) => parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probe), moreVips)),
+          .filter((node) => probe !== undefined && stack.frontDoors.includes(node.name))
+          .map(async (node) => parseProbe(node.name, await options.ssh(sshAddress(stack, node), `${sudo}sh -s`, probe!), moreVips)),
       ),
+    targetHealth: clbId && options.clbTargets ? () => targetHealthOf(stack, clbId, options.clbTargets!) : undefined,
     vipHolderInCloud: options.havipHolder && ((havip) => holderNode(stack, havip, options.havipHolder!)),
     dbLogins: () =>
       mariadbLogins(
@@ -81,6 +87,17 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
         (peer, command, stdin) => options.ssh(sshAddress(stack, peer), command, stdin),
       ),
   };
+}
+
+/** The CLB's view of every front door for every site, its targets named by the nodes' private IPs. */
+async function targetHealthOf(stack: DeployedStack, clbId: string, clbTargets: NonNullable<CloudTargetOptions["clbTargets"]>): Promise<TargetHealth[]> {
+  const targets = await clbTargets(clbId, stack.providerConfig);
+  return targets.map((t) => ({
+    site: t.domain,
+    node: stack.nodes.find((n) => n.privateIp === t.ip)?.name ?? `${t.ip}:${t.port} (not a node of this stack)`,
+    healthy: t.healthy,
+    status: t.status,
+  }));
 }
 
 /** The node whose CVM Tencent Cloud binds the HAVIP at `havip` to, by the stack's instance ids. */

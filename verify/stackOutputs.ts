@@ -42,13 +42,15 @@ export interface DeployedVip {
 /** What the verifier needs of a deployed stack: index.ts's outputs plus a few config values. */
 export interface DeployedStack {
   name: string;
-  /** The primary VIP's EIP, HAVIP and HAVIP id (the first of `vips`). */
+  /** The primary VIP's EIP, HAVIP and HAVIP id (the first of `vips`); with frontDoor clb the CLB's address, and no HAVIP. */
   publicIp: string;
-  havip: string;
+  havip?: string;
   /** The HAVIP's id, for asking Tencent Cloud who holds it (absent in older stacks). */
   havipId?: string;
-  /** Every VIP, the primary first (one for a stack without active-active). */
+  /** Every VIP, the primary first (one for a stack without active-active, none behind a CLB). */
   vips: DeployedVip[];
+  /** frontDoor clb: the CLB's id, for asking Tencent Cloud how it sees its targets. */
+  clbId?: string;
   /** The stack's tencentcloud:* settings (region, credentials, role…), which the provider's lookups need as `pulumi up` has them. */
   providerConfig: Record<string, NamespacedSetting>;
   nodes: StackNode[];
@@ -67,7 +69,7 @@ export interface DeployedStack {
 /** A VIP as the outputs list it; virtualRouterId is absent where the stack predates the `vips` output. */
 type OutputVip = Pick<DeployedVip, "address" | "havipId" | "publicIp"> & { virtualRouterId?: number };
 
-type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "nodes" | "sites"> & { vips: OutputVip[] };
+type Outputs = Pick<DeployedStack, "publicIp" | "havip" | "havipId" | "clbId" | "nodes" | "sites"> & { vips: OutputVip[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -111,6 +113,8 @@ function parseStackOutputs(text: string, stack: string): Outputs {
     return s.serverName;
   });
   const idOf = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  // Behind a CLB: its address and id, no VIP.
+  if (o.frontDoor === "clb") return { publicIp: ip(o.publicIp, "publicIp"), clbId: idOf(o.clbId), vips: [], nodes, sites };
   const primary = { address: ip(o.havip, "havip"), havipId: idOf(o.havipId), publicIp: ip(o.publicIp, "publicIp") };
   // A stack deployed before the `vips` output existed has one VIP: the primary's outputs.
   const vips = o.vips === undefined || o.vips === null ? [primary] : outputVips(o.vips, stack, fix, ip, idOf);

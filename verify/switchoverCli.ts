@@ -3,7 +3,7 @@ import { commandFailed, release, switchover, SwitchoverTarget } from "../common/
 import { CliDeps, defaults, parseArgs, withDeployedStack } from "./cli";
 import { cloudTarget } from "./cloudTarget";
 import { SshSession } from "./ssh";
-import { DeployedStack, sshAddress } from "./stackOutputs";
+import { DeployedStack, SetupError, sshAddress } from "./stackOutputs";
 
 const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] | --stack <name> --release <node>
   moves the VIP off its holder for maintenance (to --to, or the first ready BACKUP); the old holder stays out
@@ -14,10 +14,16 @@ exit: 0 done, 1 the VIP did not move, 2 usage or setup error`;
 /** The deployed stack as the switchover sees it: each front door's state, and commands as root over SSH. */
 function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTarget {
   const sudo = stack.ssh.user === "root" ? "" : "sudo -n ";
+  const { havip } = stack;
+  if (!havip) {
+    throw new SetupError(
+      `stack ${stack.name} stands behind a CLB (frontDoor clb): there is no VIP to move. The CLB stops sending to a front door once it fails its health checks; to take one out for maintenance, stop its nginx`,
+    );
+  }
   return {
     nodes: stack.nodes.filter((n) => stack.frontDoors.includes(n.name)).map((n) => ({ name: n.name, privateIp: n.privateIp })),
     nodeStates: cloudTarget(stack, { ssh: session.run }).nodeStates,
-    havip: stack.havip,
+    havip,
     vrrpInterface: stack.vrrpInterface,
     runAsRoot: async (name, command) => {
       const node = stack.nodes.find((n) => n.name === name)!;

@@ -27,7 +27,7 @@ import { runProcess } from "../../common/process";
 import { runOk, log, LabError, waitFor, tail } from "./exec";
 import { paths, names, settings } from "./paths";
 import { removeTree, writeFile, unmountUnder } from "./fsutil";
-import { prefixOf } from "./network";
+import { prefixOf, subnetOf } from "./network";
 import { publicKey, sshExec } from "./ssh";
 import type { LabNode, LabTopology } from "./topology";
 
@@ -236,6 +236,8 @@ export async function prepareNode(node: LabNode, t: LabTopology, userData?: stri
   );
   writeFile(p("etc/resolv.conf"), "# iam-ha lab: no DNS (the lab has no way out)\n");
   const nic = t.nodeInterface ?? NSPAWN_NIC;
+  // Its zone's subnet: the VPC's router there is its gateway.
+  const zone = subnetOf(t, node);
   if (nic !== NSPAWN_NIC) await renameNicAtBoot(root, nic);
   writeFile(
     p("etc/systemd/network/10-iam-lab.network"),
@@ -245,8 +247,8 @@ export async function prepareNode(node: LabNode, t: LabTopology, userData?: stri
       `Name=${nic}`,
       "",
       "[Network]",
-      `Address=${node.privateIp}/${prefixOf(t.subnetCidr)}`,
-      `Gateway=${t.routerIp}`,
+      `Address=${node.privateIp}/${prefixOf(zone.subnetCidr)}`,
+      `Gateway=${zone.routerIp}`,
       "LinkLocalAddressing=no",
       "IPv6AcceptRA=no",
       "",
@@ -264,8 +266,8 @@ export async function prepareNode(node: LabNode, t: LabTopology, userData?: stri
   return root;
 }
 
-/** Start the node's container in the background (detached; survives this process). Returns nspawn's pid. */
-export function startNode(node: LabNode): number {
+/** Start the node's container in the background (detached; survives this process), on its zone's bridge. Returns nspawn's pid. */
+export function startNode(node: LabNode, t: LabTopology): number {
   const root = paths.nodeRoot(node.name);
   const cgDirs = nodeCgroupDirs(node.name);
   for (const d of cgDirs) fs.mkdirSync(d, { recursive: true });
@@ -278,7 +280,7 @@ export function startNode(node: LabNode): number {
     "--keep-unit",
     `--directory=${root}`,
     `--machine=${node.name}`,
-    `--network-bridge=${names.bridge()}`,
+    `--network-bridge=${subnetOf(t, node).bridge}`,
     `--bind-ro=${paths.repo()}:${paths.repoInContainer}`,
     "--link-journal=no",
     "--resolv-conf=off",

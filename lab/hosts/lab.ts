@@ -9,7 +9,7 @@ import { settings, paths, names } from "./paths";
 import { ensureRootfs } from "./rootfs";
 import { ensureRepo, LAB_PACKAGES } from "./repo";
 import { ensureSshKey } from "./ssh";
-import { allVips, bindEips, validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
+import { allVips, bindEips, labSubnets, validateTopology, checkHostCollisions, netUp, netDown, netnsExists } from "./network";
 import { nodeRunning, prepareNode, startNode, waitForSsh, waitForBoot, stopNode, removeNode, nodesOnDisk, removeEmptyCgroupParents } from "./containers";
 import type { LabNode, LabTopology } from "./topology";
 
@@ -128,11 +128,12 @@ export async function labUp(t: LabTopology, opts: LabUpOptions = {}): Promise<vo
   const repo = await ensureRepo(opts.packages ?? LAB_PACKAGES);
   await ensureSshKey();
   try {
-    log(`up: network: netns ${names.labNs()} (bridge ${names.bridge()} ${t.routerIp}), client netns ${names.clientNs()}, eip ${t.eip} → ${t.havip}`);
+    const bridges = labSubnets(t).map((z) => `bridge ${z.bridge} ${z.routerIp}`);
+    log(`up: network: netns ${names.labNs()} (${bridges.join(", ")}), client netns ${names.clientNs()}, eip ${t.eip}${t.havip ? ` → ${t.havip}` : ""}`);
     await netUp(t);
     const tb = Date.now();
     for (const n of t.nodes) await prepareNode(n, t, opts.userData?.[n.name]);
-    const pids = t.nodes.map((n) => startNode(n));
+    const pids = t.nodes.map((n) => startNode(n, t));
     log(`up: booting ${t.nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
     await Promise.all(t.nodes.map((n, i) => waitForSsh(n, pids[i])));
     const bootSeconds = (Date.now() - tb) / 1000;
@@ -164,7 +165,7 @@ export async function addHosts(t: LabTopology, nodes: LabNode[], userData: Recor
       if (fs.existsSync(paths.nodeDir(n.name))) await removeHost(n);
       await prepareNode(n, t, userData[n.name]);
     }
-    const pids = nodes.map((n) => startNode(n));
+    const pids = nodes.map((n) => startNode(n, t));
     log(`add: booting ${nodes.map((n, i) => `${n.name} (${n.privateIp}, pid ${pids[i]})`).join(", ")}…`);
     await Promise.all(nodes.map((n, i) => waitForSsh(n, pids[i])));
     const states = await Promise.all(nodes.map((n) => waitForBoot(n)));
@@ -215,7 +216,7 @@ export async function replaceHost(t: LabTopology, node: LabNode, userData?: stri
   log(`replace: stopping ${node.name} and discarding its disk…`);
   await removeHost(node);
   await prepareNode(node, t, userData);
-  const pid = startNode(node);
+  const pid = startNode(node, t);
   await waitForSsh(node, pid);
   const s = await waitForBoot(node);
   log(`replace: a new ${node.name} (${node.privateIp}) answers ssh, systemd: ${s.state}`);

@@ -2,9 +2,11 @@
  * The lab network, isolated from the host's:
  *
  *   netns <ns> ("VPC"):  br-<ns>  routerIp/prefix   ← nspawn veths vb-<node> of every host
- *                         edge0    <edge>.1/24 + eip/32, ip_forward=1,
+ *                         br-<ns>-z<i> the i-th further zone's router/prefix ← its hosts' veths (frontDoor clb)
+ *                         edge0    <edge>.1/24 + eip/32, ip_forward=1 (also between the zones),
  *                         nft: eip → DNAT havip, every port, the client's address kept (as Tencent's EIP does;
- *                         the lab has no security group, so the nodes' own firewall decides)
+ *                         the lab has no security group, so the nodes' own firewall decides); without a
+ *                         HAVIP (frontDoor clb) no DNAT: the CLB's stand-in listens on the eip itself
  *   netns <ns>-client:    eth0     <edge>.2/24         (the "internet" client)
  *
  * The operator's address (adminAddress, inside the stack's adminCidr) is an address of the lab
@@ -17,7 +19,7 @@ import { broadcastOf, Cidr, contains, isIpv4, networkOf, nthAddress, overlaps, p
 import { runProcess, RunOptions, RunResult } from "../../common/process";
 import { runOk, LabError } from "./exec";
 import { names } from "./paths";
-import type { LabTopology } from "./topology";
+import type { LabNode, LabTopology, LabZone } from "./topology";
 
 /** A CIDR the lab was given, or a LabError. */
 function cidr(text: string): Cidr {
@@ -35,27 +37,63 @@ function edgeOf(t: LabTopology): { cidr: string; labIp: string; clientIp: string
   return { cidr: `${edge.network}/24`, labIp: nthAddress(edge, 1), clientIp: nthAddress(edge, 2) };
 }
 
+/** A zone's subnet as the lab builds it: the bridge that plays it and the router's address on it. */
+export interface LabSubnet extends LabZone {
+  bridge: string;
+}
+
+/** Every zone's subnet, the first zone's (subnetCidr, routerIp, the lab's first bridge) first. */
+export function labSubnets(t: LabTopology): LabSubnet[] {
+  return [{ subnetCidr: t.subnetCidr, routerIp: t.routerIp }, ...(t.moreZones ?? [])].map((z, i) => ({ ...z, bridge: names.zoneBridge(i) }));
+}
+
+/** The subnet `node` sits in (the zone whose subnet holds its address), or a LabError. */
+export function subnetOf(t: LabTopology, node: Pick<LabNode, "name" | "privateIp">): LabSubnet {
+  const found = labSubnets(t).find((z) => {
+    const c = parseCidr(z.subnetCidr);
+    return c !== undefined && contains(c, node.privateIp);
+  });
+  if (!found)
+    throw new LabError(
+      `node ${node.name} (${node.privateIp}) lies in none of the lab's subnets (${labSubnets(t)
+        .map((z) => z.subnetCidr)
+        .join(", ")})`,
+    );
+  return found;
+}
+
 /**
  * Throws a LabError listing every problem the lab itself has with the topology (the stack's
  * addresses were already checked by the config loader): sizes, names and the edge network.
  */
 export function validateTopology(t: LabTopology): void {
   const errs: string[] = [];
-  const subnet = parseCidr(t.subnetCidr);
-  if (!subnet) {
-    errs.push(`subnetCidr "${t.subnetCidr}" is not an IPv4 CIDR`);
-  } else {
-    if (subnet.prefix > 29 || subnet.prefix < 8) errs.push(`subnetCidr ${t.subnetCidr}: prefix must be between /8 and /29`);
-    const hostAddr = (what: string, ip: string) => {
-      if (!isIpv4(ip) || !contains(subnet, ip)) errs.push(`${what} ${ip} is not inside subnetCidr ${t.subnetCidr}`);
-      else if (ip === networkOf(subnet) || ip === broadcastOf(subnet)) errs.push(`${what} ${ip} is the network or broadcast address of ${t.subnetCidr}`);
+  const zones = labSubnets(t).map((z) => ({ ...z, cidr: parseCidr(z.subnetCidr) }));
+  const bad = zones.filter((z) => !z.cidr);
+  for (const z of bad) errs.push(`subnetCidr "${z.subnetCidr}" is not an IPv4 CIDR`);
+  const subnet = zones[0].cidr;
+  if (subnet && bad.length === 0) {
+    const subnets = zones.map((z) => ({ ...z, cidr: z.cidr! }));
+    for (const z of subnets) if (z.cidr.prefix > 29 || z.cidr.prefix < 8) errs.push(`subnetCidr ${z.subnetCidr}: prefix must be between /8 and /29`);
+    subnets.forEach((a, i) =>
+      subnets.slice(i + 1).forEach((b) => {
+        if (overlaps(a.cidr, b.cidr)) errs.push(`zone subnets ${a.subnetCidr} and ${b.subnetCidr} overlap`);
+      }),
+    );
+    /** An address inside `where` (default: any zone's subnet), not its network or broadcast address. */
+    const hostAddr = (what: string, ip: string, where: typeof subnets = subnets) => {
+      const zone = isIpv4(ip) ? where.find((z) => contains(z.cidr, ip)) : undefined;
+      if (!zone) errs.push(`${what} ${ip} is not inside ${where.length === 1 ? "subnetCidr " : "any of "}${where.map((z) => z.subnetCidr).join(", ")}`);
+      else if (ip === networkOf(zone.cidr) || ip === broadcastOf(zone.cidr))
+        errs.push(`${what} ${ip} is the network or broadcast address of ${zone.subnetCidr}`);
     };
-    hostAddr("routerIp", t.routerIp);
-    hostAddr("havip", t.havip);
+    for (const z of subnets) hostAddr("routerIp", z.routerIp, [z]);
+    // keepalived moves the HAVIP within the first zone's subnet, where every front door is.
+    if (t.havip !== undefined) hostAddr("havip", t.havip, subnets.slice(0, 1));
     if (!Array.isArray(t.nodes) || t.nodes.length < 2) errs.push(`nodes: need at least 2, got ${t.nodes?.length ?? 0}`);
     const seenIp = new Map<string, string>([
-      [t.routerIp, "routerIp"],
-      [t.havip, "havip"],
+      ...subnets.map((z): [string, string] => [z.routerIp, "routerIp"]),
+      ...(t.havip !== undefined ? [[t.havip, "havip"] as [string, string]] : []),
     ]);
     const seenName = new Set<string>();
     for (const n of t.nodes ?? []) {
@@ -75,7 +113,7 @@ export function validateTopology(t: LabTopology): void {
       errs.push(`eip "${t.eip}" is not an IPv4 address`);
     } else {
       const e = edgeOf(t);
-      if (overlaps(cidr(e.cidr), subnet)) errs.push(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${t.subnetCidr}`);
+      for (const z of subnets) if (overlaps(cidr(e.cidr), z.cidr)) errs.push(`eip ${t.eip}: its edge network ${e.cidr} overlaps subnetCidr ${z.subnetCidr}`);
       if (t.eip === e.labIp || t.eip === e.clientIp) errs.push(`eip ${t.eip} must not be .1 or .2 of ${e.cidr} (lab gateway / client)`);
       if (t.eip === networkOf(cidr(e.cidr)) || t.eip === broadcastOf(cidr(e.cidr))) errs.push(`eip ${t.eip} is the network or broadcast address of ${e.cidr}`);
       if (t.adminAddress && isIpv4(t.adminAddress) && contains(cidr(e.cidr), t.adminAddress))
@@ -87,7 +125,7 @@ export function validateTopology(t: LabTopology): void {
 
 /** Refuse when the lab's networks collide with a route or an address of the host's own network namespace. */
 export async function checkHostCollisions(t: LabTopology): Promise<void> {
-  const ours = [t.subnetCidr, edgeOf(t).cidr];
+  const ours = [...labSubnets(t).map((z) => z.subnetCidr), edgeOf(t).cidr];
   const routes = await runOk(["ip", "-4", "route", "show"], { what: "ip -4 route (host)", timeoutMs: 10_000 });
   const addrs = await runOk(["ip", "-4", "-o", "addr", "show"], { what: "ip -4 addr (host)", timeoutMs: 10_000 });
   const problems: string[] = [];
@@ -147,10 +185,12 @@ export async function netUp(t: LabTopology): Promise<void> {
   }
   await inNs(ns, ["ip", "link", "set", "lo", "up"], "lo up");
   await inNs(cns, ["ip", "link", "set", "lo", "up"], "lo up");
-  // The "VPC subnet".
-  await inNs(ns, ["ip", "link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay", "0"], `create bridge ${br}`);
-  await inNs(ns, ["ip", "addr", "add", `${t.routerIp}/${prefixOf(t.subnetCidr)}`, "dev", br], `address ${t.routerIp} on ${br}`);
-  await inNs(ns, ["ip", "link", "set", br, "up"], `${br} up`);
+  // The "VPC subnet" of each zone; the lab netns routes between them, as the VPC does.
+  for (const z of labSubnets(t)) {
+    await inNs(ns, ["ip", "link", "add", z.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"], `create bridge ${z.bridge}`);
+    await inNs(ns, ["ip", "addr", "add", `${z.routerIp}/${prefixOf(z.subnetCidr)}`, "dev", z.bridge], `address ${z.routerIp} on ${z.bridge}`);
+    await inNs(ns, ["ip", "link", "set", z.bridge, "up"], `${z.bridge} up`);
+  }
   // Where the operator stands: the nodes' firewall admits SSH only from adminCidr.
   if (t.adminAddress) await inNs(ns, ["ip", "addr", "add", `${t.adminAddress}/32`, "dev", br], `operator address ${t.adminAddress} on ${br}`);
   // The edge: a veth between the lab netns and the client netns.
@@ -173,11 +213,12 @@ export async function netUp(t: LabTopology): Promise<void> {
  * Each EIP on the edge, DNATed to its HAVIP as Tencent's EIP is (every port, the client's address
  * kept), and no other: at netUp, and again when the stack's VIPs change (a VIP added or removed,
  * as pulumi up makes or deletes its EIP and binding). The table is replaced whole in one transaction.
+ * Without a HAVIP (frontDoor clb) the EIP is the CLB's address: on the edge, DNATed nowhere.
  */
 export async function bindEips(t: LabTopology): Promise<void> {
   const ns = names.labNs();
   const edge = names.edgeLab();
-  const wanted = allVips(t).map(({ eip }) => `${eip}/32`);
+  const wanted = [t.eip, ...(t.moreVips ?? []).map((v) => v.eip)].map((eip) => `${eip}/32`);
   const r = await execInNetns(ns, ["ip", "-4", "-o", "address", "show", "dev", edge], { timeoutMs: 10_000 });
   const present = [...r.stdout.matchAll(/ inet (\S+\/32) /g)].map((m) => m[1]);
   for (const address of present.filter((a) => !wanted.includes(a))) await inNs(ns, ["ip", "addr", "del", address, "dev", edge], `remove eip ${address}`);
@@ -201,16 +242,16 @@ table ip ${table} {
   chain forward {
     type filter hook forward priority filter; policy accept;
     iifname "${edge}" oifname "${names.bridge()}" ct status dnat accept
-    iifname "${edge}" oifname "${names.bridge()}" drop
+    iifname "${edge}" oifname "br-*" drop
   }
 }
 `;
   await inNs(ns, ["nft", "-f", "-"], "nft EIP DNAT rules (is nftables installed? apt-get install -y nftables)", rules);
 }
 
-/** Every VIP of the lab and its EIP, the primary first. */
+/** Every VIP of the lab and its EIP, the primary first; none without a HAVIP (frontDoor clb). */
 export function allVips(t: LabTopology): { havip: string; eip: string }[] {
-  return [{ havip: t.havip, eip: t.eip }, ...(t.moreVips ?? [])];
+  return t.havip === undefined ? [] : [{ havip: t.havip, eip: t.eip }, ...(t.moreVips ?? [])];
 }
 
 /** Delete both namespaces (and with them every interface in them). Fine if they do not exist. */

@@ -39,6 +39,8 @@ export const names = {
   labNs: () => settings.netns,
   clientNs: () => `${settings.netns}-client`,
   bridge: () => `br-${settings.netns}`,
+  /** The bridge of the i-th zone (frontDoor clb): the first zone's is bridge(), the others br-<ns>-z<i> (15 characters at most). */
+  zoneBridge: (i: number) => (i === 0 ? `br-${settings.netns}` : `br-${settings.netns}-z${i}`),
   /** veth end in the lab netns (the "internet gateway" side) */
   edgeLab: () => "edge0",
   /** veth end in the client netns */

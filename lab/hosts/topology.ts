@@ -4,7 +4,9 @@ import { LabError } from "./exec";
  * Shape of a lab: one "VPC subnet" (a Linux bridge inside a private network
  * namespace), N hosts (systemd-nspawn containers booted with systemd) on it,
  * a HAVIP that keepalived moves between the hosts, and an EIP reachable from
- * a separate "client" namespace that is DNATed to havip.
+ * a separate "client" namespace that is DNATed to havip. A stack behind a CLB
+ * (frontDoor clb) has no HAVIP: its EIP is where the CLB's stand-in listens,
+ * and its nodes may sit in more zones, each a subnet (a bridge) of its own.
  *
  * What a stack file says about the machines themselves (the NIC's name, the login user, sshd's
  * port, where SSH comes from) the lab supplies as the cloud would: the optional fields below, each
@@ -19,11 +21,20 @@ export interface LabNode {
   sshPort?: number;
 } // e.g. {name:"node-1", privateIp:"10.0.4.20", sshFrom: "203.0.113.10", sshPort: 22}
 
+/** A zone's subnet in the lab: a bridge of the lab namespace, the router (the VPC's gateway) at `routerIp`. */
+export interface LabZone {
+  subnetCidr: string;
+  routerIp: string;
+}
+
 export interface LabTopology {
   subnetCidr: string; // e.g. "10.0.4.0/24" — the "VPC subnet", a bridge inside the lab netns
   routerIp: string; // e.g. "10.0.4.1" — the bridge's own address (plays the VPC router)
-  havip: string; // e.g. "10.0.4.99" — keepalived (installed later by others) moves it between nodes
+  /** e.g. "10.0.4.99": keepalived moves it between nodes. None behind a CLB (frontDoor clb): nothing is DNATed then. */
+  havip?: string;
   eip: string; // e.g. "10.255.0.10" — the "public" IP, an address in a separate "edge"/client netns path, DNAT/forwarded to havip:80
+  /** frontDoor clb: the zones beyond the first, each its own subnet (a bridge) with the VPC router at its first address. Default: none. */
+  moreZones?: LabZone[];
   /** Active-active: each further VIP and its EIP, DNATed as the first. Default: none. */
   moreVips?: { havip: string; eip: string }[];
   nodes: LabNode[]; // >= 2

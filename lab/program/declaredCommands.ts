@@ -51,7 +51,9 @@ export async function declaredCommands(stack: LabStack): Promise<DeclaredProgram
     stack: stack.name,
     lastOutputs: lastOutputs(stack),
     cloud: (type, name, inputs) => {
+      // The lab's edge address is the EIP, or the CLB stand-in's address.
       if (type === TYPES.eip) return { publicIp: stack.topology.eip };
+      if (type === TYPES.clb) return { clbVips: [stack.topology.eip] };
       if (type === TLS_PRIVATE_KEY_TYPE) return hostKey(name);
       const node = stack.topology.nodes.find((n) => n.privateIp === inputs.privateIp);
       return type === TYPES.instance && node ? { id: machineId(node.name) } : {};

@@ -4,6 +4,7 @@ import { mariadbLogins } from "../../common/mariadbLogin";
 import { allVips, execInClient } from "../hosts/network";
 import { sshExec } from "../hosts/ssh";
 import { nodeStates } from "./status";
+import { clbTargetHealth } from "./clbStandIn";
 import type { LabTopology } from "../hosts/topology";
 
 /**
@@ -26,7 +27,7 @@ export async function getThroughEip(config: IamHaConfig, topology: LabTopology, 
   return { status, body, node };
 }
 
-/** The verifier's view of the lab: the same checks as for a deployed stack, through every VIP's EIP. */
+/** The verifier's view of the lab: the same checks as for a deployed stack, through every VIP's EIP (or the CLB's stand-in on it). */
 export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTarget {
   const dbNode = topology.nodes.find((n) => n.name === config.database.node)!;
   return {
@@ -39,6 +40,8 @@ export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTar
     sitePorts: config.frontDoor === "vipOnly" ? Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])) : undefined,
     get: (site, path, eip) => getThroughEip(config, topology, site, path, eip),
     nodeStates: () => nodeStates(config, topology),
+    // Behind a CLB: the stand-in's own health checks, as Tencent's getTargetHealth tells the real CLB's.
+    targetHealth: config.frontDoor === "clb" ? () => clbTargetHealth() : undefined,
     dbLogins: () =>
       mariadbLogins(
         { host: dbNode.privateIp, name: config.database.name, user: config.database.user, password: config.secrets.dbPassword },

@@ -193,6 +193,13 @@ const defaultCloud: CloudOutputs = (type, name) => {
       return { publicIp: `198.51.100.${(hash(name) % 200) + 10}` };
     case TYPES.eip:
       return { publicIp: "203.0.113.99", status: "BIND" };
+    // The CLB's address, and the bare ids Tencent gives listeners and rules (the resources' own ids are composite).
+    case TYPES.clb:
+      return { clbVips: ["203.0.113.98"] };
+    case TYPES.clbListener:
+      return { listenerId: `lbl-${hash(name).toString(16)}` };
+    case TYPES.clbListenerRule:
+      return { ruleId: `loc-${hash(name).toString(16)}` };
     case COMMAND_TYPE:
       return { stdout: "", stderr: "" };
     case TLS_PRIVATE_KEY_TYPE:

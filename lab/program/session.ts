@@ -14,6 +14,7 @@ import { LAB_PACKAGES } from "../hosts/repo";
 import { LabStack } from "./stack";
 import type { LabNode } from "../hosts/topology";
 import { installStandIns, startBackends } from "./standins";
+import { startClbStandIn, stopClbStandIn } from "./clbStandIn";
 
 /** The lab's main job: hosts, the IAM stand-ins, then exactly the program's remote commands, then the checks. */
 
@@ -31,6 +32,8 @@ export async function up(stack: LabStack): Promise<UpResult> {
   const reusedHosts = changes !== undefined;
   // New hosts are a new stack: the program makes new host keys for them.
   if (!reusedHosts) {
+    // New hosts: the old CLB's stand-in (if any) served the old ones.
+    await stopClbStandIn();
     forgetHostKeys();
     forgetApplied();
     forgetMachines();
@@ -63,6 +66,8 @@ export async function up(stack: LabStack): Promise<UpResult> {
   // A VIP added or removed: its EIP is bound, or goes, once the nodes' steps ran, as in the run.
   if (changes) await rebindEips(topology);
   keepOutputs(stack, run.outputs);
+  // The CLB (frontDoor clb) as the run leaves it: its targets registered once every nginx serves.
+  await startClbStandIn(run.registrations, topology);
   if (changes) await removeNodes(stack, changes.removed, program.resources);
   const checks = await labChecks(stack, run);
   return { reusedHosts, plan, applied, checks };
@@ -127,6 +132,7 @@ export async function replace(stack: LabStack, nodeName: string): Promise<void> 
 export async function down(stack: LabStack): Promise<void> {
   log("destroying what the program applied, as pulumi destroy would…");
   await destroyApplied(stack.topology);
+  await stopClbStandIn();
   await labDown(stack.topology);
   forgetHostKeys();
   log("lab removed; caches stay in place");

@@ -11,7 +11,8 @@ import { receiverUrl } from "../hosts/alerts";
 import { LabError, log } from "../hosts/exec";
 import { settings } from "../hosts/paths";
 import { ensureSshKey, privateKey, publicKey } from "../hosts/ssh";
-import type { LabTopology } from "../hosts/topology";
+import type { LabTopology, LabZone } from "../hosts/topology";
+import { runsKeepalived } from "../../config/lists";
 
 /** A stack as the lab runs it: its config (with the lab's own secrets) and the lab network for it. */
 export interface LabStack {
@@ -98,12 +99,15 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
   const { alertToken, vrrpAuthPass, ...secrets } = labSecrets();
   const file = stackFile(stack, dir);
   const secretKeys = ["vrrpAuthPass", "dbPassword", "sshPrivateKey", "alertWebhook"];
-  // VRRPv3 has no password: the lab stands in for one only where the stack's VRRP version uses it.
-  const vrrpV3 = String({ ...file.values, ...overrides }.vrrpVersion) === "3";
+  // VRRPv3 has no password, and a stack behind a CLB runs no keepalived at all: the lab stands in
+  // for a password (and a webhook for keepalived's transitions) only where the stack uses them.
+  const asGiven = { ...file.values, ...overrides };
+  const noKeepalived = asGiven.frontDoor === "clb";
+  const vrrpV3 = String(asGiven.vrrpVersion) === "3";
   const written: Record<string, unknown> = {
     ...file.values,
     ...secrets,
-    ...(vrrpV3 ? {} : { vrrpAuthPass }),
+    ...(vrrpV3 || noKeepalived ? {} : { vrrpAuthPass }),
     ...overrides,
     sshPrivateKey: privateKey(),
     sshPublicKey: publicKey().trim(),
@@ -111,38 +115,65 @@ export async function loadLabStack(stack: string, overrides: Record<string, unkn
   const asWritten = loadConfig(mapSource(written, secretKeys));
   const { values, standIns } = cloudOnly(written, asWritten);
   // Alerts go to the lab's own receiver, on the router address of this stack's subnet.
-  values.alertWebhook = receiverUrl(labTopology(asWritten), alertToken);
+  if (!noKeepalived) values.alertWebhook = receiverUrl(labTopology(asWritten), alertToken);
   const config = loadConfig(mapSource(values, secretKeys));
   const topology = labTopology(config);
   standIns.unshift(
-    `the stack's secrets (${vrrpV3 ? "" : "vrrpAuthPass, "}dbPassword, sshPrivateKey with its sshPublicKey, alertWebhook): the lab's own, and its webhook receiver at ${topology.routerIp}`,
+    noKeepalived
+      ? "the stack's secrets (dbPassword, sshPrivateKey with its sshPublicKey): the lab's own"
+      : `the stack's secrets (${vrrpV3 ? "" : "vrrpAuthPass, "}dbPassword, sshPrivateKey with its sshPublicKey, alertWebhook): the lab's own, and its webhook receiver at ${topology.routerIp}`,
     `the cloud's NIC: each node's is named ${config.vrrp.interface} (vrrpInterface) before its network comes up`,
     `the operator's address: the lab's ssh comes from ${topology.nodes[0].sshFrom} (inside adminCidr ${config.network.adminCidr}) to port ${config.ssh.port}` +
       (config.ssh.user === "root" ? "" : `, as ${config.ssh.user} with passwordless sudo (made on every node, as the image has it)`),
   );
+  standIns.push(...clbStandIns(config, topology));
   for (const line of standIns) log(`the lab stands in for ${line}`);
   const pulumiConfig = asPulumiConfig(values, file.others);
   return { name: stack, config, pulumiConfig, secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`), topology, standIns };
 }
 
-/** The VPC router plays the subnet's first address, as on Tencent Cloud. */
+/** What the lab plays of a CLB stack: the zones, and the CLB itself (lab/program/clbStandIn.ts). */
+function clbStandIns(config: IamHaConfig, topology: LabTopology): string[] {
+  if (config.frontDoor !== "clb") return [];
+  return [
+    `the availability zones (${config.network.zones.map((z) => `${z.availabilityZone} ${z.subnetCidr}`).join(", ")}): a bridge each in the lab's namespace, ` +
+      "the VPC's router at each subnet's first address, routing between them",
+    `the CLB: HAProxy in the lab's namespace on ${topology.eip}, configured from the program's CLB listener, rules and targets ` +
+      "(a backend per rule's domain, its health check, round robin, a failed forward retried on another front door)",
+  ];
+}
+
+/** The VIPs the stack's front doors hold: none behind a CLB (config.vips is then the unused default). */
+const heldVips = (config: IamHaConfig) => (runsKeepalived(config.frontDoor) ? config.vips : []);
+
+/** The VPC router plays each zone's subnet's first address, as on Tencent Cloud. */
+function labZones(config: IamHaConfig): LabZone[] {
+  return config.network.zones.map((zone) => {
+    const routerIp = nthAddress(parseCidr(zone.subnetCidr)!, 1);
+    const taken = config.nodes.find((n) => n.privateIp === routerIp);
+    if (taken || heldVips(config).some((vip) => vip.address === routerIp)) {
+      throw new LabError(
+        `${routerIp} is the first address of ${zone.subnetCidr} (${zone.availabilityZone}), which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`,
+      );
+    }
+    return { subnetCidr: zone.subnetCidr, routerIp };
+  });
+}
+
 function labTopology(config: IamHaConfig): LabTopology {
-  const subnet = parseCidr(config.network.subnetCidr)!;
-  const routerIp = nthAddress(subnet, 1);
-  const taken = config.nodes.find((n) => n.privateIp === routerIp);
-  if (taken || config.vips.some((vip) => vip.address === routerIp)) {
-    throw new LabError(
-      `${routerIp} is the subnet's first address, which the lab's router (like the VPC's) uses; move ${taken ? taken.name : "the HAVIP"} to another address`,
-    );
-  }
+  const [first, ...moreZones] = labZones(config);
+  const routerIp = first.routerIp;
   const sshFrom = adminAddress(config, routerIp);
+  const vips = heldVips(config);
   return {
-    subnetCidr: config.network.subnetCidr,
+    subnetCidr: first.subnetCidr,
     routerIp,
-    havip: config.vips[0].address,
+    // Only a stack with more zones says so: a one-zone stack's topology stays as it was (its running lab is reused).
+    ...(moreZones.length > 0 ? { moreZones } : {}),
+    ...(vips.length > 0 ? { havip: vips[0].address } : {}),
     eip: LAB_EIP,
     // Each further VIP's EIP: the addresses after the primary's.
-    moreVips: config.vips.slice(1).map((vip, i) => ({ havip: vip.address, eip: nthAddress(parseCidr(`${LAB_EIP}/32`)!, i + 1) })),
+    moreVips: vips.slice(1).map((vip, i) => ({ havip: vip.address, eip: nthAddress(parseCidr(`${LAB_EIP}/32`)!, i + 1) })),
     nodes: config.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, sshFrom, sshPort: config.ssh.port })),
     nodeInterface: config.vrrp.interface,
     adminAddress: sshFrom === routerIp ? undefined : sshFrom,
@@ -158,7 +189,7 @@ function labTopology(config: IamHaConfig): LabTopology {
 function adminAddress(config: IamHaConfig, routerIp: string): string {
   const admin = parseCidr(config.network.adminCidr)!;
   if (contains(admin, routerIp)) return routerIp;
-  const used = new Set([...config.vips.map((vip) => vip.address), ...config.nodes.map((n) => n.privateIp)]);
+  const used = new Set([...heldVips(config).map((vip) => vip.address), ...config.nodes.map((n) => n.privateIp)]);
   const size = 2 ** (32 - admin.prefix);
   const first = admin.prefix >= 31 ? 0 : 1;
   for (let n = first; n < Math.min(size - first, first + 16); n++) {

@@ -5,19 +5,24 @@ import { moreProbedVips, parseProbe, probeScript } from "../../common/nodeProbe"
 import { allVips } from "../hosts/network";
 import { inNode } from "../hosts/nodeShell";
 import type { LabTopology } from "../hosts/topology";
+import { clbStandInRunning, clbTargetHealth, playedListeners } from "./clbStandIn";
 
 export interface LabStatus {
+  /** The primary VIP's EIP; behind a CLB (frontDoor clb), the CLB's address. */
   eip: string;
-  vip: string;
+  /** The primary HAVIP; none behind a CLB. */
+  vip?: string;
   /** The node holding the HAVIP, or null. */
   master: string | null;
   /** Every VIP, the primary first, with its EIP and holder ("split" when two hold it). */
   vips: { eip: string; vip: string; holder: string | null }[];
+  /** Each node's keepalived state (a backend-only node: "backend"); behind a CLB, the CLB's view of it (UP, DOWN), per site when they differ. */
   nodes: { name: string; privateIp: string; state: string }[];
 }
 
-/** keepalived's state on each front door and whether it holds the VIP: the verifier's probe, run inside the node. */
+/** keepalived's state on each front door and whether it holds the VIP: the verifier's probe, run inside the node. None without a VIP (frontDoor clb: no keepalived). */
 export async function nodeStates(config: IamHaConfig, topology: LabTopology): Promise<NodeState[]> {
+  if (topology.havip === undefined) return [];
   const moreVips = moreProbedVips(config);
   const probe = probeScript(config.vrrp.interface, topology.havip, moreVips);
   const doors = frontDoors(config.nodes).map((n) => n.name);
@@ -32,6 +37,7 @@ export async function nodeStates(config: IamHaConfig, topology: LabTopology): Pr
 }
 
 export async function labStatus(config: IamHaConfig, topology: LabTopology): Promise<LabStatus> {
+  if (topology.havip === undefined) return clbStatus(topology);
   const states = await nodeStates(config, topology);
   const holders = holdersOf(config, states);
   return {
@@ -42,6 +48,18 @@ export async function labStatus(config: IamHaConfig, topology: LabTopology): Pro
     // A backend node runs no keepalived.
     nodes: topology.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, state: states.find((s) => s.name === n.name)?.state ?? "backend" })),
   };
+}
+
+/** Behind a CLB: no VIP, and each node as the CLB's stand-in sees it (STOPPED when the stand-in does not run). */
+async function clbStatus(topology: LabTopology): Promise<LabStatus> {
+  const running = clbStandInRunning();
+  const health = running ? await clbTargetHealth(playedListeners()) : [];
+  // One state when every site says the same, else each site's.
+  const stateOf = (node: string) => {
+    const states = [...new Set(health.filter((h) => h.node === node).map((h) => h.status))];
+    return states.length > 0 ? states.join(" / ") : running ? "not a target" : "CLB STOPPED";
+  };
+  return { eip: topology.eip, master: null, vips: [], nodes: topology.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp, state: stateOf(n.name) })) };
 }
 
 /**

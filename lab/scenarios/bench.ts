@@ -4,7 +4,8 @@
  * prints numbers and writes them (--json, with the raw recordings) and a picture per scenario and
  * setting (SVG, the median round); nothing here passes or fails. A stack with several VIPs
  * (examples/Pulumi.activeactive.yaml: --stack activeactive) adds each VIP's figures while a front
- * door fails and comes back.
+ * door fails and comes back; a stack behind a CLB (examples/Pulumi.clb.yaml: --stack clb) instead
+ * reports a front door, a whole zone and the zone back, next to the HAVIP's figures of another run.
  *   npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X]
  */
 import * as fs from "fs";
@@ -20,7 +21,18 @@ import { refreshStandIns } from "../program/standins";
 import { BenchArgs, parseBenchArgs } from "./benchArgs";
 import { scenarioChart } from "./benchChart";
 import { ActiveActiveResult, lastPreferred, runActiveActive } from "./activeActive";
-import { activeActiveReport, failoverReport, flapReport, SettingRun, summarize, summarizeVips, throughputReport } from "./benchReport";
+import {
+  activeActiveReport,
+  failoverReport,
+  flapReport,
+  SettingRun,
+  summarize,
+  summarizeVips,
+  summarizeZones,
+  throughputReport,
+  zonesReport,
+} from "./benchReport";
+import { runZoneScenario, ZoneScenarioResult, zoneScenarios } from "./zones";
 import { runScenario, scenarios } from "./failover";
 import { FlapRun, runFlap } from "./flap";
 import { measureThroughput, Throughput } from "./throughput";
@@ -98,6 +110,30 @@ async function measureFlap(args: BenchArgs, ours: LabStack): Promise<{ settings:
   return { settings, run: await runFlap(chosen, args.flapMinutes) };
 }
 
+async function benchZones(args: BenchArgs, stack: LabStack, throughput: Throughput): Promise<void> {
+  const rounds: ZoneScenarioResult[][] = [];
+  for (let round = 1; round <= args.rounds; round++) {
+    const results = [];
+    for (const scenario of zoneScenarios()) {
+      log(`CLB, round ${round}/${args.rounds}: ${scenario.name}`);
+      results.push(await runZoneScenario(stack, scenario));
+    }
+    rounds.push(results);
+  }
+  const { clb } = stack.config;
+  const health = `checks every ${clb.healthInterval} s, ${clb.unhealthyThreshold} failed: out, ${clb.healthyThreshold} passed: in`;
+  process.stdout.write(`\n${zonesReport(rounds, health)}\n`);
+  writeJson(args, { throughput, zones: { health, rounds, summary: summarizeZones(rounds) } });
+}
+
+/** The figures and raw recordings as JSON, when --json asks for them. */
+function writeJson(args: BenchArgs, figures: Record<string, unknown>): void {
+  if (!args.json) return;
+  const report = { when: new Date().toISOString(), machine: { cpus: os.cpus().length }, args, ...figures };
+  fs.writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);
+  process.stdout.write(`figures and recordings: ${args.json}\n`);
+}
+
 const slug = (text: string) =>
   text
     .toLowerCase()
@@ -126,6 +162,8 @@ async function main(argv: string[]): Promise<void> {
   await applySettings(ours);
   const throughput: Throughput = await measureThroughput(ours);
   process.stdout.write(`\n${throughputReport(throughput)}\n`);
+  // Behind a CLB there is no keepalived to tune: a front door and a zone failing, and the zone back.
+  if (ours.config.frontDoor === "clb") return benchZones(args, ours, throughput);
   const runs: SettingRun[] = [];
   for (const setting of benchSettings(ours, args)) runs.push(await measureSetting(args, setting));
   // With several VIPs (vips): each VIP's figures while one front door fails and comes back.
@@ -151,20 +189,13 @@ async function main(argv: string[]): Promise<void> {
       )
     : [];
   if (pictures.length) process.stdout.write(`\npictures (the median round of each):\n${pictures.map((p) => `  ${p}`).join("\n")}\n`);
-  if (args.json) {
-    const report = {
-      when: new Date().toISOString(),
-      machine: { cpus: os.cpus().length },
-      args,
-      throughput,
-      settings: runs.map((r) => ({ ...r, summary: summarize(r.rounds) })),
-      flap,
-      activeActive: spreadNode ? { node: spreadNode, rounds: activeActive, summary: summarizeVips(activeActive) } : undefined,
-      pictures,
-    };
-    fs.writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);
-    process.stdout.write(`figures and recordings: ${args.json}\n`);
-  }
+  writeJson(args, {
+    throughput,
+    settings: runs.map((r) => ({ ...r, summary: summarize(r.rounds) })),
+    flap,
+    activeActive: spreadNode ? { node: spreadNode, rounds: activeActive, summary: summarizeVips(activeActive) } : undefined,
+    pictures,
+  });
 }
 
 main(process.argv.slice(2)).catch((e) => {

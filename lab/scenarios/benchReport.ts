@@ -5,6 +5,7 @@
 import { medianRound, speedup, Spread, spread } from "./benchFigures";
 import type { ActiveActiveResult } from "./activeActive";
 import type { ScenarioResult } from "./failover";
+import type { ZoneScenarioResult } from "./zones";
 import type { CpuPerRequest, Throughput } from "./throughput";
 import type { FlapRun } from "./flap";
 
@@ -142,5 +143,43 @@ export function activeActiveReport(rounds: ActiveActiveResult[][], node: string)
   return [
     `Active-active, per VIP (${node} fails and comes back; a request every 20 ms through each EIP; median/worst over the rounds; new MASTER: the VIP's new holder's journal, — when it did not move):`,
     ...lines,
+  ].join("\n");
+}
+
+/** One CLB zone scenario over the rounds: when the CLB marked the nodes, failed requests, first success. */
+export interface ZoneSummary {
+  name: string;
+  held: number;
+  rounds: number;
+  markedMs: Spread;
+  failed: Spread;
+  firstSuccessMs: Spread;
+  failedAfterMark: Spread;
+}
+
+/** Per zone scenario (in the first round's order): each figure's median and worst over the rounds. */
+export function summarizeZones(rounds: ZoneScenarioResult[][]): ZoneSummary[] {
+  return (rounds[0] ?? []).map((first, i) => {
+    const runs = rounds.map((round) => round[i]);
+    return {
+      name: first.name,
+      held: runs.filter((r) => r.held).length,
+      rounds: runs.length,
+      markedMs: spread(runs.map((r) => r.markedMs)),
+      failed: spread(runs.map((r) => r.failed)),
+      firstSuccessMs: spread(runs.map((r) => r.firstSuccessMs)),
+      failedAfterMark: spread(runs.map((r) => r.failedAfterMark)),
+    };
+  });
+}
+
+export function zonesReport(rounds: ZoneScenarioResult[][], health: string): string {
+  return [
+    `Behind the CLB (its stand-in; ${health}), median/worst over the rounds, a request every 20 ms through its address; times in s from the fault:`,
+    ...summarizeZones(rounds).map(
+      (s) =>
+        `  ${s.name.padEnd(66)} marked ${`${pair(s.markedMs, secs)} s`.padEnd(13)} failed ${pair(s.failed, count).padEnd(7)} first ok ${`${pair(s.firstSuccessMs, secs)} s`.padEnd(13)} after the mark ${pair(s.failedAfterMark, count)}  held ${s.held}/${s.rounds}`,
+    ),
+    "marked: the CLB stand-in's log marks the nodes DOWN (or UP) for every site; failed: no 200 within 1 s; after the mark: failed once they were marked.",
   ].join("\n");
 }

@@ -1,4 +1,4 @@
-import { frontDoors } from "../../config/lists";
+import { frontDoors, runsKeepalived, runsNginx } from "../../config/lists";
 import { IamHaConfig } from "../../config/types";
 import { NodeState } from "../../common/checks";
 import { LabError, log, PROJECT_ROOT, sleep, tsScript, waitFor } from "../hosts/exec";
@@ -106,16 +106,38 @@ async function watchHolders(config: IamHaConfig, stack: LabStack, ms: number): P
   return seen;
 }
 
-/** All nodes healthy and exactly one holding the VIP, as every scenario starts; returns the holder. */
-export async function baseline(stack: LabStack): Promise<string> {
+/** Every node's link up and its backends running; on a front door nginx (where it runs) and keepalived (where it runs). */
+export async function everythingUp(stack: LabStack): Promise<void> {
   const { config, topology } = stack;
   const ports = standInUnits(config);
   const doors = frontDoors(config.nodes).map((n) => n.name);
-  const nginx = config.frontDoor === "havip" ? " && systemctl start nginx" : "";
+  const units = [runsNginx(config.frontDoor) && "nginx", runsKeepalived(config.frontDoor) && "keepalived"].filter(Boolean);
   for (const node of topology.nodes) {
-    const frontDoor = doors.includes(node.name) ? `${nginx} && systemctl start keepalived` : "";
+    const frontDoor = doors.includes(node.name) ? units.map((u) => ` && systemctl start ${u}`).join("") : "";
     await sh(node.name, `ip link set ${config.vrrp.interface} up && systemctl start ${ports}${frontDoor}`);
   }
+}
+
+/**
+ * Every node's backend answers through the EIP again (nginx skips a backend for fail_timeout after
+ * a failure), so each scenario starts from the same place.
+ */
+export async function everyBackendAnswers(stack: LabStack): Promise<void> {
+  const { config, topology } = stack;
+  const seen = new Set<string>();
+  const deadline = Date.now() + 5_000 + config.upstream.failTimeout * 1000 * 2;
+  while (seen.size < topology.nodes.length && Date.now() < deadline) {
+    const answer = await getThroughEip(config, topology, config.sites[0].serverName, "/healthz");
+    if (answer.node) seen.add(answer.node);
+    else await sleep(POLL_MS);
+  }
+  if (seen.size < topology.nodes.length) throw new LabError(`not every node's backend answers through the EIP (seen: ${[...seen].join(", ") || "none"})`);
+}
+
+/** All nodes healthy and exactly one holding the VIP, as every scenario starts; returns the holder. */
+export async function baseline(stack: LabStack): Promise<string> {
+  const { config, topology } = stack;
+  await everythingUp(stack);
   const since = Date.now();
   const ok = await pollUntil(
     config,
@@ -136,16 +158,7 @@ export async function baseline(stack: LabStack): Promise<string> {
     }
     return holder;
   }
-  // nginx skips a backend for fail_timeout after a failure: wait until every node's backend
-  // answers again, so each scenario starts from the same place.
-  const seen = new Set<string>();
-  const deadline = Date.now() + 5_000 + config.upstream.failTimeout * 1000 * 2;
-  while (seen.size < topology.nodes.length && Date.now() < deadline) {
-    const answer = await getThroughEip(config, topology, config.sites[0].serverName, "/healthz");
-    if (answer.node) seen.add(answer.node);
-    else await sleep(POLL_MS);
-  }
-  if (seen.size < topology.nodes.length) throw new LabError(`not every node's backend answers through the EIP (seen: ${[...seen].join(", ") || "none"})`);
+  await everyBackendAnswers(stack);
   return holder;
 }
 

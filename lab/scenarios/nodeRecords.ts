@@ -70,8 +70,19 @@ export function inBackground(run: Runner, cmd: string[], limitMs: number): { sto
   };
 }
 
+/** The lab's (primary) VIP, for what only a stack behind a VIP has: a refusal behind a CLB. */
+export function labVip(stack: LabStack): string {
+  const { havip } = stack.topology;
+  if (!havip)
+    throw new LabError(
+      `stack ${stack.name} stands behind a CLB (frontDoor clb): it has no VIP to fail over or move; its scenarios are the zone ones (npm run lab -- failover)`,
+    );
+  return havip;
+}
+
 /** Starts `ip -ts monitor neigh` on the lab's bridge; `stop` returns every update of the VIP's entry. */
 export function watchNeighbours(stack: LabStack): { stop(): Promise<{ t: number; lladdr: string }[]> } {
+  const havip = labVip(stack);
   const monitor = inBackground(execInLabNs, ["ip", "-ts", "monitor", "neigh", "dev", names.bridge()], WATCH_LIMIT_MS);
-  return { stop: async () => neighbourUpdates((await monitor.stop()).stdout, stack.topology.havip) };
+  return { stop: async () => neighbourUpdates((await monitor.stop()).stdout, havip) };
 }

@@ -6,13 +6,13 @@ import { nodeStates } from "../program/status";
 import { startStream } from "./failover";
 import { longestGap, masterIntervals, mostAtOnce } from "./masters";
 import { frontDoors } from "../../config/lists";
-import { keepalivedJournals } from "./nodeRecords";
+import { keepalivedJournals, labVip } from "./nodeRecords";
 
 /** The lab as the switchover sees a stack: its front doors' states, and commands over SSH. */
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
   return {
     nodes: frontDoors(stack.config.nodes).map((n) => ({ name: n.name, privateIp: n.privateIp })),
-    havip: stack.topology.havip,
+    havip: labVip(stack),
     vrrpInterface: stack.config.vrrp.interface,
     nodeStates: () => nodeStates(stack.config, stack.topology),
     runAsRoot: async (name, command) => {

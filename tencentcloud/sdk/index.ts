@@ -10,6 +10,7 @@
 export * from "./provider";
 export { config } from "./config";
 
+import * as clb from "./clb";
 import * as eip from "./eip";
 import * as ha from "./ha";
 import * as images from "./images";
@@ -20,4 +21,4 @@ import * as subnet from "./subnet";
 import * as types from "./types";
 import * as vpc from "./vpc";
 
-export { eip, ha, images, instance, key, security, subnet, types, vpc };
+export { clb, eip, ha, images, instance, key, security, subnet, types, vpc };

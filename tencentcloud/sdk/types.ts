@@ -16,6 +16,20 @@ export namespace input {
   /** The provider's `mfaCertification` setting. */
   export type ProviderMfaCertification = Inputs<output.config.MfaCertification>;
 
+  export namespace Clb {
+    /** One backend of an Attachment: a CVM (its primary NIC's primary IPv4) or an ENI IP, at a port. */
+    export interface AttachmentTarget {
+      /** Eni IP address of the backend server, conflict with `instanceId` but must specify one of them. */
+      eniIp?: pulumi.Input<string>;
+      /** CVM Instance Id of the backend server, conflict with `eniIp` but must specify one of them. */
+      instanceId?: pulumi.Input<string>;
+      /** Port of the backend server. Valid value ranges: (0~65535). */
+      port: pulumi.Input<number>;
+      /** Forwarding weight of the backend service. Valid value ranges: (0~100). defaults to `10`. */
+      weight?: pulumi.Input<number>;
+    }
+  }
+
   export namespace Security {
     /** One ingress rule of a GroupRuleSet. */
     export interface GroupRuleSetIngress {
@@ -105,6 +119,58 @@ export namespace output {
       serialNumber: string;
       /** MFA authentication code. */
       tokenCode: string;
+    }
+  }
+
+  export namespace Clb {
+    /** One CLB, as getTargetHealth lists it. */
+    export interface GetTargetHealthLoadBalancer {
+      /** List of listeners. Note: This field may return null, indicating that no valid values can be obtained. */
+      listeners: GetTargetHealthLoadBalancerListener[];
+      /** CLB instance ID. */
+      loadBalancerId: string;
+      /** CLB instance name. Note: This field may return null, indicating that no valid values can be obtained. */
+      loadBalancerName: string;
+    }
+
+    /** One listener of a CLB, as getTargetHealth lists it. */
+    export interface GetTargetHealthLoadBalancerListener {
+      /** Listener ID. */
+      listenerId: string;
+      /** Listener name. Note: This field may return null, indicating that no valid values can be obtained. */
+      listenerName: string;
+      /** Port bound to the target. */
+      port: number;
+      /** Listener protocol. */
+      protocol: string;
+      /** List of forwarding rules of the listener. Note: This field may return null, indicating that no valid values can be obtained. */
+      rules: GetTargetHealthLoadBalancerListenerRule[];
+    }
+
+    /** One forwarding rule of a listener, as getTargetHealth lists it. */
+    export interface GetTargetHealthLoadBalancerListenerRule {
+      /** Domain name of the forwarding rule. Note: This field may return null, indicating that no valid values can be obtained. */
+      domain: string;
+      /** Forwarding rule ID. */
+      locationId: string;
+      /** Health status of the real server bound to this rule. Note: this field may return null, indicating that no valid values can be obtained. */
+      targets: GetTargetHealthLoadBalancerListenerRuleTarget[];
+      /** Forwarding rule Url. Note: This field may return null, indicating that no valid values can be obtained. */
+      url: string;
+    }
+
+    /** One target of a rule and its health. */
+    export interface GetTargetHealthLoadBalancerListenerRuleTarget {
+      /** Current health status. true: healthy; false: unhealthy (also: not probed yet, or probing). */
+      healthStatus: boolean;
+      /** Detailed information about the current health status. Alive: healthy; Dead: exceptional; Unknown: check not started/checking/unknown status. */
+      healthStatusDetail: string;
+      /** Private IP of the target. */
+      ip: string;
+      /** Port bound to the target. */
+      port: number;
+      /** Instance ID of the target, such as ins-12345678. */
+      targetId: string;
     }
   }
 
