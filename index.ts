@@ -118,8 +118,10 @@ export = async () => {
   const order = holder.apply((name) => rollOrder(frontDoors(config.nodes), name));
   // Front doors this update removes or makes backend-only: each one's keepalived stops before any
   // remaining node drops it, unless the operator says they are dead (nothing to reach, nothing to stop).
-  const removed = keepalived ? retiredNodes(last.nodeAddresses, config.nodes) : [];
-  if (config.removeDeadNodes && removed.length === 0)
+  const leaving = retiredNodes(last.nodeAddresses, config.nodes);
+  // Behind a CLB a leaving node runs no keepalived to stop: no retire step.
+  const removed = keepalived ? leaving : [];
+  if (config.removeDeadNodes && leaving.length === 0)
     pulumi.log.warn(
       "iam-ha:removeDeadNodes is true but this update removes no node: set it back to false, or a later removal skips stopping a live node's keepalived",
     );

@@ -82,6 +82,8 @@ export interface VerifyTarget {
    * than keepalived thinks.
    */
   vipHolderInCloud?(havip: string): Promise<string | null>;
+  /** The nodes the load balancer must send to (frontDoor clb); default: every node. */
+  frontDoors?: string[];
   /**
    * frontDoor clb: how the load balancer sees each front door for each site, where the target can
    * ask it (Tencent Cloud's getTargetHealth; the lab's stand-in's own health checks).
@@ -127,7 +129,7 @@ export async function verify(target: VerifyTarget, requestsPerSite = 10): Promis
     checks.push(vipCheck(vip.address, held));
     if (target.vipHolderInCloud) checks.push(await cloudHolderCheck(vip.address, held, target.vipHolderInCloud.bind(target)));
   }
-  if (target.targetHealth) checks.push(await targetHealthCheck(target.sites, target.targetHealth.bind(target)));
+  if (target.targetHealth) checks.push(await targetHealthCheck(target.sites, target.frontDoors ?? target.nodes, target.targetHealth.bind(target)));
   for (const login of await target.dbLogins()) {
     checks.push({ name: `MariaDB login from ${login.peer}`, ok: login.ok, detail: login.detail });
   }
@@ -255,14 +257,16 @@ async function cloudHolderCheck(havip: string, states: NodeState[], holderInClou
  * (an unhealthy target gets no traffic, so the balance check alone could pass on a shrunken pool
  * only by luck, never by design).
  */
-async function targetHealthCheck(sites: string[], targetHealth: () => Promise<TargetHealth[]>): Promise<Check> {
+async function targetHealthCheck(sites: string[], frontDoors: string[], targetHealth: () => Promise<TargetHealth[]>): Promise<Check> {
   const name = "the CLB sees every front door healthy";
   try {
     const seen = await targetHealth();
     const problems = sites.flatMap((site) => {
       const targets = seen.filter((t) => t.site === site);
       if (targets.length === 0) return [`${site}: no targets`];
-      return targets.filter((t) => !t.healthy).map((t) => `${site}: ${t.node} ${t.status}`);
+      // A front door deregistered (in the console, or a replaced CVM not yet attached) gets no traffic, healthy or not.
+      const missing = frontDoors.filter((node) => !targets.some((t) => t.node === node)).map((node) => `${site}: ${node} not a target`);
+      return [...missing, ...targets.filter((t) => !t.healthy).map((t) => `${site}: ${t.node} ${t.status}`)];
     });
     const detail = sites
       .map(

@@ -91,6 +91,7 @@ export function renderKeepalivedFiles(config: IamHaConfig, node: NodeConfig): Re
   const scriptView = {
     node: node.name,
     vips: allVipNames(config).map(({ vip, stateFile }) => ({ address: vip.address, stateFile })),
+    primaryVip: config.vips[0].address,
     checkTimeout: checkTimeout(config),
     alertScript: alerting ? PATHS.alertScript : "",
     stateDir: PATHS.runtimeDir,

@@ -5,8 +5,9 @@ import { PATHS } from "./osFacts";
 /**
  * What tells one VIP's pieces from another's on a node and in the stack. The primary VIP (the
  * first) keeps the names a one-VIP stack has always had, so a running stack that lists a second
- * VIP keeps its first VIP's HAVIP, EIP and state files; every other VIP's names carry its router
- * id, which is unique in the subnet.
+ * VIP keeps its first VIP's HAVIP, EIP and state files. Every other VIP's cloud resources are
+ * named by its address (a HAVIP is its address: a new router id keeps them and their EIP), its
+ * files on the nodes by its router id (a new router id is a new VRRP instance anyway).
  */
 export interface VipNames {
   vip: VipConfig;
@@ -17,7 +18,7 @@ export interface VipNames {
   stateFile: string;
   /** The path on nginx that serves that state to the other front doors' VIP watch. */
   statePath: string;
-  /** The stack's PublicAccess component for it (its HAVIP, EIP and bindings are named after it). */
+  /** The stack's PublicAccess component for it (its HAVIP, EIP and bindings are named after it): iam-ha, or iam-ha-vip-<address>. */
   accessName: string;
 }
 
@@ -30,7 +31,7 @@ export function vipNames(config: IamHaConfig, vip: VipConfig): VipNames {
     instanceName: `IAM_HA_${vip.virtualRouterId}`,
     stateFile: `${PATHS.vrrpStateFile}${suffix}`,
     statePath: `/iam-ha-state${suffix}`,
-    accessName: primary ? "iam-ha" : `iam-ha-vrid${vip.virtualRouterId}`,
+    accessName: primary ? "iam-ha" : `iam-ha-vip-${vip.address}`,
   };
 }
 

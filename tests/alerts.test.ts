@@ -112,15 +112,19 @@ describe("alerts", () => {
       `mount --bind ${root}/etc/keepalived /etc/keepalived && mount -t tmpfs iam-ha-test /var/log && mount -t tmpfs iam-ha-test /run || exit 99`,
       `export PATH=${root}/bin:$PATH`,
       `/etc/keepalived/keepalived_notify.sh MASTER ${second} || exit $?`,
+      // As a config from before several VIPs calls it (no VIP) while the step reloads keepalived: the primary's.
+      "/etc/keepalived/keepalived_notify.sh FAULT || exit $?",
       `/etc/keepalived/keepalived_notify.sh BACKUP ${first} || exit $?`,
       'for f in /run/iam-ha/*; do echo "$f=$(cat "$f")"; done; cat /var/log/keepalived.log',
     ].join("\n");
     const r = await runAsync("unshare", ["--mount", "sh", "-c", script]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("/run/iam-ha/vrrp-state=BACKUP\n/run/iam-ha/vrrp-state-82=MASTER\n");
+    expect(r.stdout).toMatch(new RegExp(`notify_fault node=pair-a vip=${first.replace(/\./g, "\\.")}\n`));
     expect(r.stdout).toMatch(new RegExp(`notify_master node=pair-a vip=${second.replace(/\./g, "\\.")}\n`));
     expect(received.map((p) => JSON.parse(p.body)).map((b) => [b.state, b.vip])).toEqual([
       ["MASTER", second],
+      ["FAULT", first],
       ["BACKUP", first],
     ]);
   });

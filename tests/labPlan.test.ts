@@ -100,7 +100,13 @@ test("a second VIP (vips): every front door's firewall, nginx (its state locatio
     cloud(program)
       .filter((r) => !cloud(prodProgram).includes(r))
       .sort(),
-  ).toEqual(["iam-ha-vrid52-eip", "iam-ha-vrid52-eip-attachment", "iam-ha-vrid52-havip", "iam-ha-vrid52-havip-node-1", "iam-ha-vrid52-havip-node-2"]);
+  ).toEqual([
+    "iam-ha-vip-10.0.4.98-eip",
+    "iam-ha-vip-10.0.4.98-eip-attachment",
+    "iam-ha-vip-10.0.4.98-havip",
+    "iam-ha-vip-10.0.4.98-havip-node-1",
+    "iam-ha-vip-10.0.4.98-havip-node-2",
+  ]);
   expect(cloud(prodProgram).filter((r) => !cloud(program).includes(r))).toEqual([]);
 });
 

@@ -230,12 +230,12 @@ describe("active-active: two VIPs, each preferred by its own front door (example
     expect(holders.map((r) => r.name).sort()).toEqual([
       "iam-ha-havip-pair-a",
       "iam-ha-havip-pair-b",
-      "iam-ha-vrid82-havip-pair-a",
-      "iam-ha-vrid82-havip-pair-b",
+      "iam-ha-vip-172.20.16.51-havip-pair-a",
+      "iam-ha-vip-172.20.16.51-havip-pair-b",
     ]);
     for (const holder of holders) {
       const [havip] = besides(holder, TYPES.havip);
-      const address = holder.name.startsWith("iam-ha-vrid82-") ? "172.20.16.51" : "172.20.16.50";
+      const address = holder.name.startsWith("iam-ha-vip-172.20.16.51-") ? "172.20.16.51" : "172.20.16.50";
       expect([holder.name, havip.inputs.vip, holder.inputs.haVipId]).toEqual([holder.name, address, havipId(address)]);
       // The mocks give every resource the id <name>-id: this is the node's own CVM.
       expect(holder.inputs.instanceId).toBe(`iam-ha-${holder.name.split("havip-")[1]}-id`);

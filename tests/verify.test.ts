@@ -370,6 +370,14 @@ describe("the shared checks without a VIP (frontDoor clb)", () => {
     expect(named(await verify(clbTarget(oneDown)), "CLB sees")).toMatchObject({ ok: false, detail: `${SITES[0]}: node-2 DOWN (L4TOUT)` });
   });
 
+  test("a front door that is no target of a site (deregistered, or a replaced CVM not yet attached) fails, naming it", async () => {
+    const onlyOne = async () => [{ site: SITES[0], node: "node-1", healthy: true, status: "UP" }];
+    expect(named(await verify({ ...clbTarget(onlyOne), frontDoors: ["node-1", "node-2"] }), "CLB sees")).toMatchObject({
+      ok: false,
+      detail: `${SITES[0]}: node-2 not a target`,
+    });
+  });
+
   test("a site with no targets at all fails; a CLB that cannot be asked fails with the reason", async () => {
     const otherSite = async () => (await allUp()).map((t) => ({ ...t, site: "other.example.com" }));
     expect(named(await verify(clbTarget(otherSite)), "CLB sees")).toMatchObject({ ok: false, detail: `${SITES[0]}: no targets` });

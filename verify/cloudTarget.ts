@@ -69,6 +69,7 @@ export function cloudTarget(stack: DeployedStack, options: CloudTargetOptions): 
     vips: stack.vips.map((vip) => ({ address: vip.address, eip: vip.publicIp })),
     sites: stack.sites,
     nodes: stack.nodes.map((n) => n.name),
+    frontDoors: stack.frontDoors,
     frontDoor: stack.frontDoor,
     sitePorts: stack.frontDoor === "vipOnly" ? stack.sitePorts : undefined,
     get: (site, path, eip) => httpGet(eip, options.httpPort ?? (stack.frontDoor === "vipOnly" ? stack.sitePorts[site] : 80), site, path, options.httpTimeoutMs),

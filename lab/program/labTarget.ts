@@ -1,3 +1,4 @@
+import { frontDoors } from "../../config/lists";
 import { IamHaConfig } from "../../config/types";
 import { HttpAnswer, VerifyTarget } from "../../common/checks";
 import { mariadbLogins } from "../../common/mariadbLogin";
@@ -36,6 +37,7 @@ export function labTarget(config: IamHaConfig, topology: LabTopology): VerifyTar
     vips: allVips(topology).map(({ havip, eip }) => ({ address: havip, eip })),
     sites: config.sites.map((s) => s.serverName),
     nodes: topology.nodes.map((n) => n.name),
+    frontDoors: frontDoors(config.nodes).map((n) => n.name),
     frontDoor: config.frontDoor,
     sitePorts: config.frontDoor === "vipOnly" ? Object.fromEntries(config.sites.map((s) => [s.serverName, s.port])) : undefined,
     get: (site, path, eip) => getThroughEip(config, topology, site, path, eip),
