@@ -12,7 +12,8 @@ import {
   spuriousTransitions,
 } from "../lab/scenarios/benchFigures";
 import type { ActiveActiveResult, VipFigures } from "../lab/scenarios/activeActive";
-import { activeActiveReport, failoverReport, summarize, summarizeVips, summarizeZones, zonesReport } from "../lab/scenarios/benchReport";
+import { activeActiveReport, failoverReport, frontDoorsReport, summarize, summarizeVips, summarizeZones, zonesReport } from "../lab/scenarios/benchReport";
+import { LINK_DOWN, ZONE_SCENARIOS } from "../lab/scenarios/scenarioNames";
 import type { ZoneScenarioResult } from "../lab/scenarios/zones";
 import type { ScenarioResult } from "../lab/scenarios/failover";
 import { masterEntries, stateEntries, stateEntriesOf } from "../lab/scenarios/masters";
@@ -201,8 +202,17 @@ test("the report puts each setting's line under its scenario and says how many t
 });
 
 describe("npm run bench's flags", () => {
-  test("defaults: 3 rounds, the lab stack, a 0.3 s sub-second setting, 10 flap minutes at that interval, no files", () => {
-    expect(parseBenchArgs([])).toEqual({ rounds: 3, stack: "lab", json: undefined, svgDir: undefined, advertInt: 0.3, flapMinutes: 10, flapAdvertInt: 0.3 });
+  test("defaults: 3 rounds, the lab stack, a 0.3 s sub-second setting, 10 flap minutes at that interval, no files, the clb stack beside", () => {
+    expect(parseBenchArgs([])).toEqual({
+      rounds: 3,
+      stack: "lab",
+      json: undefined,
+      svgDir: undefined,
+      advertInt: 0.3,
+      flapMinutes: 10,
+      flapAdvertInt: 0.3,
+      clbStack: "clb",
+    });
   });
   test("every flag", () => {
     expect(
@@ -219,8 +229,10 @@ describe("npm run bench's flags", () => {
         "0",
         "--flap-advert-int",
         "1",
+        "--clb-stack",
+        "none",
       ]),
-    ).toEqual({ rounds: 1, stack: "lab", json: "/tmp/b.json", svgDir: "/tmp/svg", advertInt: 0.5, flapMinutes: 0, flapAdvertInt: 1 });
+    ).toEqual({ rounds: 1, stack: "lab", json: "/tmp/b.json", svgDir: "/tmp/svg", advertInt: 0.5, flapMinutes: 0, flapAdvertInt: 1, clbStack: undefined });
   });
   test.each([
     [["--rounds", "0"], /--rounds 0: must be a whole number, 1 or more/],
@@ -259,22 +271,23 @@ test("active-active: each VIP's figures over the rounds, median and worst, and t
   );
 });
 
+const zone = (name: string, markedMs: number | null, failed: number, held = true): ZoneScenarioResult => ({
+  name,
+  expectation: "",
+  held,
+  nodes: ["zone-b1", "zone-b2"],
+  markedMs,
+  failedAfterMark: 0,
+  sentAfterMark: {},
+  failures: [],
+  requests: 600,
+  failed,
+  slow: 0,
+  firstSuccessMs: failed ? 2500 : 0,
+  detail: "",
+});
+
 test("behind a CLB: each zone scenario's mark, failed requests and first success over the rounds, median and worst", () => {
-  const zone = (name: string, markedMs: number | null, failed: number, held = true): ZoneScenarioResult => ({
-    name,
-    expectation: "",
-    held,
-    nodes: ["zone-b1", "zone-b2"],
-    markedMs,
-    failedAfterMark: 0,
-    sentAfterMark: {},
-    failures: [],
-    requests: 600,
-    failed,
-    slow: 0,
-    firstSuccessMs: failed ? 2500 : 0,
-    detail: "",
-  });
   const rounds = [
     [zone("a whole zone down", 6100, 4), zone("the zone back", 6900, 0)],
     [zone("a whole zone down", 7200, 9, false), zone("the zone back", 6400, 0)],
@@ -287,4 +300,28 @@ test("behind a CLB: each zone scenario's mark, failed requests and first success
     ],
   );
   expect(zonesReport(rounds, "checks every 3 s")).toMatch(/a whole zone down +marked 6\.50\/7\.20 s +failed 4\/9 /);
+});
+
+test("front doors side by side: each HAVIP setting's link down and the CLB's front door under the same fault, then the zone down and back", () => {
+  const linkDown = (failed: number, firstSuccessMs: number) => ({ ...result(LINK_DOWN, firstSuccessMs, failed), masterAtMs: 800 });
+  const runs = [
+    { name: "ours", overrides: {}, rounds: [[linkDown(38, 850)], [linkDown(40, 900)], [linkDown(37, 840)]] },
+    { name: "ours, 0.3 s v3", overrides: {}, skipped: "refused", rounds: [] },
+  ];
+  const clbRounds = [
+    [zone(ZONE_SCENARIOS.frontDoorDown, 6190, 0), zone(ZONE_SCENARIOS.zoneDown, 5580, 5), zone(ZONE_SCENARIOS.zoneBack, 5820, 0)],
+    [zone(ZONE_SCENARIOS.frontDoorDown, 6600, 1), zone(ZONE_SCENARIOS.zoneDown, 6600, 17), zone(ZONE_SCENARIOS.zoneBack, 5880, 0)],
+  ];
+  const text = frontDoorsReport(runs, { stack: "lab", zone: "ap-guangzhou-3", nodes: 2 }, { stack: "clb", health: "checks every 3 s", rounds: clbRounds });
+  const lines = text.split("\n");
+  const under = (heading: string) => lines.slice(lines.indexOf(heading) + 1).filter((_, i, rest) => rest.slice(0, i + 1).every((l) => l.startsWith("  ")));
+  expect(lines[0]).toBe("Front doors side by side: the HAVIP's (stack lab) and the CLB's (stack clb; checks every 3 s).");
+  const cutOff = under("a front door's machine cut off (its link down)");
+  expect(cutOff).toHaveLength(2); // the skipped setting has no line
+  expect(cutOff[0]).toMatch(/^ {2}HAVIP, ours +failed 38\/40 +first ok 0\.85\/0\.90 s +new MASTER 0\.80\/0\.80 s$/);
+  expect(cutOff[1]).toMatch(/^ {2}CLB +failed 0\/1 +first ok 0\.00\/2\.50 s +marked down 6\.19\/6\.60 s$/);
+  const zoneDown = under("a whole zone down");
+  expect(zoneDown[0]).toMatch(/all 2 nodes sit in ap-guangzhou-3 .*every request fails until the zone is back/);
+  expect(zoneDown[1]).toMatch(/^ {2}CLB +failed 5\/17 .* marked down 5\.58\/6\.60 s$/);
+  expect(under("the zone back")[1]).toMatch(/^ {2}CLB +failed 0\/0 .* marked up 5\.82\/5\.88 s$/);
 });

@@ -4,9 +4,10 @@
  * prints numbers and writes them (--json, with the raw recordings) and a picture per scenario and
  * setting (SVG, the median round); nothing here passes or fails. A stack with several VIPs
  * (examples/Pulumi.activeactive.yaml: --stack activeactive) adds each VIP's figures while a front
- * door fails and comes back; a stack behind a CLB (examples/Pulumi.clb.yaml: --stack clb) instead
- * reports a front door, a whole zone and the zone back, next to the HAVIP's figures of another run.
- *   npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X]
+ * door fails and comes back. Then the CLB front door (--clb-stack, examples/Pulumi.clb.yaml by
+ * default) on its own lab: a front door, a whole zone and the zone back, set beside the HAVIP's
+ * figures for the same faults. A CLB stack as --stack reports its zone figures alone.
+ *   npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X] [--clb-stack clb|none]
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -15,7 +16,7 @@ import { applyCommands } from "../program/apply";
 import { log } from "../hosts/exec";
 import { declaredCommands } from "../program/declaredCommands";
 import { hostsRunning } from "../hosts/lab";
-import { up } from "../program/session";
+import { down, up } from "../program/session";
 import { LabStack, loadLabStack } from "../program/stack";
 import { refreshStandIns } from "../program/standins";
 import { BenchArgs, parseBenchArgs } from "./benchArgs";
@@ -25,12 +26,14 @@ import {
   activeActiveReport,
   failoverReport,
   flapReport,
+  frontDoorsReport,
   SettingRun,
   summarize,
   summarizeVips,
   summarizeZones,
   throughputReport,
   zonesReport,
+  ZonesRun,
 } from "./benchReport";
 import { runZoneScenario, ZoneScenarioResult, zoneScenarios } from "./zones";
 import { runScenario, scenarios } from "./failover";
@@ -110,7 +113,8 @@ async function measureFlap(args: BenchArgs, ours: LabStack): Promise<{ settings:
   return { settings, run: await runFlap(chosen, args.flapMinutes) };
 }
 
-async function benchZones(args: BenchArgs, stack: LabStack, throughput: Throughput): Promise<void> {
+/** The zone scenarios on a CLB stack's running lab, every round. */
+async function measureZones(args: BenchArgs, stack: LabStack): Promise<ZonesRun> {
   const rounds: ZoneScenarioResult[][] = [];
   for (let round = 1; round <= args.rounds; round++) {
     const results = [];
@@ -122,8 +126,25 @@ async function benchZones(args: BenchArgs, stack: LabStack, throughput: Throughp
   }
   const { clb } = stack.config;
   const health = `checks every ${clb.healthInterval} s, ${clb.unhealthyThreshold} failed: out, ${clb.healthyThreshold} passed: in`;
-  process.stdout.write(`\n${zonesReport(rounds, health)}\n`);
-  writeJson(args, { throughput, zones: { health, rounds, summary: summarizeZones(rounds) } });
+  return { stack: stack.name, health, rounds };
+}
+
+/** The CLB stack's zone figures, on its own lab: the HAVIP stack's lab goes down first (one lab at a time). */
+async function measureClbBeside(args: BenchArgs, havip: LabStack, clbStackName: string): Promise<ZonesRun> {
+  const clbStack = await loadLabStack(clbStackName);
+  if (clbStack.config.frontDoor !== "clb")
+    throw new Error(
+      `--clb-stack ${clbStackName}: that stack's frontDoor is ${clbStack.config.frontDoor}, not clb; name a clb stack (examples/Pulumi.clb.yaml: clb) or none`,
+    );
+  log(`the CLB front door beside the HAVIP's: stack ${havip.name}'s lab goes down, stack ${clbStackName}'s comes up…`);
+  await down(havip);
+  const { checks } = await up(clbStack);
+  const failing = checks.filter((c) => !c.ok);
+  if (failing.length) throw new Error(`stack ${clbStackName}'s lab came up with failing checks: ${failing.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+  await refreshStandIns(clbStack.topology);
+  const zones = await measureZones(args, clbStack);
+  log(`stack ${clbStackName}'s lab stays up: npm run lab -- down --stack ${clbStackName}`);
+  return zones;
 }
 
 /** The figures and raw recordings as JSON, when --json asks for them. */
@@ -163,7 +184,11 @@ async function main(argv: string[]): Promise<void> {
   const throughput: Throughput = await measureThroughput(ours);
   process.stdout.write(`\n${throughputReport(throughput)}\n`);
   // Behind a CLB there is no keepalived to tune: a front door and a zone failing, and the zone back.
-  if (ours.config.frontDoor === "clb") return benchZones(args, ours, throughput);
+  if (ours.config.frontDoor === "clb") {
+    const zones = await measureZones(args, ours);
+    process.stdout.write(`\n${zonesReport(zones.rounds, zones.health)}\n`);
+    return writeJson(args, { throughput, zones: { ...zones, summary: summarizeZones(zones.rounds) } });
+  }
   const runs: SettingRun[] = [];
   for (const setting of benchSettings(ours, args)) runs.push(await measureSetting(args, setting));
   // With several VIPs (vips): each VIP's figures while one front door fails and comes back.
@@ -180,6 +205,13 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`\nFailover, ${args.rounds} round(s) each (a request every 20 ms through the EIP):\n${failoverReport(runs)}\n`);
   if (spreadNode) process.stdout.write(`\n${activeActiveReport(activeActive, spreadNode)}\n`);
   if (flap) process.stdout.write(`\n${"error" in flap ? `Flap safety: failed: ${flap.error}` : flapReport(flap.run, flap.settings)}\n`);
+  // The CLB front door's zone figures beside these, on the same faults; its failure leaves these figures to report.
+  const clb = args.clbStack ? await measureClbBeside(args, ours, args.clbStack).catch((e: Error) => ({ error: e.message })) : undefined;
+  if (clb && "error" in clb) process.stdout.write(`\nThe CLB front door: failed: ${clb.error}\n`);
+  else if (clb) {
+    const placement = { stack: ours.name, zone: ours.config.network.availabilityZone, nodes: ours.config.nodes.length };
+    process.stdout.write(`\n${zonesReport(clb.rounds, clb.health)}\n\n${frontDoorsReport(runs, placement, clb)}\n`);
+  }
   const svgDir = args.svgDir ?? (args.json ? path.dirname(args.json) : undefined);
   const pictures = svgDir
     ? writePictures(
@@ -194,6 +226,7 @@ async function main(argv: string[]): Promise<void> {
     settings: runs.map((r) => ({ ...r, summary: summarize(r.rounds) })),
     flap,
     activeActive: spreadNode ? { node: spreadNode, rounds: activeActive, summary: summarizeVips(activeActive) } : undefined,
+    clb: clb && !("error" in clb) ? { ...clb, summary: summarizeZones(clb.rounds) } : clb,
     pictures,
   });
 }

@@ -12,13 +12,15 @@ export interface BenchArgs {
   /** The flap run: minutes (0 skips it) and its advert interval (default: the sub-second setting's). */
   flapMinutes: number;
   flapAdvertInt: number;
+  /** The CLB stack whose zone figures go beside a HAVIP stack's (its lab replaces the HAVIP's); none: --clb-stack none. */
+  clbStack?: string;
 }
 
 export const BENCH_USAGE =
-  "usage: npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X]";
+  "usage: npm run bench -- [--rounds 3] [--stack lab] [--json FILE] [--svg-dir DIR] [--advert-int 0.3] [--flap-minutes 10] [--flap-advert-int X] [--clb-stack clb|none]";
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const known = ["--rounds", "--stack", "--json", "--svg-dir", "--advert-int", "--flap-minutes", "--flap-advert-int"];
+  const known = ["--rounds", "--stack", "--json", "--svg-dir", "--advert-int", "--flap-minutes", "--flap-advert-int", "--clb-stack"];
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     if (!known.includes(argv[i]) || argv[i + 1] === undefined)
@@ -41,5 +43,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     advertInt,
     flapMinutes: number("--flap-minutes", 10, (n) => Number.isInteger(n) && n >= 0, "a whole number of minutes, 0 to skip"),
     flapAdvertInt: number("--flap-advert-int", advertInt, (n) => n > 0, "a positive number of seconds"),
+    clbStack: values.get("--clb-stack") === "none" ? undefined : (values.get("--clb-stack") ?? "clb"),
   };
 }

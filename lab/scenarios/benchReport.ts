@@ -6,6 +6,7 @@ import { medianRound, speedup, Spread, spread } from "./benchFigures";
 import type { ActiveActiveResult } from "./activeActive";
 import type { ScenarioResult } from "./failover";
 import type { ZoneScenarioResult } from "./zones";
+import { LINK_DOWN, ZONE_SCENARIOS } from "./scenarioNames";
 import type { CpuPerRequest, Throughput } from "./throughput";
 import type { FlapRun } from "./flap";
 
@@ -181,5 +182,52 @@ export function zonesReport(rounds: ZoneScenarioResult[][], health: string): str
         `  ${s.name.padEnd(66)} marked ${`${pair(s.markedMs, secs)} s`.padEnd(13)} failed ${pair(s.failed, count).padEnd(7)} first ok ${`${pair(s.firstSuccessMs, secs)} s`.padEnd(13)} after the mark ${pair(s.failedAfterMark, count)}  held ${s.held}/${s.rounds}`,
     ),
     "marked: the CLB stand-in's log marks the nodes DOWN (or UP) for every site; failed: no 200 within 1 s; after the mark: failed once they were marked.",
+  ].join("\n");
+}
+
+/** The CLB front door's zone scenarios as the bench ran them: its stack, its health checks in words, every round. */
+export interface ZonesRun {
+  stack: string;
+  health: string;
+  rounds: ZoneScenarioResult[][];
+}
+
+/** Where a HAVIP front door's nodes sit: one subnet, so one zone, which takes every one of them when it fails. */
+export interface HavipPlacement {
+  stack: string;
+  zone: string;
+  nodes: number;
+}
+
+const outcome = (failed: Spread, firstSuccessMs: Spread) => `failed ${pair(failed, count).padEnd(7)} first ok ${`${pair(firstSuccessMs, secs)} s`.padEnd(13)}`;
+
+/**
+ * The HAVIP's failover figures and the CLB's zone figures on the same faults: a front door's
+ * machine cut off (its link down), a whole zone down, the zone back.
+ */
+export function frontDoorsReport(runs: SettingRun[], havip: HavipPlacement, clb: ZonesRun): string {
+  const zones = new Map(summarizeZones(clb.rounds).map((s) => [s.name, s]));
+  const clbLine = (name: string, mark: string) => {
+    const s = zones.get(name);
+    return s ? `  ${"CLB".padEnd(24)} ${outcome(s.failed, s.firstSuccessMs)} marked ${mark} ${pair(s.markedMs, secs)} s` : `  CLB: not measured`;
+  };
+  const linkDown = runs
+    .filter((r) => !r.skipped)
+    .map((r) => ({ setting: r.name, s: summarize(r.rounds).find((x) => x.name === LINK_DOWN) }))
+    .filter((x): x is { setting: string; s: ScenarioSummary } => x.s !== undefined)
+    .map(({ setting, s }) => `  ${`HAVIP, ${setting}`.padEnd(24)} ${outcome(s.failed, s.firstSuccessMs)} new MASTER ${pair(s.masterAtMs, secs)} s`);
+  const zoneGone = `  ${"HAVIP".padEnd(24)} all ${havip.nodes} nodes sit in ${havip.zone} (the HAVIP's subnet): every request fails until the zone is back`;
+  return [
+    `Front doors side by side: the HAVIP's (stack ${havip.stack}) and the CLB's (stack ${clb.stack}; ${clb.health}).`,
+    "Median/worst over the rounds, a request every 20 ms; failed: no 200 within 1 s; times in s from the fault.",
+    "a front door's machine cut off (its link down)",
+    ...linkDown,
+    clbLine(ZONE_SCENARIOS.frontDoorDown, "down"),
+    "a whole zone down",
+    zoneGone,
+    clbLine(ZONE_SCENARIOS.zoneDown, "down"),
+    "the zone back",
+    `  ${"HAVIP".padEnd(24)} serves again once its nodes are back (as after a full outage)`,
+    clbLine(ZONE_SCENARIOS.zoneBack, "up"),
   ].join("\n");
 }

@@ -13,6 +13,7 @@ import { LabError, log, sleep, waitFor } from "../hosts/exec";
 import { inNode } from "../hosts/nodeShell";
 import { backendName, clbTargetHealth, playedListeners, standInLog, targetChanges, TargetChange, targetStats } from "../program/clbStandIn";
 import type { LabStack } from "../program/stack";
+import { ZONE_SCENARIOS } from "./scenarioNames";
 import { RequestEvent, requestFigures, RequestFigures } from "./benchFigures";
 import { everyBackendAnswers, everythingUp, startStream } from "./failover";
 
@@ -125,7 +126,7 @@ interface ZoneScenario {
 export function zoneScenarios(): ZoneScenario[] {
   return [
     {
-      name: "one front door down (its link down)",
+      name: ZONE_SCENARIOS.frontDoorDown,
       expectation: "the CLB stops sending to it once its checks fail; until then a request that meets it is retried on another; none fails after",
       nodes: (config) => [config.nodes[0].name],
       marks: "DOWN",
@@ -134,7 +135,7 @@ export function zoneScenarios(): ZoneScenario[] {
       fromBaseline: true,
     },
     {
-      name: "a whole zone down (every front door of the second zone, links down)",
+      name: ZONE_SCENARIOS.zoneDown,
       expectation: "the CLB serves from the other zone once its checks fail; none fails after",
       nodes: secondZone,
       marks: "DOWN",
@@ -143,7 +144,7 @@ export function zoneScenarios(): ZoneScenario[] {
       fromBaseline: true,
     },
     {
-      name: "the zone back (links up)",
+      name: ZONE_SCENARIOS.zoneBack,
       expectation: "its front doors are back in rotation after healthy threshold × interval, with no request failing",
       nodes: secondZone,
       marks: "UP",
