@@ -121,7 +121,7 @@ export async function verify(target: VerifyTarget, requestsPerSite = 10): Promis
   const states = vips.length > 0 ? await target.nodeStates() : [];
   const checks: Check[] = [];
   for (const [v, { eip, vip }] of entrances.entries()) {
-    const held = vip ? holdingsOf(states, vip, v === 0) : [];
+    const held = vip ? holdingsOf(states, vip.address, v === 0) : [];
     // With several EIPs the checks that do not name an address say which EIP they went through.
     const through = entrances.length > 1 ? ` through ${eip}` : "";
     target.sites.forEach((site, i) => checks.push(...checkSite(target, eip, through, site, answers[v][i], held)));
@@ -149,9 +149,9 @@ function targetVips(target: VerifyTarget): TargetVip[] {
  * Each node's state for one VIP: the primary's is the node's own state; a further VIP's from
  * moreVips, or NOT PROBED where the target's probe did not ask for it.
  */
-function holdingsOf(states: NodeState[], vip: TargetVip, primary: boolean): NodeState[] {
+export function holdingsOf(states: NodeState[], address: string, primary: boolean): NodeState[] {
   if (primary) return states;
-  return states.map((s) => ({ name: s.name, ...(s.moreVips?.[vip.address] ?? { state: "NOT PROBED", holdsVip: false }) }));
+  return states.map((s) => ({ name: s.name, ...(s.moreVips?.[address] ?? { state: "NOT PROBED", holdsVip: false }) }));
 }
 
 async function ask(target: VerifyTarget, site: string, eip: string, requests: number): Promise<HttpAnswer[]> {

@@ -1,5 +1,5 @@
 import { PATHS } from "../render/osFacts";
-import { describeStates, NodeState } from "./checks";
+import { describeStates, holdingsOf, NodeState } from "./checks";
 import { shQuote } from "./shell";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -35,12 +35,12 @@ export function markCommand(mark: Mark, on: boolean): string {
 const FORWARD_TABLE = "ip iam_ha_handover";
 
 /**
- * The shell line that makes the target send the old holder what reaches the VIP without a SYN
- * and without a connection here (conntrack sees it new or invalid): the rest of the holder's
+ * The shell line that makes the target send the old holder what reaches the moving VIPs without a
+ * SYN and without a connection here (conntrack sees it new or invalid): the rest of the holder's
  * connections. `dup to` sends it to the holder's address on the link with the VIP still its
  * destination, which stands on lo there; the original is dropped. Off: the table goes.
  */
-export function forwardCommand(on: boolean, vip: { havip: string; vrrpInterface: string; holderIp: string }): string {
+export function forwardCommand(on: boolean, handover: { vips: string[]; vrrpInterface: string; holderIp: string }): string {
   const table = `table ${FORWARD_TABLE}`;
   if (!on) return `if nft list ${table} >/dev/null 2>&1; then nft delete ${table}; fi`;
   const rules = [
@@ -50,7 +50,9 @@ export function forwardCommand(on: boolean, vip: { havip: string; vrrpInterface:
     "  chain prerouting {",
     // mangle (-150): after conntrack (-200) has looked the packet up.
     "    type filter hook prerouting priority mangle; policy accept;",
-    `    ip daddr ${vip.havip} tcp flags & syn == 0 ct state new,invalid counter dup to ${vip.holderIp} device "${vip.vrrpInterface}" drop`,
+    ...handover.vips.map(
+      (vip) => `    ip daddr ${vip} tcp flags & syn == 0 ct state new,invalid counter dup to ${handover.holderIp} device "${handover.vrrpInterface}" drop`,
+    ),
     "  }",
     "}",
   ];
@@ -61,16 +63,28 @@ export function forwardCommand(on: boolean, vip: { havip: string; vrrpInterface:
 export interface SwitchoverTarget {
   /** The front doors: the nodes that may hold the VIP. */
   nodes: { name: string; privateIp: string }[];
-  havip: string;
+  /** Every VIP, the primary first (a NodeState's own holding is the primary's, moreVips the others'). */
+  vips: string[];
   vrrpInterface: string;
   nodeStates(): Promise<NodeState[]>;
   /** Runs a shell line as root on `node`; rejects with its exit code and stderr. */
   runAsRoot(node: string, command: string): Promise<void>;
 }
 
+/** Where the VIPs go from and to: by default the primary VIP's holder, to the first ready BACKUP. */
+export interface SwitchoverRequest {
+  to?: string;
+  /** Active-active: the node to take out of service, with every VIP it holds. */
+  from?: string;
+}
+
 export interface SwitchoverResult {
   from: string;
   to: string;
+  /** The VIPs that moved: every one the old holder held. */
+  vips: string[];
+  /** Them in words: "VIP" on a one-VIP stack, else "VIP(s) <addresses>". */
+  what: string;
   /** From the maintenance mark to the new holder reporting MASTER with the VIP, polled. */
   seconds: number;
 }
@@ -93,24 +107,64 @@ async function step(target: SwitchoverTarget, node: string, what: string, comman
   }
 }
 
-/**
- * Moves the VIP off its holder to `to`, or else to the first ready BACKUP in the stack's order
- * (the order priorities default to). Exactly one node is promoted: two at 254 would share one
- * skew time, both take the VIP at once, and only then settle by address.
- */
-export async function switchover(target: SwitchoverTarget, to?: string, { timeoutMs = 30_000, graceMs = DRAIN_GRACE_MS } = {}): Promise<SwitchoverResult> {
+/** Each node's state and holding of every VIP, in words; one VIP: as the verifier says it. */
+function describeVips(vips: string[], states: NodeState[]): string {
+  return [describeStates(states), ...vips.slice(1).map((vip) => `${vip}: ${describeStates(holdingsOf(states, vip, false))}`)].join("; ");
+}
+
+/** The VIPs `node` holds as MASTER. */
+function heldBy(vips: string[], states: NodeState[], node: string): string[] {
+  return vips.filter((vip, i) => holdingsOf(states, vip, i === 0).some((h) => h.name === node && h.state === "MASTER" && h.holdsVip));
+}
+
+/** Whether `node` can take `moving`: BACKUP for each of them, and MASTER or BACKUP for every other VIP (not FAULT, not stopped). */
+function readyFor(vips: string[], states: NodeState[], node: string, moving: string[]): boolean {
+  return vips.every((vip, i) => {
+    const state = holdingsOf(states, vip, i === 0).find((h) => h.name === node)?.state;
+    return moving.includes(vip) ? state === "BACKUP" : state === "BACKUP" || state === "MASTER";
+  });
+}
+
+/** The old holder and its VIPs, and the node that takes them; or why there is none, before anything is marked. */
+function choose(
+  target: SwitchoverTarget,
+  states: NodeState[],
+  { to, from }: SwitchoverRequest,
+): { holder: string; moving: string[]; next: string; what: string } {
   const names = target.nodes.map((n) => n.name);
-  const states = await target.nodeStates();
-  const holder = states.find((s) => s.state === "MASTER" && s.holdsVip)?.name;
-  if (!holder) throw new Error(`no node holds the VIP (${describeStates(states)}): nothing to switch over; run the verifier`);
-  if (to !== undefined && !names.includes(to)) throw new Error(`--to ${to} is not a front door of this stack (${names.join(", ")})`);
-  if (to === holder) throw new Error(`${to} already holds the VIP`);
-  const candidates = states.filter((s) => s.name !== holder && s.state === "BACKUP").map((s) => s.name);
+  const summary = describeVips(target.vips, states);
+  for (const [flag, node] of [
+    ["--from", from],
+    ["--to", to],
+  ])
+    if (node !== undefined && !names.includes(node)) throw new Error(`${flag} ${node} is not a front door of this stack (${names.join(", ")})`);
+  const primary = target.vips[0];
+  const holder = from ?? names.find((n) => heldBy([primary], states, n).length > 0);
+  if (!holder) throw new Error(`no node holds the VIP (${summary}): nothing to switch over; run the verifier`);
+  const moving = heldBy(target.vips, states, holder);
+  if (moving.length === 0) throw new Error(`${holder} holds no VIP (${summary}): nothing to move off it`);
+  const what = target.vips.length === 1 ? "VIP" : `${moving.length === 1 ? "VIP" : "VIPs"} ${moving.join(", ")}`;
+  if (to === holder) throw new Error(`${to} already holds the ${what}`);
+  const candidates = names.filter((n) => n !== holder && readyFor(target.vips, states, n, moving));
   const next = to ?? candidates[0];
-  if (!next) throw new Error(`no BACKUP is ready to take the VIP (${describeStates(states)}); bring one back first`);
-  if (!candidates.includes(next))
-    throw new Error(`${next} is not a BACKUP ready to take the VIP (${describeStates(states)}); fix it, or pick another with --to`);
-  const vip = { havip: target.havip, vrrpInterface: target.vrrpInterface, holderIp: target.nodes.find((n) => n.name === holder)!.privateIp };
+  if (!next) throw new Error(`no BACKUP is ready to take the ${what} (${summary}); bring one back first`);
+  if (!candidates.includes(next)) throw new Error(`${next} is not a BACKUP ready to take the ${what} (${summary}); fix it, or pick another with --to`);
+  return { holder, moving, next, what };
+}
+
+/**
+ * Moves every VIP its holder holds (the primary VIP's, or --from's) to `to`, or else to the first
+ * node in the stack's order (the order priorities default to) ready to take them. Exactly one node
+ * is promoted: two at 254 would share one skew time, both take the VIP at once, and only then
+ * settle by address.
+ */
+export async function switchover(
+  target: SwitchoverTarget,
+  request: SwitchoverRequest = {},
+  { timeoutMs = 30_000, graceMs = DRAIN_GRACE_MS } = {},
+): Promise<SwitchoverResult> {
+  const { holder, moving, next, what } = choose(target, await target.nodeStates(), request);
+  const handover = { vips: moving, vrrpInterface: target.vrrpInterface, holderIp: target.nodes.find((n) => n.name === holder)!.privateIp };
   let seconds = 0;
   let settled = false;
   // Each step is undone, last first, whatever happens after it; the first failure is the one reported.
@@ -119,11 +173,11 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
   try {
     await step(target, next, "promoting", markCommand("promote", true));
     undo.push(() => step(target, next, "clearing the promotion", markCommand("promote", false)));
-    await step(target, next, "forwarding the holder's connections", forwardCommand(true, vip));
-    undo.push(() => step(target, next, "ending the forwarding", forwardCommand(false, vip)));
+    await step(target, next, "forwarding the holder's connections", forwardCommand(true, handover));
+    undo.push(() => step(target, next, "ending the forwarding", forwardCommand(false, handover)));
     const started = Date.now();
     await step(target, holder, "putting in maintenance", markCommand("maintenance", true));
-    settled = await waitFor(target, (s) => s.some((n) => n.name === next && n.state === "MASTER" && n.holdsVip), timeoutMs);
+    settled = await waitFor(target, (s) => moving.every((vip) => heldBy(target.vips, s, next).includes(vip)), timeoutMs);
     seconds = (Date.now() - started) / 1000;
     if (settled) await sleep(graceMs);
   } catch (error) {
@@ -132,8 +186,8 @@ export async function switchover(target: SwitchoverTarget, to?: string, { timeou
   for (const undoStep of undo.reverse()) await undoStep().catch((error: unknown) => (failure ??= error));
   if (failure) throw failure;
   if (!settled)
-    throw new Error(`${next} did not take the VIP within ${timeoutMs / 1000} s; ${holder} stays in maintenance: release it with --release ${holder}`);
-  return { from: holder, to: next, seconds };
+    throw new Error(`${next} did not take the ${what} within ${timeoutMs / 1000} s; ${holder} stays in maintenance: release it with --release ${holder}`);
+  return { from: holder, to: next, vips: moving, what, seconds };
 }
 
 /** Takes `node` out of maintenance: it comes back as BACKUP (nopreempt: the VIP stays where it is). */

@@ -15,7 +15,7 @@ import { runFailover } from "./scenarios/failover";
 import { runZones } from "./scenarios/zones";
 import { releaseNode, runSwitchover } from "./scenarios/switchover";
 
-const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--release <node>]|replace <node>|day2|down] [--stack <name>]
+const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <node|client> -- <command…>|failover|switchover [--to <node>] [--from <node>] [--release <node>]|replace <node>|day2|down] [--stack <name>]
   up         build or reuse the hosts, apply the program's remote commands as pulumi up would (only what changed), check through the EIP (default)
   preview    the plan up would run against what the lab applied: each command created, updated, replaced, deleted or unchanged
   verify     the verifier's checks (npm run verify's) against the running lab, plus the lab's own
@@ -23,7 +23,7 @@ const USAGE = `usage: npm run lab -- [up|preview|verify|status [--json]|exec <no
   exec       run a command on a node over SSH, or as an outside user ("client") who reaches the EIP
   failover   the article's failure scenarios under a steady stream of requests, with figures; with several VIPs (vips) also a front door failing and coming back, per VIP;
              with frontDoor clb instead: one front door down, a whole zone down, the zone back, through the CLB's stand-in
-  switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream; --release <node> puts it back in service
+  switchover move the VIP off its holder for maintenance (to --to, or the next BACKUP) under a steady stream through every EIP; --from <node>: every VIP that node holds (active-active); --release <node> puts it back in service
   replace    make a node's CVM anew (new instance id, a fresh host at the same address): the next up sets it up again
   day2       every day 2 change (a site, a port, vrrpAuthPass, advertInt, VRRPv3, priorities, a node added and removed, a CVM replaced, a switchover) on a new lab of the lab stack, each under a steady stream: a table and JSON; the lab is down after
   down       destroy as pulumi destroy would (no step's delete runs: each goes with its CVM), then remove every host, namespace and rule`;
@@ -88,9 +88,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${released} released: back in service as BACKUP; the VIP stays where it is\n`);
         return 0;
       }
-      const r = await runSwitchover(stack, option(rest, "--to"));
+      const r = await runSwitchover(stack, { to: option(rest, "--to"), from: option(rest, "--from") });
       process.stdout.write(
-        `VIP moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s; ${r.failed} of ${r.requests} requests failed; at most ${r.mostMasters} MASTER at once. ${r.from} stays in maintenance: npm run lab -- switchover --release ${r.from}\n`,
+        `${r.what} moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s; ${r.failed} of ${r.requests} requests failed; at most ${r.mostMasters} MASTER at once. ${r.from} stays in maintenance: npm run lab -- switchover --release ${r.from}\n`,
       );
       return r.failed === 0 && r.mostMasters === 1 ? 0 : 1;
     }

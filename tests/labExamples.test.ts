@@ -15,6 +15,7 @@ import { standInFiles, targetStats } from "../lab/program/clbStandIn";
 import { getThroughEip } from "../lab/program/labTarget";
 import { runZoneScenario, ZoneScenarioResult, zoneScenarios } from "../lab/scenarios/zones";
 import { ActiveActiveResult, runActiveActive } from "../lab/scenarios/activeActive";
+import { releaseNode, runSwitchover } from "../lab/scenarios/switchover";
 import { projectCliAsync, requireTools, run } from "./fixtures/tools";
 
 /**
@@ -295,6 +296,20 @@ describe("active-active (examples/Pulumi.activeactive.yaml): two VIPs, each fron
     expect([recovery.vips[0].failed, recovery.vips[1].failed <= 2]).toEqual([0, true]);
     for (const r of [failure, recovery])
       for (const v of r.vips) log(`active-active ${r.name}, ${v.vip}: ${v.failed}/${v.requests} failed, new MASTER ${v.masterAtMs} ms`);
+  });
+
+  test("a switchover --from pair-b moves its VIP, and only it, to pair-a with no failed request to either EIP and one MASTER per VIP; released, pair-b takes it back after the calm period", async () => {
+    const r = await runSwitchover(pair, { from: "pair-b" });
+    log(
+      `active-active switchover --from pair-b: ${r.what} in ${r.seconds} s, ${r.failed}/${r.requests} failed, at most ${r.mostMasters} MASTER of a VIP, longest gap ${r.longestGapMs} ms`,
+    );
+    expect([r.from, r.to, r.vips, r.failed, r.mostMasters]).toEqual(["pair-b", "pair-a", ["172.20.16.51"], 0, 1]);
+    expect(Object.fromEntries(await vipHolders(pair.config, pair.topology))).toEqual({ "172.20.16.50": "pair-a", "172.20.16.51": "pair-a" });
+    await releaseNode(pair, "pair-b");
+    const deadline = Date.now() + 30_000;
+    while ((await vipHolders(pair.config, pair.topology)).get("172.20.16.51") !== "pair-b" && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 200));
+    expect(Object.fromEntries(await vipHolders(pair.config, pair.topology))).toEqual({ "172.20.16.50": "pair-a", "172.20.16.51": "pair-b" });
   });
 });
 

@@ -1280,9 +1280,9 @@ describe("npm run switchover (verify/switchoverCli.ts)", () => {
     expect(steps).toEqual(
       [
         ["10.0.4.21", markCommand("promote", true)],
-        ["10.0.4.21", forwardCommand(true, { havip: "10.0.4.99", vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
+        ["10.0.4.21", forwardCommand(true, { vips: ["10.0.4.99"], vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
         ["10.0.4.20", markCommand("maintenance", true)],
-        ["10.0.4.21", forwardCommand(false, { havip: "10.0.4.99", vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
+        ["10.0.4.21", forwardCommand(false, { vips: ["10.0.4.99"], vrrpInterface: "eth0", holderIp: "10.0.4.20" })],
         ["10.0.4.21", markCommand("promote", false)],
       ].map(([host, command]) => `${host} sudo -n sh -c ${shQuote(command)}`),
     );
@@ -1302,6 +1302,15 @@ describe("npm run switchover (verify/switchoverCli.ts)", () => {
     expect(cluster.state["10.0.4.20"]).toBe("BACKUP");
     const bad = await runSwitchoverCli(["--stack", "prod", "--to"], cluster);
     expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, "switchover: --to needs a value"]);
+  });
+
+  test("--from names the node to take out; one that is no front door is refused before anything is marked (exit 1)", async () => {
+    const cluster = fakeCluster();
+    const r = await runSwitchoverCli(["--stack", "prod", "--from", "node-9"], cluster);
+    expect([r.code, r.err.trim()]).toEqual([1, "switchover: --from node-9 is not a front door of this stack (node-1, node-2)"]);
+    expect(cluster.calls.filter((c) => c.command.includes(" sh -c "))).toEqual([]);
+    const moved = await runSwitchoverCli(["--stack", "prod", "--from", "node-1"], cluster);
+    expect([moved.code, cluster.state]).toEqual([0, { "10.0.4.20": "FAULT", "10.0.4.21": "MASTER" }]);
   });
 });
 

@@ -5,10 +5,11 @@ import { cloudTarget } from "./cloudTarget";
 import { SshSession } from "./ssh";
 import { DeployedStack, SetupError, sshAddress } from "./stackOutputs";
 
-const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] | --stack <name> --release <node>
-  moves the VIP off its holder for maintenance (to --to, or the first ready BACKUP); the old holder stays out
-  of the way, also across a reboot, until --release puts it back in service (as BACKUP: the VIP stays)
-  (the local lab: npm run lab -- switchover [--to <node>] [--release <node>])
+const USAGE = `usage: npm run switchover -- --stack <name> [--to <node>] [--from <node>] | --stack <name> --release <node>
+  moves the VIP off its holder for maintenance (to --to, or the first ready BACKUP); with several VIPs,
+  --from takes that node out with every VIP it holds (default: the first VIP's holder); the old holder
+  stays out of the way, also across a reboot, until --release puts it back in service (as BACKUP: the VIPs stay)
+  (the local lab: npm run lab -- switchover [--to <node>] [--from <node>] [--release <node>])
 exit: 0 done, 1 the VIP did not move, 2 usage or setup error`;
 
 /** The deployed stack as the switchover sees it: each front door's state, and commands as root over SSH. */
@@ -23,7 +24,7 @@ function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTa
   return {
     nodes: stack.nodes.filter((n) => stack.frontDoors.includes(n.name)).map((n) => ({ name: n.name, privateIp: n.privateIp })),
     nodeStates: cloudTarget(stack, { ssh: session.run }).nodeStates,
-    havip,
+    vips: stack.vips.map((vip) => vip.address),
     vrrpInterface: stack.vrrpInterface,
     runAsRoot: async (name, command) => {
       const node = stack.nodes.find((n) => n.name === name)!;
@@ -36,7 +37,7 @@ function deployedTarget(stack: DeployedStack, session: SshSession): SwitchoverTa
 export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const deps: CliDeps = { ...defaults, ...overrides };
   try {
-    const { stack, values } = parseArgs(argv, USAGE, ["to", "release"]);
+    const { stack, values } = parseArgs(argv, USAGE, ["to", "from", "release"]);
     return await withDeployedStack(stack, deps, async (deployed, session) => {
       const target = deployedTarget(deployed, session);
       if (values.release) {
@@ -45,9 +46,9 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
         return 0;
       }
       try {
-        const r = await switchover(target, values.to);
+        const r = await switchover(target, { to: values.to, from: values.from });
         deps.out(
-          `VIP moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s. ${r.from} stays in maintenance: npm run switchover -- --stack ${stack} --release ${r.from}\n`,
+          `${r.what} moved from ${r.from} to ${r.to} in ${r.seconds.toFixed(2)} s. ${r.from} stays in maintenance: npm run switchover -- --stack ${stack} --release ${r.from}\n`,
         );
         return 0;
       } catch (error) {

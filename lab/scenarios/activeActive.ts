@@ -70,7 +70,7 @@ async function holdersBecome(
 const placed = (config: IamHaConfig) => (vip: string, holder: string | null) => holder === config.vips.find((v) => v.address === vip)?.preferred;
 
 /** A stream of requests to the first site through every EIP at once, for `durationMs`. */
-function streams(stack: LabStack, durationMs: number): Promise<RequestEvent[]>[] {
+export function streamsThroughEveryEip(stack: LabStack, durationMs: number): Promise<RequestEvent[]>[] {
   const site = stack.config.sites[0].serverName;
   return allVips(stack.topology).map(({ eip }) => {
     const args = ["--url", `http://${eip}/healthz`, "--host", site, "--interval", String(STREAM_INTERVAL_MS), "--duration", String(durationMs)];
@@ -148,7 +148,7 @@ const describe = (byVip: Map<string, string | null>) => [...byVip].map(([vip, ho
 async function runPhase(stack: LabStack, phase: Phase, node: string): Promise<ActiveActiveResult> {
   const before = await holders(stack);
   const start = Date.now();
-  const running = streams(stack, phase.streamMs);
+  const running = streamsThroughEveryEip(stack, phase.streamMs);
   await sleep(FAULT_AFTER_MS);
   const fault = Date.now();
   const outcome = await phase.act(stack, node, fault);

@@ -1,10 +1,12 @@
-import { commandFailed, release, switchover, SwitchoverResult, SwitchoverTarget } from "../../common/switchover";
+import { commandFailed, release, switchover, SwitchoverRequest, SwitchoverResult, SwitchoverTarget } from "../../common/switchover";
 import { sleep } from "../hosts/exec";
 import { sshExec } from "../hosts/ssh";
 import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
-import { startStream } from "./failover";
-import { longestGap, masterIntervals, mostAtOnce } from "./masters";
+import { streamsThroughEveryEip } from "./activeActive";
+import { instanceLines, longestGap, masterIntervals, mostAtOnce } from "./masters";
+import { holdingsOf } from "../../common/checks";
+import { allVipNames } from "../../render/vips";
 import { frontDoors } from "../../config/lists";
 import { keepalivedJournals, labVip } from "./nodeRecords";
 
@@ -12,7 +14,8 @@ import { keepalivedJournals, labVip } from "./nodeRecords";
 export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
   return {
     nodes: frontDoors(stack.config.nodes).map((n) => ({ name: n.name, privateIp: n.privateIp })),
-    havip: labVip(stack),
+    // The primary (labVip refuses a stack without one, behind a CLB), then the others as the probe names them.
+    vips: [labVip(stack), ...stack.config.vips.slice(1).map((vip) => vip.address)],
     vrrpInterface: stack.config.vrrp.interface,
     nodeStates: () => nodeStates(stack.config, stack.topology),
     runAsRoot: async (name, command) => {
@@ -24,36 +27,39 @@ export function labSwitchoverTarget(stack: LabStack): SwitchoverTarget {
 }
 
 export interface MasterOverlap {
-  /** The most nodes MASTER at the same instant. */
+  /** The most nodes MASTER of one VIP at the same instant. */
   mostMasters: number;
-  /** The longest time no node was MASTER after one had been, in ms (the VIP's handover gap). */
+  /** The longest time no node was MASTER of a VIP after one had been, in ms (the VIPs' longest handover gap). */
   longestGapMs: number;
 }
 
 export interface SwitchoverRun extends SwitchoverResult, MasterOverlap {
-  /** Requests of the steady stream through the EIP, and those that failed. */
+  /** Requests of the steady streams through every EIP, and those that failed. */
   requests: number;
   failed: number;
 }
 
 const STREAM_MS = 10_000;
 
-/** A planned switchover under a steady stream of requests through the EIP, counted. */
-export async function runSwitchover(stack: LabStack, to?: string): Promise<SwitchoverRun> {
+/** A planned switchover under a steady stream of requests through every EIP, counted; MASTERs per VIP (its VRRP instance). */
+export async function runSwitchover(stack: LabStack, request: SwitchoverRequest = {}): Promise<SwitchoverRun> {
   const start = await nodeStates(stack.config, stack.topology);
   // journalctl's --since is whole seconds: masterIntervals skips what came before `since`.
   const since = Date.now();
-  const stream = startStream(stack, stack.config.sites[0].serverName, STREAM_MS);
+  const streams = streamsThroughEveryEip(stack, STREAM_MS);
   await sleep(2000);
-  const result = await switchover(labSwitchoverTarget(stack), to);
-  const events = await stream;
+  const result = await switchover(labSwitchoverTarget(stack), request);
+  const events = (await Promise.all(streams)).flat();
   const until = Date.now();
   const journals = await keepalivedJournals(stack, since);
-  const masters = start.flatMap((s) => masterIntervals(journals.get(s.name) ?? [], s.state === "MASTER", since, until));
+  const perVip = allVipNames(stack.config).map(({ instanceName, vip }, i) => {
+    const holdings = holdingsOf(start, vip.address, i === 0);
+    return start.flatMap((s, n) => masterIntervals(instanceLines(journals.get(s.name) ?? [], instanceName), holdings[n].state === "MASTER", since, until));
+  });
   return {
     ...result,
-    mostMasters: mostAtOnce(masters),
-    longestGapMs: longestGap(masters),
+    mostMasters: Math.max(...perVip.map(mostAtOnce)),
+    longestGapMs: Math.max(...perVip.map(longestGap)),
     requests: events.length,
     failed: events.filter((e) => !e.ok).length,
   };
