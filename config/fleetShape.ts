@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { PROJECT } from "./declaredKeys";
-import { frontDoors } from "./lists";
+import { frontDoors, zoneOf } from "./lists";
 import { IamHaConfig } from "./types";
 
 /**
@@ -55,7 +55,7 @@ const MAINTENANCE = `or, in a maintenance window, let this one update through wi
 
 const DISRUPTIONS: Record<keyof CvmShape, Disruption> = {
   // availability_zone is ForceNew (rti 52-59).
-  availabilityZone: { keys: `${PROJECT}:availabilityZone`, effect: "replaces", safeWay: NEW_STACK, show: String },
+  availabilityZone: { keys: `${PROJECT}:availabilityZone / moreZones`, effect: "replaces", safeWay: NEW_STACK, show: String },
   // allocate_public_ip is ForceNew (rti 203-208): nodeBandwidthOut between 0 and more turns it.
   publicIp: {
     keys: `${PROJECT}:nodeBandwidthOut`,
@@ -75,7 +75,12 @@ const DISRUPTIONS: Record<keyof CvmShape, Disruption> = {
   systemDisk: { keys: `${PROJECT}:systemDiskSize / ${PROJECT}:systemDiskType`, effect: "force-stops (to resize the disk)", safeWay: NEW_STACK, show: String },
   // vpc_id, subnet_id: ModifyVpc (rti 2250-2258, svc 414), ModifyInstancesVpcAttribute, which "will
   // shut down the instance, and restart it after the modification" (Tencent's API doc 213/33244).
-  subnet: { keys: `${PROJECT}:vpcId / subnetId / vpcCidr / subnetCidr`, effect: "stops (to move it to the new subnet)", safeWay: NEW_STACK, show: String },
+  subnet: {
+    keys: `${PROJECT}:vpcId / subnetId / vpcCidr / subnetCidr / moreZones`,
+    effect: "stops (to move it to the new subnet)",
+    safeWay: NEW_STACK,
+    show: String,
+  },
   // private_ip: the same ModifyInstancesVpcAttribute, one node per changed address.
   privateIp: {
     keys: `${PROJECT}:nodes[].privateIp`,
@@ -102,17 +107,22 @@ const FIELDS = Object.keys(DISRUPTIONS) as (keyof CvmShape)[];
  */
 export function fleetShape(config: IamHaConfig, userDataForm: string): FleetShape {
   const { network, compute, ssh } = config;
-  const subnet = network.subnetId ?? `${network.vpcId ?? `a new VPC ${network.vpcCidr}`}, subnet ${network.subnetCidr}`;
-  const cvm = (privateIp: string): CvmShape => ({
-    availabilityZone: network.availabilityZone,
-    publicIp: compute.nodeBandwidthOut > 0,
-    keyPair: ssh.keyPairId ?? `imported ${digest(ssh.publicKey)}`,
-    instanceType: compute.instanceType,
-    systemDisk: `${compute.systemDiskType} ${compute.systemDiskSize} GB`,
-    subnet,
-    privateIp,
-    userData: digest(userDataForm),
-  });
+  const vpc = network.vpcId ?? `a new VPC ${network.vpcCidr}`;
+  // Each node in its own zone's subnet (frontDoor clb spans zones): a change to one zone's moves only its nodes.
+  const cvm = (privateIp: string): CvmShape => {
+    const zone = zoneOf(config, { privateIp }) ?? network.zones[0];
+    const subnet = zone === network.zones[0] && network.subnetId ? network.subnetId : `${vpc}, subnet ${zone.subnetCidr}`;
+    return {
+      availabilityZone: zone.availabilityZone,
+      publicIp: compute.nodeBandwidthOut > 0,
+      keyPair: ssh.keyPairId ?? `imported ${digest(ssh.publicKey)}`,
+      instanceType: compute.instanceType,
+      systemDisk: `${compute.systemDiskType} ${compute.systemDiskSize} GB`,
+      subnet,
+      privateIp,
+      userData: digest(userDataForm),
+    };
+  };
   return Object.fromEntries(frontDoors(config.nodes).map((node) => [node.name, cvm(node.privateIp)]));
 }
 

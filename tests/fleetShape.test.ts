@@ -4,7 +4,8 @@ import { loadConfig } from "../config/load";
 import { mapSource } from "../config/source";
 import { asPulumiConfig } from "../config/stackFile";
 import { runProgram, STACK_REFERENCE_TYPE } from "../lab/program/programUnderMocks";
-import { SECRET_KEYS, sshKeygen, stackValues, threeNodeValues } from "./fixtures/stacks";
+import { readStackFile } from "../config/stackFile";
+import { SECRET_KEYS, sshKeygen, stackValues, TEST_SECRETS, threeNodeValues } from "./fixtures/stacks";
 
 /**
  * Changes that would take every node down at once are refused (issue 9): the pure comparison of
@@ -41,7 +42,7 @@ describe("an update that stops or replaces every running node is refused, naming
       "the availability zone",
       base,
       { ...base, availabilityZone: "ap-guangzhou-4" },
-      "iam-ha:availabilityZone: ap-guangzhou-3 → ap-guangzhou-4. Tencent Cloud replaces all 2 CVMs at once (node-1, node-2).",
+      "iam-ha:availabilityZone / moreZones: ap-guangzhou-3 → ap-guangzhou-4. Tencent Cloud replaces all 2 CVMs at once (node-1, node-2).",
     ],
     [
       "a new sshPublicKey (a new key pair)",
@@ -77,7 +78,7 @@ describe("an update that stops or replaces every running node is refused, naming
       "an existing VPC and subnet instead of new ones",
       base,
       { ...base, vpcId: "vpc-abcd1234", subnetId: "subnet-abcd1234" },
-      "iam-ha:vpcId / subnetId / vpcCidr / subnetCidr: a new VPC 10.0.0.0/16, subnet 10.0.4.0/24 → subnet-abcd1234. Tencent Cloud stops (to move it to the new subnet) all 2 CVMs at once (node-1, node-2).",
+      "iam-ha:vpcId / subnetId / vpcCidr / subnetCidr / moreZones: a new VPC 10.0.0.0/16, subnet 10.0.4.0/24 → subnet-abcd1234. Tencent Cloud stops (to move it to the new subnet) all 2 CVMs at once (node-1, node-2).",
     ],
     [
       "every node's private IP",
@@ -192,6 +193,26 @@ describe("an update that keeps a running node untouched passes", () => {
     const old: Record<string, Partial<CvmShape>> = structuredClone(shapeOf(base));
     for (const cvm of Object.values(old)) delete cvm.userData;
     expect(judgeFleetChange(old, shapeOf(base, `${USER_DATA}# another form\n`), false)).toEqual({});
+  });
+});
+
+describe("nodes across zones (frontDoor clb): each node is judged by its own zone and subnet", () => {
+  const clb: Record<string, unknown> = { ...readStackFile("clb", "examples")!.values, ...TEST_SECRETS, sshPublicKey: base.sshPublicKey };
+  const secondZone = (change: Record<string, string>) => ({ ...clb, moreZones: [{ ...(clb.moreZones as object[])[0], ...change }] });
+
+  test("each node's shape names the zone and subnet that hold its address", () => {
+    const shape = shapeOf(clb);
+    expect(Object.entries(shape).map(([name, s]) => [name, s.availabilityZone, s.subnet])).toEqual([
+      ["zone-a1", "ap-guangzhou-3", "a new VPC 172.20.0.0/16, subnet 172.20.20.0/24"],
+      ["zone-a2", "ap-guangzhou-3", "a new VPC 172.20.0.0/16, subnet 172.20.20.0/24"],
+      ["zone-b1", "ap-guangzhou-4", "a new VPC 172.20.0.0/16, subnet 172.20.21.0/24"],
+      ["zone-b2", "ap-guangzhou-4", "a new VPC 172.20.0.0/16, subnet 172.20.21.0/24"],
+    ]);
+  });
+
+  test("moving one zone elsewhere replaces only its nodes: the other zone's stay, so it passes", () => {
+    for (const after of [{ ...clb, availabilityZone: "ap-guangzhou-6" }, secondZone({ availabilityZone: "ap-guangzhou-6" })])
+      expect(refusal(verdict(clb, after))).toBeUndefined();
   });
 });
 
