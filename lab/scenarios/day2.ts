@@ -17,7 +17,7 @@ import { LabStack, loadLabStack, randomSecret } from "../program/stack";
 import { nodeStates, vipHolders } from "../program/status";
 import { allVipNames } from "../../render/vips";
 import { startStream } from "./failover";
-import { instanceLines, masterIntervals, mostAtOnce } from "./masters";
+import { instanceMasterIntervals, mostAtOnce } from "./masters";
 import { releaseNode, runSwitchover } from "./switchover";
 
 /**
@@ -374,14 +374,12 @@ export async function runChange(change: Day2Change, before: StackSettings, dir: 
   // Per VIP (its VRRP instance), those before the change and those after it: two MASTERs of one VIP is a split brain, of two VIPs is active-active.
   const instances = new Map([...allVipNames(old.config), ...allVipNames(stack.config)].map((v) => [v.instanceName, v.vip.address]));
   const masters = [...instances].flatMap(([instance, address]) =>
-    [...lines].flatMap(([node, l]) =>
-      masterIntervals(instanceLines(l, instance), holdersBefore.get(address) === node, since, until).map(([from, to]) => ({
-        node,
-        instance,
-        from: from - since,
-        to: to === until ? null : to - since,
-      })),
-    ),
+    instanceMasterIntervals(lines, instance, (node) => holdersBefore.get(address) === node, since, until).map(({ node, interval: [from, to] }) => ({
+      node,
+      instance,
+      from: from - since,
+      to: to === until ? null : to - since,
+    })),
   );
   const primary = allVipNames(old.config)[0].instanceName;
   const vipAfter = await holder(stack);

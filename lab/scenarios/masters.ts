@@ -32,6 +32,19 @@ export function masterIntervals(lines: string[], wasMaster: boolean, since: numb
   return intervals;
 }
 
+/** One VRRP instance's MASTER intervals on each node of `journals`; `wasMaster(node)`: it held the instance's VIP at `since`. */
+export function instanceMasterIntervals(
+  journals: Map<string, string[]>,
+  instance: string,
+  wasMaster: (node: string) => boolean,
+  since: number,
+  until: number,
+): { node: string; interval: [number, number] }[] {
+  return [...journals].flatMap(([node, lines]) =>
+    masterIntervals(instanceLines(lines, instance), wasMaster(node), since, until).map((interval) => ({ node, interval })),
+  );
+}
+
 /** Each keepalived transition ("Entering … STATE") in a node's journal lines at or after `since`, in order. */
 export function stateEntries(lines: string[], since: number): { t: number; state: string }[] {
   return lines.flatMap((line) => {

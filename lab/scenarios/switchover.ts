@@ -4,7 +4,7 @@ import { sshExec } from "../hosts/ssh";
 import type { LabStack } from "../program/stack";
 import { nodeStates } from "../program/status";
 import { streamsThroughEveryEip } from "./activeActive";
-import { instanceLines, longestGap, masterIntervals, mostAtOnce } from "./masters";
+import { instanceMasterIntervals, longestGap, mostAtOnce } from "./masters";
 import { holdingsOf } from "../../common/checks";
 import { allVipNames } from "../../render/vips";
 import { frontDoors } from "../../config/lists";
@@ -53,8 +53,10 @@ export async function runSwitchover(stack: LabStack, request: SwitchoverRequest 
   const until = Date.now();
   const journals = await keepalivedJournals(stack, since);
   const perVip = allVipNames(stack.config).map(({ instanceName, vip }, i) => {
-    const holdings = holdingsOf(start, vip.address, i === 0);
-    return start.flatMap((s, n) => masterIntervals(instanceLines(journals.get(s.name) ?? [], instanceName), holdings[n].state === "MASTER", since, until));
+    const masterAtStart = holdingsOf(start, vip.address, i === 0)
+      .filter((h) => h.state === "MASTER")
+      .map((h) => h.name);
+    return instanceMasterIntervals(journals, instanceName, (node) => masterAtStart.includes(node), since, until).map((m) => m.interval);
   });
   return {
     ...result,
